@@ -1,0 +1,561 @@
+"""The :class:`Journeys` structure: immutable path rows stored flat (CSR) for vectorised models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from attribution.errors import JourneyError
+from attribution.journeys import _ragged
+from attribution.journeys._validate import (
+    as_float_array,
+    check_channels,
+    check_outcomes,
+    check_times,
+)
+
+if TYPE_CHECKING:
+    from attribution.journeys.summary import JourneysSummary
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+CodeArray = npt.NDArray[np.int32]
+
+__all__ = ["Journeys"]
+
+
+def _frozen(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    array.setflags(write=False)
+    return array
+
+
+class Journeys:
+    """An immutable set of customer-journey paths with outcome counts.
+
+    Each row is a path (an ordered sequence of channel touches) with the number of
+    journeys on it that converted (``conversions``), that did not (``nulls``) and the
+    total conversion ``value``. One raw journey is a row with ``conversions`` 1 or 0;
+    an aggregated table has one row per distinct path and larger counts. Storage is
+    flat: the channel codes of all touches in one int32 array with int64 row
+    ``offsets`` (CSR layout), labels in the sorted ``channels`` table.
+
+    Build one with :meth:`from_events`, :meth:`from_paths` or :meth:`from_sequences`;
+    the constructor takes the flat arrays directly and validates them.
+
+    Parameters
+    ----------
+    codes
+        Channel code of every touch, row after row; ``channels[code]`` is the label.
+    offsets
+        Row boundaries: row ``i`` holds ``codes[offsets[i]:offsets[i + 1]]``.
+        Length ``n_rows + 1``, starting at 0 and ending at ``len(codes)``.
+    channels
+        Distinct, non-empty channel labels. They are re-sorted and unused ones dropped.
+    conversions, nulls, value
+        Per row: converting journeys, non-converting journeys, total conversion value.
+        Finite and non-negative; a value needs conversions. ``nulls`` and ``value``
+        default to zeros.
+    times
+        Optional per touch: seconds between the touch and the journey's end (its
+        conversion, or for a non-converting journey its last touch).
+    users
+        Optional per row: the user the journey belongs to (kept by :meth:`from_events`).
+
+    Examples
+    --------
+    >>> j = Journeys.from_sequences([["A", "B", "C"], ["A", "C"], ["B"]],
+    ...                             conversions=[2, 1, 0], nulls=[0, 1, 2])
+    >>> j.n_rows, j.total_conversions, j.channels
+    (3, 3.0, ('A', 'B', 'C'))
+    >>> j.paths()
+    [('A', 'B', 'C'), ('A', 'C'), ('B',)]
+    """
+
+    __slots__ = ("_channels", "_codes", "_conversions", "_nulls", "_offsets", "_times", "_users", "_value")
+
+    _codes: CodeArray
+    _offsets: IntArray
+    _channels: tuple[str, ...]
+    _conversions: FloatArray
+    _nulls: FloatArray
+    _value: FloatArray
+    _times: FloatArray | None
+    _users: pd.Index | None
+
+    def __init__(
+        self,
+        codes: npt.ArrayLike,
+        offsets: npt.ArrayLike,
+        channels: Sequence[str],
+        conversions: npt.ArrayLike,
+        nulls: npt.ArrayLike | None = None,
+        value: npt.ArrayLike | None = None,
+        *,
+        times: npt.ArrayLike | None = None,
+        users: Sequence[Any] | pd.Index | None = None,
+    ) -> None:
+        code_array = np.asarray(codes)
+        offset_array = np.asarray(offsets)
+        if code_array.ndim != 1 or (code_array.size and not np.issubdtype(code_array.dtype, np.integer)):
+            raise JourneyError(f"codes must be a 1-D integer array; got dtype {code_array.dtype}, shape {code_array.shape}. "
+                               "Fix: pass one integer channel code per touch.")
+        if offset_array.ndim != 1 or len(offset_array) < 1 or (offset_array.size and not np.issubdtype(offset_array.dtype, np.integer)):
+            raise JourneyError("offsets must be a 1-D integer array of length n_rows + 1. "
+                               "Fix: pass row boundaries starting at 0, e.g. [0, 3, 5].")
+        offset_array = offset_array.astype(np.int64)
+        if offset_array[0] != 0 or offset_array[-1] != len(code_array) or np.any(np.diff(offset_array) < 0):
+            raise JourneyError(
+                f"offsets must start at 0, never decrease and end at len(codes) = {len(code_array)}; "
+                f"got first {int(offset_array[0])}, last {int(offset_array[-1])}. Fix: rebuild offsets from row lengths."
+            )
+        labels = tuple(channels)
+        check_channels(labels)
+        if code_array.size and (code_array.min() < 0 or code_array.max() >= len(labels)):
+            raise JourneyError(f"codes must lie in [0, {len(labels)}) to index the {len(labels)} channel labels; "
+                               f"got range [{int(code_array.min())}, {int(code_array.max())}]. Fix: recode the touches.")
+        n_rows = len(offset_array) - 1
+        conv = as_float_array(conversions, "conversions", n_rows)
+        nul = np.zeros(n_rows) if nulls is None else as_float_array(nulls, "nulls", n_rows)
+        val = np.zeros(n_rows) if value is None else as_float_array(value, "value", n_rows)
+        check_outcomes(conv, nul, val)
+        time_array = None
+        if times is not None:
+            time_array = as_float_array(times, "times", len(code_array))
+            check_times(time_array, offset_array)
+        user_index = None
+        if users is not None:
+            user_index = pd.Index(users)
+            if len(user_index) != n_rows:
+                raise JourneyError(f"users must give one user per row: expected {n_rows}, got {len(user_index)}. "
+                                   "Fix: pass users aligned with the rows, or none.")
+        self._set(code_array.astype(np.int32), offset_array, labels, conv, nul, val, time_array, user_index)
+
+    def _set(
+        self,
+        codes: CodeArray,
+        offsets: IntArray,
+        channels: tuple[str, ...],
+        conversions: FloatArray,
+        nulls: FloatArray,
+        value: FloatArray,
+        times: FloatArray | None,
+        users: pd.Index | None,
+    ) -> None:
+        codes, channels = _canonical_codes(codes, channels)
+        self._codes = _frozen(codes)
+        self._offsets = _frozen(offsets)
+        self._channels = channels
+        self._conversions = _frozen(conversions)
+        self._nulls = _frozen(nulls)
+        self._value = _frozen(value)
+        self._times = None if times is None else _frozen(times)
+        self._users = users
+
+    @classmethod
+    def _trusted(
+        cls,
+        codes: npt.NDArray[np.integer[Any]],
+        offsets: IntArray,
+        channels: Sequence[str],
+        conversions: FloatArray,
+        nulls: FloatArray,
+        value: FloatArray,
+        times: FloatArray | None = None,
+        users: pd.Index | None = None,
+    ) -> Journeys:
+        """Build from arrays that already satisfy every rule (used by builders and transforms)."""
+        obj = cls.__new__(cls)
+        obj._set(
+            np.ascontiguousarray(codes, dtype=np.int32),
+            np.ascontiguousarray(offsets, dtype=np.int64),
+            tuple(channels),
+            np.ascontiguousarray(conversions, dtype=np.float64),
+            np.ascontiguousarray(nulls, dtype=np.float64),
+            np.ascontiguousarray(value, dtype=np.float64),
+            None if times is None else np.ascontiguousarray(times, dtype=np.float64),
+            users,
+        )
+        return obj
+
+    # ------------------------------------------------------------------ builders
+    @classmethod
+    def from_events(
+        cls,
+        events: Any,
+        *,
+        user: str,
+        time: str,
+        channel: str,
+        conversion: str,
+        value: str | None = None,
+        lookback: str | pd.Timedelta | float | None = None,
+        max_touches: int | None = None,
+        split_on_conversion: bool = True,
+        tiebreak: str | None = None,
+        drop_duplicates: bool = False,
+    ) -> Journeys:
+        """Build journeys from an event log (one row per touch or conversion); see :func:`attribution.journeys.from_events`."""
+        from attribution.journeys.from_events import from_events
+
+        return from_events(
+            events, user=user, time=time, channel=channel, conversion=conversion, value=value,
+            lookback=lookback, max_touches=max_touches, split_on_conversion=split_on_conversion,
+            tiebreak=tiebreak, drop_duplicates=drop_duplicates,
+        )
+
+    @classmethod
+    def from_paths(
+        cls,
+        table: pd.DataFrame,
+        *,
+        path: str,
+        conversions: str,
+        nulls: str | None = None,
+        value: str | None = None,
+        sep: str = ">",
+    ) -> Journeys:
+        """Build journeys from an aggregated path table; see :func:`attribution.journeys.from_paths`."""
+        from attribution.journeys.from_paths import from_paths
+
+        return from_paths(table, path=path, conversions=conversions, nulls=nulls, value=value, sep=sep)
+
+    @classmethod
+    def from_sequences(
+        cls,
+        paths: Iterable[Sequence[str]],
+        *,
+        conversions: npt.ArrayLike,
+        nulls: npt.ArrayLike | None = None,
+        value: npt.ArrayLike | None = None,
+        times: Iterable[Sequence[float]] | None = None,
+    ) -> Journeys:
+        """Build journeys from Python sequences of labels; see :func:`attribution.journeys.from_sequences`."""
+        from attribution.journeys.from_paths import from_sequences
+
+        return from_sequences(paths, conversions=conversions, nulls=nulls, value=value, times=times)
+
+    # ------------------------------------------------------------------ arrays
+    @property
+    def codes(self) -> CodeArray:
+        """Channel code of every touch, row after row (read-only int32)."""
+        return self._codes
+
+    @property
+    def offsets(self) -> IntArray:
+        """Row boundaries into :attr:`codes` (read-only int64, length ``n_rows + 1``)."""
+        return self._offsets
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """Channel labels, sorted; ``channels[code]`` is a touch's label."""
+        return self._channels
+
+    @property
+    def conversions(self) -> FloatArray:
+        """Converting journeys per row (read-only float64)."""
+        return self._conversions
+
+    @property
+    def nulls(self) -> FloatArray:
+        """Non-converting journeys per row (read-only float64)."""
+        return self._nulls
+
+    @property
+    def value(self) -> FloatArray:
+        """Total conversion value per row (read-only float64)."""
+        return self._value
+
+    @property
+    def times(self) -> FloatArray | None:
+        """Seconds from each touch to its journey's end, or ``None`` when unknown."""
+        return self._times
+
+    @property
+    def users(self) -> pd.Index | None:
+        """The user of each row when built from events, else ``None``."""
+        return self._users
+
+    @property
+    def has_times(self) -> bool:
+        """Whether every touch carries its time before the journey's end."""
+        return self._times is not None
+
+    @property
+    def lengths(self) -> IntArray:
+        """Number of touches on each row's path."""
+        return _ragged.lengths(self._offsets)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of path rows."""
+        return len(self._offsets) - 1
+
+    @property
+    def n_touches(self) -> int:
+        """Number of touches over all rows (not weighted by counts)."""
+        return len(self._codes)
+
+    @property
+    def n_journeys(self) -> float:
+        """Journeys represented: total conversions plus nulls."""
+        return float(self._conversions.sum() + self._nulls.sum())
+
+    @property
+    def total_conversions(self) -> float:
+        """Total conversions over all rows."""
+        return float(self._conversions.sum())
+
+    @property
+    def total_value(self) -> float:
+        """Total conversion value over all rows."""
+        return float(self._value.sum())
+
+    @property
+    def unattributed_conversions(self) -> float:
+        """Conversions on empty paths: no touch to credit."""
+        return float(self._conversions[self.lengths == 0].sum())
+
+    @property
+    def unattributed_value(self) -> float:
+        """Conversion value on empty paths."""
+        return float(self._value[self.lengths == 0].sum())
+
+    def __len__(self) -> int:
+        return self.n_rows
+
+    def paths(self) -> list[tuple[str, ...]]:
+        """Every row's path as a tuple of labels (a Python loop: for inspection, not hot paths)."""
+        labels = np.asarray(self._channels, dtype=object)[self._codes]
+        return [tuple(labels[a:b]) for a, b in zip(self._offsets[:-1], self._offsets[1:], strict=True)]
+
+    # ------------------------------------------------------------------ transforms
+    def aggregate(self) -> Journeys:
+        """Merge identical paths into one row each, summing counts and value.
+
+        Rows keep the order of each path's first appearance. Per-touch times and
+        users are dropped, since merged journeys no longer share them.
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["A", "B"], ["C"], ["A", "B"]], conversions=[1, 0, 1], nulls=[0, 1, 0])
+        >>> a = j.aggregate()
+        >>> a.paths(), a.conversions.tolist()
+        ([('A', 'B'), ('C',)], [2.0, 0.0])
+        """
+        from attribution.journeys.transforms import aggregate
+
+        return aggregate(self)
+
+    def collapse_repeats(self) -> Journeys:
+        """Merge consecutive touches of the same channel (A > A > B becomes A > B).
+
+        A merged run keeps the time of its most recent touch.
+
+        Examples
+        --------
+        >>> Journeys.from_sequences([["A", "A", "B", "A"]], conversions=[1]).collapse_repeats().paths()
+        [('A', 'B', 'A')]
+        """
+        from attribution.journeys.transforms import collapse_repeats
+
+        return collapse_repeats(self)
+
+    def first_occurrences(self) -> Journeys:
+        """Keep only the first touch of each channel in a path (A > B > A > C becomes A > B > C).
+
+        Examples
+        --------
+        >>> Journeys.from_sequences([["A", "B", "A", "C"]], conversions=[1]).first_occurrences().paths()
+        [('A', 'B', 'C')]
+        """
+        from attribution.journeys.transforms import first_occurrences
+
+        return first_occurrences(self)
+
+    def last_touches(self, k: int) -> Journeys:
+        """Keep the ``k`` most recent touches of each path.
+
+        Examples
+        --------
+        >>> Journeys.from_sequences([["A", "B", "C"]], conversions=[1]).last_touches(2).paths()
+        [('B', 'C')]
+        """
+        from attribution.journeys.transforms import last_touches
+
+        return last_touches(self, k)
+
+    def map_channels(
+        self,
+        mapping: Mapping[str, str] | Callable[[str], str],
+        *,
+        unmapped: Literal["error", "keep", "other"] = "error",
+        other: str = "Other",
+    ) -> Journeys:
+        """Relabel channels, e.g. group raw source/medium values into channel groups.
+
+        Parameters
+        ----------
+        mapping
+            Old label to new label, as a mapping or a function.
+        unmapped
+            What to do with labels the mapping lacks: ``"error"`` (default) raises,
+            ``"keep"`` keeps the label, ``"other"`` maps it to ``other``.
+        other
+            The label for unmapped channels when ``unmapped="other"``.
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["google / cpc", "bing / cpc", "newsletter"]], conversions=[1])
+        >>> j.map_channels({"google / cpc": "Paid Search", "bing / cpc": "Paid Search"}, unmapped="other").paths()
+        [('Paid Search', 'Paid Search', 'Other')]
+        """
+        from attribution.journeys.transforms import map_channels
+
+        return map_channels(self, mapping, unmapped=unmapped, other=other)
+
+    def filter(
+        self,
+        mask: npt.ArrayLike | None = None,
+        *,
+        converting: bool | None = None,
+        min_length: int | None = None,
+        max_length: int | None = None,
+        contains: str | Iterable[str] | None = None,
+    ) -> Journeys:
+        """Keep the rows that pass every criterion given.
+
+        Parameters
+        ----------
+        mask
+            Boolean array with one entry per row.
+        converting
+            ``True`` keeps rows with conversions, ``False`` rows without.
+        min_length, max_length
+            Bounds (inclusive) on the number of touches.
+        contains
+            A channel label, or several: keep rows touching any of them.
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["A", "B"], ["C"], []], conversions=[1, 0, 1], nulls=[0, 1, 0])
+        >>> j.filter(min_length=1, contains="C").paths()
+        [('C',)]
+        """
+        from attribution.journeys.transforms import filter_rows
+
+        return filter_rows(self, mask, converting=converting, min_length=min_length,
+                           max_length=max_length, contains=contains)
+
+    def __getitem__(self, rows: int | slice | npt.ArrayLike) -> Journeys:
+        """Select rows by position, slice, boolean mask or integer array."""
+        from attribution.journeys.transforms import select_rows
+
+        return select_rows(self, rows)
+
+    @staticmethod
+    def concat(parts: Iterable[Journeys]) -> Journeys:
+        """Stack journeys built from disjoint sets of users; see :func:`attribution.journeys.concat`."""
+        from attribution.journeys.transforms import concat
+
+        return concat(parts)
+
+    def __add__(self, other: object) -> Journeys:
+        if not isinstance(other, Journeys):
+            return NotImplemented
+        return Journeys.concat([self, other])
+
+    # ------------------------------------------------------------------ comparison
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Journeys):
+            return NotImplemented
+        return self.equals(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def equals(self, other: Journeys, *, ignore_order: bool = False) -> bool:
+        """Whether both hold the same rows: paths, counts, value, times and users, exactly.
+
+        With ``ignore_order`` the rows are compared as a multiset (both are sorted first).
+        """
+        if ignore_order:
+            from attribution.journeys.transforms import sort_rows
+
+            return sort_rows(self).equals(sort_rows(other))
+        if self._channels != other._channels or (self._times is None) != (other._times is None):
+            return False
+        same_users = (self._users is None and other._users is None) or (
+            self._users is not None and other._users is not None and self._users.equals(other._users)
+        )
+        arrays = [(self._offsets, other._offsets), (self._codes, other._codes),
+                  (self._conversions, other._conversions), (self._nulls, other._nulls),
+                  (self._value, other._value)]
+        if self._times is not None and other._times is not None:
+            arrays.append((self._times, other._times))
+        return same_users and all(np.array_equal(a, b) for a, b in arrays)
+
+    # ------------------------------------------------------------------ output
+    def to_frame(self, *, path: Literal["string", "list"] = "string", sep: str = " > ", times: bool = False) -> pd.DataFrame:
+        """One row per path: the path, ``conversions``, ``nulls``, ``value`` (and ``user``, ``times``).
+
+        Parameters
+        ----------
+        path
+            ``"string"`` joins labels with ``sep`` (the format :meth:`from_paths` reads);
+            ``"list"`` gives a list of labels per row.
+        sep
+            Separator for string paths; a label containing it raises an error.
+        times
+            Add a ``times`` column (seconds before the journey's end, per touch).
+
+        Examples
+        --------
+        >>> Journeys.from_sequences([["A", "B"], []], conversions=[1, 1], value=[10, 5]).to_frame()
+            path  conversions  nulls  value
+        0  A > B          1.0    0.0   10.0
+        1                 1.0    0.0    5.0
+        """
+        from attribution.journeys.summary import to_frame
+
+        return to_frame(self, path=path, sep=sep, times=times)
+
+    def summary(self) -> JourneysSummary:
+        """Totals and the path-length distribution; see :class:`JourneysSummary`."""
+        from attribution.journeys.summary import summarize
+
+        return summarize(self)
+
+    def __repr__(self) -> str:
+        from attribution.journeys.summary import render_text
+
+        return render_text(self)
+
+    def _repr_html_(self) -> str:
+        from attribution.journeys.summary import render_html
+
+        return render_html(self)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, item in state.items():
+            if isinstance(item, np.ndarray):
+                item = np.array(item)  # pickled arrays come back writeable; freeze a private copy
+                item.setflags(write=False)
+            object.__setattr__(self, name, item)
+
+
+def _canonical_codes(codes: CodeArray, channels: tuple[str, ...]) -> tuple[CodeArray, tuple[str, ...]]:
+    """Re-express codes over the sorted labels actually used, so equal data has equal arrays."""
+    used = np.bincount(codes, minlength=len(channels)) > 0 if len(channels) else np.zeros(0, dtype=bool)
+    kept = [label for label, u in zip(channels, used, strict=True) if u]
+    ordered = sorted(kept)
+    if ordered == list(channels):
+        return codes, channels
+    new_code = {label: i for i, label in enumerate(ordered)}
+    remap = np.array([new_code.get(label, -1) for label in channels], dtype=np.int32)
+    return remap[codes] if len(codes) else codes, tuple(ordered)

@@ -1,0 +1,95 @@
+"""Vectorised helpers over CSR-style ragged arrays (flat values plus row offsets)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+def lengths(offsets: IntArray) -> IntArray:
+    """Number of elements in each row."""
+    return np.diff(offsets)
+
+
+def row_of_element(offsets: IntArray) -> IntArray:
+    """Row number of every flat element."""
+    n_rows = len(offsets) - 1
+    return np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(offsets))
+
+
+def position_in_row(offsets: IntArray) -> IntArray:
+    """Zero-based position of every flat element within its row."""
+    rows = row_of_element(offsets)
+    return np.arange(int(offsets[-1]), dtype=np.int64) - offsets[rows]
+
+
+def offsets_from_lengths(row_lengths: npt.ArrayLike) -> IntArray:
+    """Offsets (length ``n_rows + 1``, starting at 0) from row lengths."""
+    counts = np.asarray(row_lengths, dtype=np.int64)
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
+def offsets_after_mask(offsets: IntArray, keep: BoolArray) -> IntArray:
+    """Offsets of the rows once the flat elements where ``keep`` is false are removed."""
+    n_rows = len(offsets) - 1
+    rows = row_of_element(offsets)
+    return offsets_from_lengths(np.bincount(rows[keep], minlength=n_rows))
+
+
+def concatenated_ranges(starts: IntArray, counts: IntArray) -> IntArray:
+    """``concatenate([arange(s, s + c) for s, c in zip(starts, counts)])`` without a loop."""
+    counts = np.asarray(counts, dtype=np.int64)
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(counts)
+    row = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    return np.asarray(starts, dtype=np.int64)[row] + (np.arange(total, dtype=np.int64) - (ends - counts)[row])
+
+
+def take_rows(values: npt.NDArray[np.generic], offsets: IntArray, rows: IntArray) -> tuple[npt.NDArray[np.generic], IntArray]:
+    """Flat values and offsets of the selected rows, in the order given."""
+    counts = offsets[1:][rows] - offsets[:-1][rows]
+    flat = concatenated_ranges(offsets[:-1][rows], counts)
+    return values[flat], offsets_from_lengths(counts)
+
+
+def path_ids(codes: npt.NDArray[np.int32], offsets: IntArray) -> tuple[IntArray, int]:
+    """Label every row so that two rows get the same id exactly when their paths are equal.
+
+    Exact (no hashing): rows are refined position by position. After step ``j`` every
+    row longer than ``j`` carries the rank of its prefix of length ``j + 1`` among the
+    rows that long; ids finally combine that rank with the row length. Work is
+    proportional to the number of touches plus one sort per position.
+
+    Returns
+    -------
+    ids, n_unique
+        ``ids[i]`` in ``[0, n_unique)``, equal for equal paths.
+    """
+    n_rows = len(offsets) - 1
+    row_len = np.diff(offsets)
+    if n_rows == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    by_length = np.argsort(-row_len, kind="stable")
+    sorted_len = row_len[by_length]
+    starts = offsets[:-1][by_length]
+    key = np.zeros(n_rows, dtype=np.int64)  # prefix rank, in by_length order
+    radix = int(codes.max()) + 2 if len(codes) else 1
+    max_len = int(sorted_len[0])
+    # number of rows longer than j, for every j (rows are sorted by length, descending)
+    active_counts = np.searchsorted(-sorted_len, -np.arange(max_len), side="left")
+    for j in range(max_len):
+        active = int(active_counts[j])
+        combined = key[:active] * radix + codes[starts[:active] + j].astype(np.int64)
+        _, key[:active] = np.unique(combined, return_inverse=True)
+    final = sorted_len.astype(np.int64) * (n_rows + 1) + key
+    uniques, inverse = np.unique(final, return_inverse=True)
+    ids = np.empty(n_rows, dtype=np.int64)
+    ids[by_length] = inverse
+    return ids, len(uniques)

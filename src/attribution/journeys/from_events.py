@@ -1,0 +1,441 @@
+"""Build :class:`Journeys` from a raw event log with pandas and numpy (the reference builder).
+
+SPEC §2: sort by user and time (a touch before a conversion at equal times), split at
+conversions or accumulate, apply a lookback window and a touch cap, keep every conversion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from attribution._durations import parse_duration
+from attribution.errors import JourneyError
+from attribution.journeys import _ragged
+from attribution.journeys._core import Journeys
+from attribution.journeys._messages import bad_argument, bad_rows
+from attribution.journeys._validate import check_non_negative_finite
+
+__all__ = ["from_events", "require_columns"]
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+_NS_PER_SECOND = 1_000_000_000
+
+
+def require_columns(frame: Any, columns: Mapping[str, str | None]) -> None:
+    """Raise unless ``frame`` is a DataFrame holding every named column."""
+    if not isinstance(frame, pd.DataFrame):
+        raise JourneyError(f"expected a pandas DataFrame; got {type(frame).__name__}. "
+                           "Fix: wrap your data with pandas.DataFrame(...), or read it with pandas.read_csv/read_parquet.")
+    existing = [str(c) for c in frame.columns]
+    for argument, column in columns.items():
+        if column is not None and column not in frame.columns:
+            shown = ", ".join(map(repr, existing[:20])) + (", ..." if len(existing) > 20 else "")
+            raise JourneyError(f"column {column!r} (argument {argument!r}) is not in the data; the columns are: {shown}. "
+                               f"Fix: pass {argument}= the name of the column that holds it.")
+
+
+@dataclass(frozen=True)
+class _Events:
+    """The validated columns of an event log, as numpy arrays in input order."""
+
+    user: IntArray  # user codes in sorted-user order
+    user_labels: pd.Index
+    time: IntArray  # nanoseconds
+    converted: BoolArray
+    channel: npt.NDArray[np.int32]  # -1 where the row has no channel
+    channels: list[str]
+    value: npt.NDArray[np.float64]
+    tiebreak: IntArray | None
+
+    def take(self, order: IntArray) -> _Events:
+        return _Events(self.user[order], self.user_labels, self.time[order], self.converted[order],
+                       self.channel[order], self.channels, self.value[order],
+                       None if self.tiebreak is None else self.tiebreak[order])
+
+
+def from_events(
+    events: pd.DataFrame,
+    *,
+    user: str,
+    time: str,
+    channel: str,
+    conversion: str,
+    value: str | None = None,
+    lookback: str | pd.Timedelta | float | None = None,
+    max_touches: int | None = None,
+    split_on_conversion: bool = True,
+    tiebreak: str | None = None,
+    drop_duplicates: bool = False,
+) -> Journeys:
+    """Build journeys from an event log: one row per touch or conversion.
+
+    Parameters
+    ----------
+    events
+        The event log. Never modified.
+    user, time, channel, conversion
+        Column names. ``time`` holds datetimes (or strings pandas parses; mixing
+        time-zone-aware and naive values is an error). ``channel`` is null only on a
+        conversion without a touch. ``conversion`` is boolean (or 0/1). A row with a
+        channel that is also a conversion is a touch of the journey it then closes.
+    value
+        Column of conversion value (revenue); must be null or 0 on non-conversions.
+    lookback
+        Drop touches more than this long before the journey's end (its conversion, or
+        for a non-converting journey its last touch); a touch exactly this long before
+        is kept. ``"30D"``, a timedelta, a number of days, or ``None`` (no window).
+    max_touches
+        Keep only this many most recent touches per journey.
+    split_on_conversion
+        ``True`` (default): each conversion closes a journey of the touches since the
+        user's previous conversion; touches after the last one form a non-converting
+        journey. ``False`` (fractribution): each conversion's journey is every touch of
+        the user up to it; only users who never convert give non-converting journeys,
+        and touches after a user's last conversion are not used.
+    tiebreak
+        Column that orders events with equal timestamps (e.g. a hit number). Without it,
+        at equal times touches come before conversions, then channel labels sort.
+    drop_duplicates
+        Drop events identical in every used column. By default they are kept: two
+        identical touches count twice and two identical conversions are two conversions.
+
+    Returns
+    -------
+    Journeys
+        One row per journey, ordered by user and then time, with ``users`` and
+        ``times`` (seconds before the journey's end) set. Conversions with no touch in
+        the window give empty paths: they are kept and reported as unattributed.
+
+    Raises
+    ------
+    JourneyError
+        A missing column, a null user or time, unparseable or mixed-zone times, a
+        non-boolean conversion flag, a touch without a channel, an empty channel label,
+        a negative, NaN or infinite value, a value on a non-conversion, or a bad argument.
+
+    Examples
+    --------
+    >>> events = pd.DataFrame({
+    ...     "user": ["u1", "u1", "u1", "u2", "u2"],
+    ...     "time": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-03", "2024-01-04"]),
+    ...     "channel": ["Social", "Email", None, "Search", "Display"],
+    ...     "converted": [False, False, True, False, False],
+    ...     "revenue": [None, None, 120.0, None, None],
+    ... })
+    >>> j = Journeys.from_events(events, user="user", time="time", channel="channel",
+    ...                          conversion="converted", value="revenue")
+    >>> j.to_frame(times=True)
+      user             path  conversions  nulls  value                 times
+    0   u1  Email > Social          ...
+    """
+    window = None if lookback is None else int(parse_duration(lookback, "lookback").value)
+    if max_touches is not None and (isinstance(max_touches, bool) or not isinstance(max_touches, (int, np.integer))
+                                    or max_touches < 1):
+        raise bad_argument("max_touches", "must be a positive integer or None", max_touches,
+                           "pass how many of the most recent touches to keep, e.g. 20.")
+    if not isinstance(split_on_conversion, bool):
+        raise bad_argument("split_on_conversion", "must be True or False", split_on_conversion,
+                           "pass a bool.")
+    require_columns(events, {"user": user, "time": time, "channel": channel, "conversion": conversion,
+                             "value": value, "tiebreak": tiebreak})
+    parsed = _read_events(events, user=user, time=time, channel=channel, conversion=conversion,
+                          value=value, tiebreak=tiebreak)
+    ordered = parsed.take(_event_order(parsed))
+    if drop_duplicates:
+        ordered = ordered.take(np.flatnonzero(~_repeats_previous(ordered)))
+    build = _split_journeys if split_on_conversion else _cumulative_journeys
+    return _finish(ordered, *build(ordered), window=window, max_touches=max_touches)
+
+
+# ---------------------------------------------------------------------- reading columns
+def _read_events(events: pd.DataFrame, *, user: str, time: str, channel: str, conversion: str,
+                 value: str | None, tiebreak: str | None) -> _Events:
+    index = events.index
+    user_codes, user_labels = _factorize_column(events[user], user, index)
+    converted = _flags(events[conversion], conversion, index)
+    channel_codes, channels = _channels(events[channel], channel, converted, index)
+    values = np.zeros(len(events))
+    if value is not None:
+        values = _values(events[value], value, converted, index)
+    tiebreak_codes = None
+    if tiebreak is not None:
+        tiebreak_codes, _ = _factorize_column(events[tiebreak], tiebreak, index)
+    return _Events(user_codes, user_labels, _times_ns(events[time], time, index), converted,
+                   channel_codes, channels, values, tiebreak_codes)
+
+
+def _factorize_column(column: pd.Series, name: str, index: pd.Index) -> tuple[IntArray, pd.Index]:
+    """Codes in sorted order of the distinct values; nulls are an error."""
+    null = column.isna().to_numpy()
+    if null.any():
+        raise bad_rows(f"column {name!r}", "must not be null", null, index=index,
+                       fix="drop those events or fill in the missing values.")
+    try:
+        codes, uniques = pd.factorize(column, sort=True)
+    except TypeError:  # mixed types that do not compare: order by their text instead
+        codes, uniques = pd.factorize(column, sort=False)
+        order = np.argsort(np.asarray([f"{type(u).__name__}:{u}" for u in uniques]), kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes, uniques = rank[codes], uniques.take(order)
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+def _flags(column: pd.Series, name: str, index: pd.Index) -> BoolArray:
+    fix = (f"make {name!r} True/False (or 1/0), e.g. events[{name!r}] == 'purchase'; "
+           "the builder does not guess what other values mean.")
+    if column.isna().any():
+        raise bad_rows(f"column {name!r}", "must not be null", column.isna().to_numpy(), index=index, fix=fix)
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return column.to_numpy(dtype=bool)
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        raw = column.to_numpy(dtype=np.float64)
+        bad = (raw != 0) & (raw != 1)
+        if bad.any():
+            raise bad_rows(f"column {name!r}", "must be boolean (True/False or 1/0)", bad, index=index,
+                           values=column.to_numpy(), fix=fix)
+        return raw == 1
+    raw_objects = column.to_numpy(dtype=object)
+    bad = np.fromiter((not isinstance(v, (bool, np.bool_)) for v in raw_objects), dtype=bool, count=len(raw_objects))
+    if bad.any():
+        raise bad_rows(f"column {name!r}", "must be boolean (True/False or 1/0)", bad, index=index,
+                       values=raw_objects, fix=fix)
+    return raw_objects.astype(bool)
+
+
+def _channels(column: pd.Series, name: str, converted: BoolArray, index: pd.Index) -> tuple[npt.NDArray[np.int32], list[str]]:
+    codes, uniques = pd.factorize(column, sort=False)
+    touch_missing = (codes < 0) & ~converted
+    if touch_missing.any():
+        raise bad_rows(f"column {name!r}", "must name a channel on every touch (a row that is not a conversion)",
+                       touch_missing, index=index,
+                       fix="fill in the channel (e.g. 'Unknown') or drop those events; only conversions may lack one.")
+    labels = [u if isinstance(u, str) else str(u) for u in uniques]
+    empty_unique = np.array([not label.strip() for label in labels], dtype=bool)
+    if empty_unique.any():
+        empty = (codes >= 0) & empty_unique[np.maximum(codes, 0)]
+        raise bad_rows(f"column {name!r}", "must not hold empty channel labels", empty, index=index,
+                       values=column.to_numpy(), fix="name the channel (e.g. 'Unknown'), or set it to null on pure conversions.")
+    distinct = sorted(set(labels))
+    position = {label: i for i, label in enumerate(distinct)}
+    remap = np.array([position[label] for label in labels] + [-1], dtype=np.int32)  # last entry: code -1 stays -1
+    return remap[codes], distinct
+
+
+def _values(column: pd.Series, name: str, converted: BoolArray, index: pd.Index) -> npt.NDArray[np.float64]:
+    if not pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+        numeric = pd.to_numeric(column, errors="coerce")
+        bad = (numeric.isna() & column.notna()).to_numpy()
+        if bad.any():
+            raise bad_rows(f"column {name!r}", "must be numeric", bad, index=index, values=column.to_numpy(),
+                           fix=f"convert {name!r} to numbers, e.g. pd.to_numeric(events[{name!r}]).")
+        column = numeric
+    raw = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    stray = ~converted & ~np.isnan(raw) & (raw != 0)
+    if stray.any():
+        raise bad_rows(f"column {name!r}", "must be null or 0 on rows that are not conversions", stray, index=index,
+                       values=raw, fix="a value belongs to a conversion: flag the row as a conversion, or clear its value.")
+    conversion_values = np.where(converted, raw, 0.0)
+    missing = converted & np.isnan(raw)
+    if missing.any():
+        raise bad_rows(f"column {name!r}", "must not be null on a conversion", missing, index=index,
+                       fix=f"fill the missing conversion values (0 if unknown), e.g. events[{name!r}].fillna(0).")
+    check_non_negative_finite(conversion_values, f"column {name!r}", index=index)
+    return conversion_values
+
+
+def _times_ns(column: pd.Series, name: str, index: pd.Index) -> IntArray:
+    """Times as int64 nanoseconds (UTC for time-zone-aware input)."""
+    null = column.isna().to_numpy()
+    if null.any():
+        raise bad_rows(f"column {name!r}", "must not be null", null, index=index,
+                       fix="drop those events or fill in their timestamps.")
+    if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+        raise JourneyError(
+            f"column {name!r} must hold datetimes; got numbers (dtype {column.dtype}), whose unit is ambiguous. "
+            f"Fix: convert it, e.g. pd.to_datetime(events[{name!r}], unit='s') for Unix seconds."
+        )
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        times = column.dt.tz_convert("UTC").dt.tz_localize(None)
+    elif pd.api.types.is_datetime64_dtype(column.dtype):
+        times = column
+    else:
+        times = _parse_times(column, name, index)
+    return times.dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+def _parse_times(column: pd.Series, name: str, index: pd.Index) -> pd.Series:
+    for fmt in (None, "ISO8601"):
+        try:
+            parsed = pd.to_datetime(column, format=fmt)
+        except (ValueError, TypeError):
+            continue
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            return parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+        if pd.api.types.is_datetime64_dtype(parsed.dtype):
+            return parsed
+    # Slow path, only for data about to be rejected or of mixed formats: look at each value.
+    raw = column.to_numpy(dtype=object)
+    stamps: list[Any] = []
+    unparseable = np.zeros(len(raw), dtype=bool)
+    for i, item in enumerate(raw):
+        try:
+            stamps.append(pd.Timestamp(item))
+        except (ValueError, TypeError):
+            unparseable[i] = True
+            stamps.append(None)
+    if unparseable.any():
+        raise bad_rows(f"column {name!r}", "must hold parseable timestamps", unparseable, index=index, values=raw,
+                       fix=f"parse it yourself, e.g. pd.to_datetime(events[{name!r}], format='%d/%m/%Y %H:%M').")
+    aware = np.array([s.tzinfo is not None for s in stamps], dtype=bool)
+    if aware.any() and not aware.all():
+        odd = ~aware if aware[0] else aware
+        kind = "naive" if aware[0] else "time-zone-aware"
+        raise bad_rows(f"column {name!r}", f"mixes time-zone-aware and naive times ({kind} ones listed)", odd,
+                       index=index, values=raw,
+                       fix="give every time a zone (tz_localize) or none, e.g. pd.to_datetime(..., utc=True) if naive times are UTC.")
+    parsed = pd.to_datetime(column, format="mixed", utc=bool(aware.all()))
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        return parsed.dt.tz_localize(None)
+    return parsed
+
+
+# ---------------------------------------------------------------------- ordering
+def _kind(events: _Events) -> npt.NDArray[np.int8]:
+    """0 = touch, 1 = touch that converts, 2 = conversion without a touch: the order at equal times."""
+    return (events.converted.astype(np.int8) + (events.converted & (events.channel < 0))).astype(np.int8)
+
+
+def _event_order(events: _Events) -> IntArray:
+    """Permutation sorting events by user, time, tiebreak, kind, channel, value.
+
+    One int64 sort key of (user, time) when it fits, which is much faster than a
+    lexicographic sort; ties on (user, time) are then ordered among themselves only.
+    """
+    n = len(events.user)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    relative = events.time - events.time.min()
+    for unit in (60 * _NS_PER_SECOND, _NS_PER_SECOND, 1_000_000, 1_000):
+        if not (relative % unit).any():
+            relative = relative // unit
+            break
+    span = int(relative.max()) + 1
+    n_users = int(events.user.max()) + 1
+    if n_users * span < 2**62:
+        key = events.user * span + relative
+        order = np.arange(n) if bool(np.all(key[1:] >= key[:-1])) else np.argsort(key)
+        sorted_key = key[order]
+        tie = sorted_key[1:] == sorted_key[:-1]
+    else:
+        order = np.lexsort((events.time, events.user))
+        u, t = events.user[order], events.time[order]
+        tie = (u[1:] == u[:-1]) & (t[1:] == t[:-1])
+    if tie.any():
+        order = _order_ties(events, order, tie)
+    return order
+
+
+def _order_ties(events: _Events, order: IntArray, tie: BoolArray) -> IntArray:
+    """Sort the runs of equal (user, time) by tiebreak, kind, channel and value, in place."""
+    in_run = np.zeros(len(order), dtype=bool)
+    in_run[1:] |= tie
+    in_run[:-1] |= tie
+    run_id = np.concatenate([[0], np.cumsum(~tie)])
+    positions = np.flatnonzero(in_run)
+    rows = order[positions]
+    keys: list[npt.NDArray[Any]] = [events.value[rows], events.channel[rows], _kind(events)[rows]]
+    if events.tiebreak is not None:
+        keys.append(events.tiebreak[rows])
+    keys.append(run_id[positions])
+    order = order.copy()
+    order[positions] = rows[np.lexsort(keys)]
+    return order
+
+
+def _repeats_previous(events: _Events) -> BoolArray:
+    """Events equal to the one before in every used column (adjacent once sorted)."""
+    same = np.zeros(len(events.user), dtype=bool)
+    if len(same) > 1:
+        columns: list[npt.NDArray[Any]] = [events.user, events.time, events.converted, events.channel, events.value]
+        if events.tiebreak is not None:
+            columns.append(events.tiebreak)
+        same[1:] = np.logical_and.reduce([c[1:] == c[:-1] for c in columns])
+    return same
+
+
+# ---------------------------------------------------------------------- journeys
+# Each strategy returns, for sorted events: the touch events of every journey in
+# chronological order, the journey of each, and per journey its end time, whether it
+# converted, its value and its user.
+_Plan = tuple[IntArray, IntArray, IntArray, BoolArray, npt.NDArray[np.float64], IntArray]
+
+
+def _split_journeys(events: _Events) -> _Plan:
+    n = len(events.user)
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, np.zeros(0, dtype=bool), np.zeros(0), empty
+    converted = events.converted
+    conversions_before = np.cumsum(converted) - converted
+    start = np.ones(n, dtype=bool)
+    start[1:] = (events.user[1:] != events.user[:-1]) | (conversions_before[1:] != conversions_before[:-1])
+    journey = np.cumsum(start) - 1
+    last = np.flatnonzero(np.append(start[1:], True))  # a journey's last event: its conversion if any
+    closes = converted[last]
+    touches = np.flatnonzero(events.channel >= 0)
+    return (touches, journey[touches], events.time[last], closes,
+            np.where(closes, events.value[last], 0.0), events.user[last])
+
+
+def _cumulative_journeys(events: _Events) -> _Plan:
+    n = len(events.user)
+    is_touch = events.channel >= 0
+    touch_rows = np.flatnonzero(is_touch)
+    touches_through = np.cumsum(is_touch)  # touches up to and including each event
+    user_start = np.flatnonzero(np.r_[True, events.user[1:] != events.user[:-1]]) if n else np.zeros(0, np.int64)
+    user_of_event = np.cumsum(np.r_[True, events.user[1:] != events.user[:-1]]) - 1 if n else np.zeros(0, np.int64)
+    first_touch_of_user = touches_through[user_start] - is_touch[user_start]
+    conversion_rows = np.flatnonzero(events.converted)
+    user_converts = np.bincount(user_of_event[conversion_rows], minlength=len(user_start)) > 0
+    never = np.flatnonzero(~user_converts)
+    user_end = np.r_[user_start[1:], n] - 1
+    # converting journeys: every touch of the user up to the conversion; then one per non-converter
+    ends = np.concatenate([conversion_rows, user_end[never]])
+    starts = np.concatenate([first_touch_of_user[user_of_event[conversion_rows]], first_touch_of_user[never]])
+    order = np.argsort(ends, kind="stable")
+    ends, starts = ends[order], starts[order]
+    counts = touches_through[ends] - starts
+    closes = events.converted[ends]
+    flat = _ragged.concatenated_ranges(starts, counts)
+    journey = np.repeat(np.arange(len(ends), dtype=np.int64), counts)
+    end_time = events.time[ends]
+    # a non-converting journey ends at its last touch
+    return (touch_rows[flat], journey, end_time, closes,
+            np.where(closes, events.value[ends], 0.0), events.user[ends])
+
+
+def _finish(events: _Events, touch_rows: IntArray, journey: IntArray, end_time: IntArray, closes: BoolArray,
+            value: npt.NDArray[np.float64], user: IntArray, *, window: int | None, max_touches: int | None) -> Journeys:
+    n_journeys = len(end_time)
+    before = end_time[journey] - events.time[touch_rows]
+    keep = np.ones(len(touch_rows), dtype=bool) if window is None else before <= window
+    if max_touches is not None:
+        kept_journey = journey[keep]
+        offsets = _ragged.offsets_from_lengths(np.bincount(kept_journey, minlength=n_journeys))
+        from_end = offsets[kept_journey + 1] - np.arange(len(kept_journey))
+        keep[np.flatnonzero(keep)[from_end > max_touches]] = False
+    row_lengths = np.bincount(journey[keep], minlength=n_journeys)
+    conversions = closes.astype(np.float64)
+    return Journeys._trusted(
+        events.channel[touch_rows[keep]], _ragged.offsets_from_lengths(row_lengths), events.channels,
+        conversions, 1.0 - conversions, value, before[keep] / _NS_PER_SECOND, events.user_labels.take(user),
+    )

@@ -1,0 +1,217 @@
+"""Builders from path tables (``"a > b > c"`` strings or lists) and from Python sequences."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from attribution.errors import JourneyError
+from attribution.journeys import _ragged
+from attribution.journeys._core import Journeys
+from attribution.journeys._messages import bad_argument, bad_rows
+from attribution.journeys._validate import as_float_array, check_outcomes, check_times
+from attribution.journeys.from_events import require_columns
+
+__all__ = ["from_paths", "from_sequences"]
+
+_ROW_MARK = "\x1e"  # ASCII record separator: splits rows inside one joined string
+
+
+def from_paths(
+    table: pd.DataFrame,
+    *,
+    path: str,
+    conversions: str,
+    nulls: str | None = None,
+    value: str | None = None,
+    sep: str = ">",
+) -> Journeys:
+    """Build journeys from an aggregated path table (ChannelAttribution / fractribution format).
+
+    Parameters
+    ----------
+    table
+        One row per path (paths may repeat; use :meth:`Journeys.aggregate` to merge).
+    path
+        Column of paths: strings of labels joined by ``sep`` (labels are stripped of
+        surrounding spaces; an empty string is an empty path), or lists of labels.
+    conversions
+        Column of conversion counts (non-negative, may be fractional).
+    nulls
+        Column of non-converting journey counts; zero when omitted.
+    value
+        Column of total conversion value per row; zero when omitted.
+    sep
+        Separator of string paths; with list paths, no label may contain it.
+
+    Returns
+    -------
+    Journeys
+        One row per table row, in table order.
+
+    Raises
+    ------
+    JourneyError
+        A missing column, a null path, an empty label (``"a >  > b"``), or bad counts.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"path": ["A > B > C", "A > C", "B", "C", "A > B"],
+    ...                       "conv": [2, 1, 0, 1, 0], "null": [0, 1, 2, 1, 1],
+    ...                       "revenue": [200, 50, 0, 30, 0]})
+    >>> j = Journeys.from_paths(table, path="path", conversions="conv", nulls="null", value="revenue")
+    >>> j.total_conversions, j.total_value, j.channels
+    (4.0, 280.0, ('A', 'B', 'C'))
+    """
+    if not isinstance(sep, str) or not sep:
+        raise bad_argument("sep", "must be a non-empty string", sep, "pass the separator of your paths, e.g. '>'.")
+    require_columns(table, {"path": path, "conversions": conversions, "nulls": nulls, "value": value})
+    column = table[path]
+    index = table.index
+    null_path = column.isna().to_numpy()
+    if null_path.any():
+        raise bad_rows(f"column {path!r}", "must not be null", null_path, index=index,
+                       fix="use '' (an empty path) for conversions without a tracked touch, or drop the rows.")
+    raw = column.tolist()
+    is_text = np.fromiter((isinstance(p, str) for p in raw), dtype=bool, count=len(raw))
+    if is_text.all():
+        codes, offsets, channels = _parse_strings(raw, sep, subject=f"column {path!r}", index=index)
+    elif not is_text.any():
+        codes, offsets, channels = _encode_sequences(raw, subject=f"column {path!r}", index=index, sep=sep)
+    else:
+        raise bad_rows(f"column {path!r}", "must hold only strings or only lists", ~is_text, index=index,
+                       values=raw, fix="convert every path to the same form.")
+    n = len(table)
+    conv = as_float_array(table[conversions].to_numpy(), f"column {conversions!r}", n, index=index)
+    nul = np.zeros(n) if nulls is None else as_float_array(table[nulls].to_numpy(), f"column {nulls!r}", n, index=index)
+    val = np.zeros(n) if value is None else as_float_array(table[value].to_numpy(), f"column {value!r}", n, index=index)
+    check_outcomes(conv, nul, val, index=index,
+                   names=(f"column {conversions!r}", f"column {nulls!r}", f"column {value!r}"))
+    return Journeys._trusted(codes, offsets, channels, conv, nul, val)
+
+
+def _parse_strings(
+    raw: list[str], sep: str, *, subject: str, index: Any
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64], list[str]]:
+    """Split every path string in one C-level ``str.split`` and encode labels by factorising."""
+    n = len(raw)
+    if n == 0:
+        return np.zeros(0, np.int32), np.zeros(1, np.int64), []
+    joined = (sep + _ROW_MARK + sep).join(raw)
+    if _ROW_MARK in sep or joined.count(_ROW_MARK) != n - 1:
+        raise JourneyError(f"{subject} contains the control character \\x1e, which cannot be a channel label. "
+                           "Fix: remove it from the paths.")
+    tokens = joined.split(sep)
+    token_codes, uniques = pd.factorize(np.asarray(tokens, dtype=object))
+    stripped = [str(u).strip() for u in uniques]
+    labels_sorted = sorted({s for s in stripped if s and s != _ROW_MARK})
+    position = {label: i for i, label in enumerate(labels_sorted)}
+    # per unique token: its label code, -1 for the row mark, -2 for an empty label
+    unique_code = np.array([-1 if s == _ROW_MARK else position.get(s, -2) for s in stripped], dtype=np.int32)
+    codes = unique_code[token_codes]
+    is_mark = codes == -1
+    row = np.cumsum(is_mark)
+    content = ~is_mark
+    tokens_per_row = np.bincount(row[content], minlength=n)
+    empty = content & (codes == -2)
+    # a path that is only an empty token ("" or "  ") is an empty path, not an empty label
+    empty_path = empty & (tokens_per_row[row] == 1)
+    bad = empty & ~empty_path
+    if bad.any():
+        bad_row = np.zeros(n, dtype=bool)
+        bad_row[row[bad]] = True
+        raise bad_rows(subject, f"must not hold empty channel labels between separators {sep!r}", bad_row,
+                       index=index, values=raw, fix="remove doubled or trailing separators, or name the missing channel.")
+    keep = content & ~empty_path
+    return codes[keep], _ragged.offsets_from_lengths(np.bincount(row[keep], minlength=n)), labels_sorted
+
+
+def _encode_sequences(
+    raw: Sequence[Any], *, subject: str, index: Any = None, sep: str | None = None
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64], list[str]]:
+    """Flatten sequences of labels and encode them; check labels are non-empty strings."""
+    not_sequence = np.fromiter((isinstance(p, (str, bytes)) or not hasattr(p, "__len__") for p in raw),
+                               dtype=bool, count=len(raw))
+    if not_sequence.any():
+        raise bad_rows(subject, "must hold a sequence of channel labels per path", not_sequence, index=index,
+                       values=list(raw), unit="path", fix="pass each path as a list of labels, e.g. ['Email', 'Direct'].")
+    row_lengths = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
+    flat = np.empty(int(row_lengths.sum()), dtype=object)
+    flat[:] = list(itertools.chain.from_iterable(raw))
+    offsets = _ragged.offsets_from_lengths(row_lengths)
+    if len(flat) == 0:
+        return np.zeros(0, np.int32), offsets, []
+    codes, uniques = pd.factorize(flat, sort=False, use_na_sentinel=True)
+    unique_labels = list(uniques)
+    bad_unique = np.array([not isinstance(u, str) or not u.strip() or (sep is not None and sep in u)
+                           for u in unique_labels], dtype=bool)
+    bad_touch = (codes < 0) | (bad_unique[np.maximum(codes, 0)] & (codes >= 0))
+    if bad_touch.any():
+        rows = _ragged.row_of_element(offsets)
+        first = int(np.flatnonzero(bad_touch)[0])
+        label = flat[first]
+        bad_row = np.zeros(len(raw), dtype=bool)
+        bad_row[rows[bad_touch]] = True
+        if isinstance(label, str) and label.strip() and sep is not None:
+            rule, fix = f"must not hold labels containing the separator {sep!r}", "rename the channel, or pass another sep."
+        else:
+            rule, fix = "must hold non-empty string channel labels", "give every touch a channel name, or drop the touch."
+        raise bad_rows(subject, rule, bad_row, index=index, values=list(raw), unit="path", fix=fix)
+    order = sorted(range(len(unique_labels)), key=lambda i: unique_labels[i])
+    remap = np.empty(len(unique_labels), dtype=np.int32)
+    remap[order] = np.arange(len(unique_labels), dtype=np.int32)
+    return remap[codes], offsets, [unique_labels[i] for i in order]
+
+
+def from_sequences(
+    paths: Iterable[Sequence[str]],
+    *,
+    conversions: npt.ArrayLike,
+    nulls: npt.ArrayLike | None = None,
+    value: npt.ArrayLike | None = None,
+    times: Iterable[Sequence[float]] | None = None,
+) -> Journeys:
+    """Build journeys from Python sequences: one list of channel labels per row.
+
+    Parameters
+    ----------
+    paths
+        One sequence of labels per row, oldest touch first; ``[]`` is an empty path.
+    conversions, nulls, value
+        One number per row; ``nulls`` and ``value`` default to zero.
+    times
+        Optional, one sequence per row: seconds from each touch to the journey's end
+        (conversion), non-increasing along the path. Numbers or ``pandas.Timedelta``.
+
+    Examples
+    --------
+    >>> j = Journeys.from_sequences([["A", "B", "C"], ["A", "C"]], conversions=[2, 1],
+    ...                             value=[200, 50], times=[[14 * 86400, 7 * 86400, 0], [7 * 86400, 0]])
+    >>> j.has_times, j.total_value
+    (True, 250.0)
+    """
+    rows = list(paths)
+    codes, offsets, channels = _encode_sequences(rows, subject="paths")
+    n = len(rows)
+    conv = as_float_array(conversions, "conversions", n)
+    nul = np.zeros(n) if nulls is None else as_float_array(nulls, "nulls", n)
+    val = np.zeros(n) if value is None else as_float_array(value, "value", n)
+    check_outcomes(conv, nul, val)
+    time_array = None
+    if times is not None:
+        time_rows = list(times)
+        time_lengths = [len(t) for t in time_rows]
+        if len(time_rows) != n or time_lengths != np.diff(offsets).tolist():
+            raise JourneyError("times must give one time per touch, shaped like paths. "
+                               "Fix: pass one sequence of seconds-before-conversion for every path.")
+        flat = list(itertools.chain.from_iterable(time_rows))
+        if any(isinstance(t, pd.Timedelta) for t in flat):
+            flat = [t.total_seconds() if isinstance(t, pd.Timedelta) else t for t in flat]
+        time_array = as_float_array(flat, "times", len(codes))
+        check_times(time_array, offsets)
+    return Journeys._trusted(codes, offsets, channels, conv, nul, val, time_array)

@@ -1,0 +1,252 @@
+"""Transforms of :class:`Journeys`: each returns a new object and never copies more than it must."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from attribution.errors import JourneyError
+from attribution.journeys import _ragged
+from attribution.journeys._core import Journeys
+from attribution.journeys._messages import bad_argument
+
+__all__ = [
+    "aggregate",
+    "collapse_repeats",
+    "concat",
+    "filter_rows",
+    "first_occurrences",
+    "last_touches",
+    "map_channels",
+    "select_rows",
+    "sort_rows",
+]
+
+
+def keep_touches(journeys: Journeys, keep: npt.NDArray[np.bool_]) -> Journeys:
+    """Drop the touches where ``keep`` is false; rows and their counts stay."""
+    times = None if journeys.times is None else journeys.times[keep]
+    return Journeys._trusted(
+        journeys.codes[keep], _ragged.offsets_after_mask(journeys.offsets, keep), journeys.channels,
+        journeys.conversions, journeys.nulls, journeys.value, times, journeys.users,
+    )
+
+
+def aggregate(journeys: Journeys) -> Journeys:
+    """Merge identical paths, summing counts and value; rows in order of first appearance."""
+    ids, n_unique = _ragged.path_ids(journeys.codes, journeys.offsets)
+    first_row = np.full(n_unique, journeys.n_rows, dtype=np.int64)
+    np.minimum.at(first_row, ids, np.arange(journeys.n_rows, dtype=np.int64))
+    order = np.argsort(first_row, kind="stable")  # group ids ranked by first appearance
+    rank = np.empty(n_unique, dtype=np.int64)
+    rank[order] = np.arange(n_unique, dtype=np.int64)
+    group = rank[ids]
+    sums = [np.bincount(group, weights=w, minlength=n_unique)
+            for w in (journeys.conversions, journeys.nulls, journeys.value)]
+    codes, offsets = _ragged.take_rows(journeys.codes, journeys.offsets, first_row[order])
+    return Journeys._trusted(codes, offsets, journeys.channels, *sums)
+
+
+def collapse_repeats(journeys: Journeys) -> Journeys:
+    """Merge consecutive touches of one channel; a run keeps its most recent touch."""
+    codes = journeys.codes
+    keep = np.ones(len(codes), dtype=bool)
+    if len(codes) > 1:
+        # keep a touch unless the next touch, in the same row, has the same channel
+        row_end = np.zeros(len(codes), dtype=bool)
+        row_end[journeys.offsets[1:][journeys.lengths > 0] - 1] = True
+        keep[:-1] = (codes[:-1] != codes[1:]) | row_end[:-1]
+    return keep_touches(journeys, keep)
+
+
+def first_occurrences(journeys: Journeys) -> Journeys:
+    """Keep each channel's first touch in every path."""
+    rows = _ragged.row_of_element(journeys.offsets)
+    key = rows * max(len(journeys.channels), 1) + journeys.codes
+    _, first = np.unique(key, return_index=True)
+    keep = np.zeros(len(key), dtype=bool)
+    keep[first] = True
+    return keep_touches(journeys, keep)
+
+
+def last_touches(journeys: Journeys, k: int) -> Journeys:
+    """Keep the ``k`` most recent touches of each path."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise bad_argument("k", "must be a positive integer", k, "pass the number of touches to keep, e.g. 4.")
+    from_end = np.repeat(journeys.offsets[1:], journeys.lengths) - np.arange(journeys.n_touches)
+    return keep_touches(journeys, from_end <= k)
+
+
+def map_channels(
+    journeys: Journeys,
+    mapping: Mapping[str, str] | Callable[[str], str],
+    *,
+    unmapped: Literal["error", "keep", "other"] = "error",
+    other: str = "Other",
+) -> Journeys:
+    """Relabel channels through ``mapping``; see :meth:`Journeys.map_channels`."""
+    if unmapped not in ("error", "keep", "other"):
+        raise bad_argument("unmapped", "must be 'error', 'keep' or 'other'", unmapped,
+                           "say what to do with labels the mapping lacks.")
+    new_labels: list[str] = []
+    missing: list[str] = []
+    for label in journeys.channels:
+        if callable(mapping):
+            target: Any = mapping(label)
+        elif label in mapping:
+            target = mapping[label]
+        else:
+            missing.append(label)
+            target = label if unmapped == "keep" else other
+        if not isinstance(target, str) or not target.strip():
+            raise JourneyError(f"mapping sends channel {label!r} to {target!r}; a channel label must be a non-empty string. "
+                               "Fix: map every channel to a group name.")
+        new_labels.append(target)
+    if missing and unmapped == "error":
+        raise JourneyError(
+            f"mapping has no entry for {len(missing)} channel(s), first {missing[0]!r} "
+            f"(all: {', '.join(map(repr, missing[:10]))}{', ...' if len(missing) > 10 else ''}). "
+            "Fix: add them to the mapping, or pass unmapped='keep' or unmapped='other'."
+        )
+    groups = sorted(set(new_labels))
+    position = {label: i for i, label in enumerate(groups)}
+    remap = np.array([position[label] for label in new_labels], dtype=np.int32)
+    return Journeys._trusted(remap[journeys.codes], journeys.offsets, groups, journeys.conversions,
+                             journeys.nulls, journeys.value, journeys.times, journeys.users)
+
+
+def select_rows(journeys: Journeys, rows: Any) -> Journeys:
+    """Rows by position, slice, boolean mask or integer array (a slice shares memory)."""
+    n = journeys.n_rows
+    if isinstance(rows, (int, np.integer)) and not isinstance(rows, bool):
+        position = int(rows)
+        if not -n <= position < n:
+            raise IndexError(f"row {position} is out of range for {n} rows")
+        position %= n
+        rows = slice(position, position + 1)
+    if isinstance(rows, slice) and rows.step in (None, 1):
+        start, stop, _ = rows.indices(n)
+        stop = max(start, stop)
+        a, b = int(journeys.offsets[start]), int(journeys.offsets[stop])
+        times = None if journeys.times is None else journeys.times[a:b]
+        users = None if journeys.users is None else journeys.users[start:stop]
+        return Journeys._trusted(journeys.codes[a:b], journeys.offsets[start:stop + 1] - a, journeys.channels,
+                                 journeys.conversions[start:stop], journeys.nulls[start:stop],
+                                 journeys.value[start:stop], times, users)
+    index = np.arange(n)[rows] if isinstance(rows, slice) else np.asarray(rows)
+    if index.dtype == bool:
+        if index.shape != (n,):
+            raise JourneyError(f"a boolean row mask needs one entry per row ({n}); got shape {index.shape}. "
+                               "Fix: build the mask from this Journeys' arrays.")
+        index = np.flatnonzero(index)
+    elif index.size and not np.issubdtype(index.dtype, np.integer):
+        raise JourneyError(f"rows must be selected by integers or a boolean mask; got dtype {index.dtype}. "
+                           "Fix: pass row positions or a mask.")
+    index = index.astype(np.int64)
+    if index.size and (index.min() < -n or index.max() >= n):
+        raise IndexError(f"row positions must lie in [-{n}, {n}); got range [{index.min()}, {index.max()}]")
+    index %= max(n, 1)
+    codes, offsets = _ragged.take_rows(journeys.codes, journeys.offsets, index)
+    times = None
+    if journeys.times is not None:
+        times, _ = _ragged.take_rows(journeys.times, journeys.offsets, index)
+    users = None if journeys.users is None else journeys.users[index]
+    return Journeys._trusted(codes, offsets, journeys.channels, journeys.conversions[index],
+                             journeys.nulls[index], journeys.value[index], times, users)
+
+
+def filter_rows(
+    journeys: Journeys,
+    mask: npt.ArrayLike | None = None,
+    *,
+    converting: bool | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    contains: str | Iterable[str] | None = None,
+) -> Journeys:
+    """Keep rows passing every given criterion; see :meth:`Journeys.filter`."""
+    keep = np.ones(journeys.n_rows, dtype=bool)
+    if mask is not None:
+        given = np.asarray(mask)
+        if given.dtype != bool or given.shape != (journeys.n_rows,):
+            raise bad_argument("mask", f"must be a boolean array with one entry per row ({journeys.n_rows})",
+                               f"dtype {given.dtype}, shape {given.shape}", "build the mask from this Journeys' arrays.")
+        keep &= given
+    if converting is not None:
+        keep &= (journeys.conversions > 0) == bool(converting)
+    lengths = journeys.lengths
+    if min_length is not None:
+        keep &= lengths >= min_length
+    if max_length is not None:
+        keep &= lengths <= max_length
+    if contains is not None:
+        wanted = {contains} if isinstance(contains, str) else set(contains)
+        unknown = sorted(wanted - set(journeys.channels))
+        if unknown:
+            raise bad_argument("contains", "must name channels of these journeys", unknown[0],
+                               f"pick from {list(journeys.channels)[:12]}.")
+        hit = np.isin(journeys.codes, [journeys.channels.index(c) for c in wanted])
+        rows = _ragged.row_of_element(journeys.offsets)
+        keep &= np.bincount(rows[hit], minlength=journeys.n_rows) > 0
+    return select_rows(journeys, keep)
+
+
+def concat(parts: Iterable[Journeys]) -> Journeys:
+    """Stack journeys of disjoint users; counts simply add, which lets engines build in parallel.
+
+    Times are kept only if every part has them, users only if every part has them;
+    overlapping users are an error, since a user's events must be split into journeys
+    in one place.
+
+    Examples
+    --------
+    >>> a = Journeys.from_sequences([["A"]], conversions=[1])
+    >>> b = Journeys.from_sequences([["B", "A"]], conversions=[0], nulls=[1])
+    >>> concat([a, b]).paths()
+    [('A',), ('B', 'A')]
+    """
+    items = list(parts)
+    if not items:
+        return Journeys._trusted(np.zeros(0, np.int32), np.zeros(1, np.int64), (), *(np.zeros(0),) * 3)
+    bad = [type(p).__name__ for p in items if not isinstance(p, Journeys)]
+    if bad:
+        raise TypeError(f"concat takes Journeys objects; got {bad[0]}")
+    labels = sorted(set().union(*(p.channels for p in items)))
+    position = {label: i for i, label in enumerate(labels)}
+    codes = np.concatenate([np.array([position[c] for c in p.channels], dtype=np.int32)[p.codes] if p.n_touches
+                            else np.zeros(0, np.int32) for p in items])
+    offsets = _ragged.offsets_from_lengths(np.concatenate([p.lengths for p in items]))
+    outcome = [np.concatenate([getattr(p, name) for p in items]) for name in ("conversions", "nulls", "value")]
+    times = np.concatenate([p.times for p in items if p.times is not None]) if all(p.has_times for p in items) else None
+    users = None
+    if all(p.users is not None for p in items):
+        users = items[0].users.append([p.users for p in items[1:]])  # type: ignore[union-attr]
+        user_codes = pd.factorize(users)[0].astype(np.int64)
+        owner = np.repeat(np.arange(len(items), dtype=np.int64), [p.n_rows for p in items])
+        user_of_pair = np.unique(user_codes * len(items) + owner) // len(items)
+        shared = user_of_pair[1:][user_of_pair[1:] == user_of_pair[:-1]]
+        if shared.size:
+            first = users[int(np.flatnonzero(user_codes == shared[0])[0])]
+            raise JourneyError(f"concat takes journeys of disjoint users, but user {first!r} appears in more than one part. "
+                               "Fix: build each user's journeys in one part (split events by user, not by time).")
+    return Journeys._trusted(codes, offsets, labels, *outcome, times, users)
+
+
+def sort_rows(journeys: Journeys) -> Journeys:
+    """Rows in a canonical order (path, then counts): for order-insensitive comparison."""
+    ids, _ = _ragged.path_ids(journeys.codes, journeys.offsets)
+    # rank paths lexicographically by their label sequences so the order is label-defined
+    paths = journeys.paths()
+    first_of_id: dict[int, tuple[str, ...]] = {}
+    for i, p in zip(ids.tolist(), paths, strict=True):
+        first_of_id.setdefault(i, p)
+    lexical = {i: r for r, i in enumerate(sorted(first_of_id, key=lambda i: first_of_id[i]))}
+    path_rank = np.array([lexical[i] for i in ids.tolist()], dtype=np.int64)
+    keys = [journeys.value, journeys.nulls, journeys.conversions, path_rank]
+    if journeys.users is not None:
+        keys.append(pd.factorize(journeys.users, sort=True)[0])
+    return select_rows(journeys, np.lexsort(keys))
