@@ -41,8 +41,10 @@ def parse_duration(value: Any, name: str, *, error: type[Exception] = JourneyErr
         try:
             parsed = pd.Timedelta(value)
         except ValueError as exc:
-            raise error(f"argument {name!r} is not a duration pandas understands ({exc}); got {value!r}. "
-                        f"Fix: {fix} Months and years are ambiguous: use days.") from None
+            raise error(
+                f"argument {name!r} is not a duration pandas understands ({exc}); got {value!r}. "
+                f"Fix: {fix} Months and years are ambiguous: use days."
+            ) from None
     elif isinstance(value, (pd.Timedelta, dt.timedelta, np.timedelta64)):
         parsed = pd.Timedelta(value)
     else:

@@ -101,11 +101,19 @@ class Journeys:
         code_array = np.asarray(codes)
         offset_array = np.asarray(offsets)
         if code_array.ndim != 1 or (code_array.size and not np.issubdtype(code_array.dtype, np.integer)):
-            raise JourneyError(f"codes must be a 1-D integer array; got dtype {code_array.dtype}, shape {code_array.shape}. "
-                               "Fix: pass one integer channel code per touch.")
-        if offset_array.ndim != 1 or len(offset_array) < 1 or (offset_array.size and not np.issubdtype(offset_array.dtype, np.integer)):
-            raise JourneyError("offsets must be a 1-D integer array of length n_rows + 1. "
-                               "Fix: pass row boundaries starting at 0, e.g. [0, 3, 5].")
+            raise JourneyError(
+                f"codes must be a 1-D integer array; got dtype {code_array.dtype}, shape {code_array.shape}. "
+                "Fix: pass one integer channel code per touch."
+            )
+        if (
+            offset_array.ndim != 1
+            or len(offset_array) < 1
+            or (offset_array.size and not np.issubdtype(offset_array.dtype, np.integer))
+        ):
+            raise JourneyError(
+                "offsets must be a 1-D integer array of length n_rows + 1. "
+                "Fix: pass row boundaries starting at 0, e.g. [0, 3, 5]."
+            )
         offset_array = offset_array.astype(np.int64)
         if offset_array[0] != 0 or offset_array[-1] != len(code_array) or np.any(np.diff(offset_array) < 0):
             raise JourneyError(
@@ -115,8 +123,10 @@ class Journeys:
         labels = tuple(channels)
         check_channels(labels)
         if code_array.size and (code_array.min() < 0 or code_array.max() >= len(labels)):
-            raise JourneyError(f"codes must lie in [0, {len(labels)}) to index the {len(labels)} channel labels; "
-                               f"got range [{int(code_array.min())}, {int(code_array.max())}]. Fix: recode the touches.")
+            raise JourneyError(
+                f"codes must lie in [0, {len(labels)}) to index the {len(labels)} channel labels; "
+                f"got range [{int(code_array.min())}, {int(code_array.max())}]. Fix: recode the touches."
+            )
         n_rows = len(offset_array) - 1
         conv = as_float_array(conversions, "conversions", n_rows)
         nul = np.zeros(n_rows) if nulls is None else as_float_array(nulls, "nulls", n_rows)
@@ -130,8 +140,10 @@ class Journeys:
         if users is not None:
             user_index = pd.Index(users)
             if len(user_index) != n_rows:
-                raise JourneyError(f"users must give one user per row: expected {n_rows}, got {len(user_index)}. "
-                                   "Fix: pass users aligned with the rows, or none.")
+                raise JourneyError(
+                    f"users must give one user per row: expected {n_rows}, got {len(user_index)}. "
+                    "Fix: pass users aligned with the rows, or none."
+                )
         self._set(code_array.astype(np.int32), offset_array, labels, conv, nul, val, time_array, user_index)
 
     def _set(
@@ -158,13 +170,13 @@ class Journeys:
     @classmethod
     def _trusted(
         cls,
-        codes: npt.NDArray[np.integer[Any]],
-        offsets: IntArray,
+        codes: npt.NDArray[Any],
+        offsets: npt.NDArray[Any],
         channels: Sequence[str],
-        conversions: FloatArray,
-        nulls: FloatArray,
-        value: FloatArray,
-        times: FloatArray | None = None,
+        conversions: npt.NDArray[Any],
+        nulls: npt.NDArray[Any],
+        value: npt.NDArray[Any],
+        times: npt.NDArray[Any] | None = None,
         users: pd.Index | None = None,
     ) -> Journeys:
         """Build from arrays that already satisfy every rule (used by builders and transforms)."""
@@ -202,9 +214,17 @@ class Journeys:
         from attribution.journeys.from_events import from_events
 
         return from_events(
-            events, user=user, time=time, channel=channel, conversion=conversion, value=value,
-            lookback=lookback, max_touches=max_touches, split_on_conversion=split_on_conversion,
-            tiebreak=tiebreak, drop_duplicates=drop_duplicates,
+            events,
+            user=user,
+            time=time,
+            channel=channel,
+            conversion=conversion,
+            value=value,
+            lookback=lookback,
+            max_touches=max_touches,
+            split_on_conversion=split_on_conversion,
+            tiebreak=tiebreak,
+            drop_duplicates=drop_duplicates,
         )
 
     @classmethod
@@ -447,8 +467,9 @@ class Journeys:
         """
         from attribution.journeys.transforms import filter_rows
 
-        return filter_rows(self, mask, converting=converting, min_length=min_length,
-                           max_length=max_length, contains=contains)
+        return filter_rows(
+            self, mask, converting=converting, min_length=min_length, max_length=max_length, contains=contains
+        )
 
     def __getitem__(self, rows: int | slice | npt.ArrayLike) -> Journeys:
         """Select rows by position, slice, boolean mask or integer array."""
@@ -490,15 +511,21 @@ class Journeys:
         same_users = (self._users is None and other._users is None) or (
             self._users is not None and other._users is not None and self._users.equals(other._users)
         )
-        arrays = [(self._offsets, other._offsets), (self._codes, other._codes),
-                  (self._conversions, other._conversions), (self._nulls, other._nulls),
-                  (self._value, other._value)]
+        arrays: list[tuple[npt.NDArray[Any], npt.NDArray[Any]]] = [
+            (self._offsets, other._offsets),
+            (self._codes, other._codes),
+            (self._conversions, other._conversions),
+            (self._nulls, other._nulls),
+            (self._value, other._value),
+        ]
         if self._times is not None and other._times is not None:
             arrays.append((self._times, other._times))
         return same_users and all(np.array_equal(a, b) for a, b in arrays)
 
     # ------------------------------------------------------------------ output
-    def to_frame(self, *, path: Literal["string", "list"] = "string", sep: str = " > ", times: bool = False) -> pd.DataFrame:
+    def to_frame(
+        self, *, path: Literal["string", "list"] = "string", sep: str = " > ", times: bool = False
+    ) -> pd.DataFrame:
         """One row per path: the path, ``conversions``, ``nulls``, ``value`` (and ``user``, ``times``).
 
         Parameters

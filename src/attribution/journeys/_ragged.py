@@ -52,7 +52,9 @@ def concatenated_ranges(starts: IntArray, counts: IntArray) -> IntArray:
     return np.asarray(starts, dtype=np.int64)[row] + (np.arange(total, dtype=np.int64) - (ends - counts)[row])
 
 
-def take_rows(values: npt.NDArray[np.generic], offsets: IntArray, rows: IntArray) -> tuple[npt.NDArray[np.generic], IntArray]:
+def take_rows(
+    values: npt.NDArray[np.generic], offsets: IntArray, rows: IntArray
+) -> tuple[npt.NDArray[np.generic], IntArray]:
     """Flat values and offsets of the selected rows, in the order given."""
     counts = offsets[1:][rows] - offsets[:-1][rows]
     flat = concatenated_ranges(offsets[:-1][rows], counts)

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from attribution.journeys._messages import bad_rows
 from attribution.errors import JourneyError
+from attribution.journeys._messages import bad_rows
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -26,7 +26,11 @@ def as_float_array(values: Any, name: str, n: int, *, index: Any = None) -> Floa
         raw = np.asarray(values, dtype=object)
         numeric = np.array([_is_number(v) for v in raw.ravel()], dtype=bool)
         raise bad_rows(
-            name, "must be numeric", ~numeric, index=index, values=raw.ravel(),
+            name,
+            "must be numeric",
+            ~numeric,
+            index=index,
+            values=raw.ravel(),
             fix=f"convert {name} to numbers (e.g. pd.to_numeric) before building journeys.",
         ) from None
     if array.ndim != 1 or len(array) != n:
@@ -49,20 +53,45 @@ def check_non_negative_finite(array: FloatArray, name: str, *, index: Any = None
     """Raise unless every entry is finite and >= 0."""
     nan = np.isnan(array)
     if nan.any():
-        raise bad_rows(name, "must not be NaN", nan, index=index, values=array, unit=unit,
-                       fix=f"fill or drop the missing {name} (0 means none).")
+        raise bad_rows(
+            name,
+            "must not be NaN",
+            nan,
+            index=index,
+            values=array,
+            unit=unit,
+            fix=f"fill or drop the missing {name} (0 means none).",
+        )
     infinite = np.isinf(array)
     if infinite.any():
-        raise bad_rows(name, "must be finite", infinite, index=index, values=array, unit=unit,
-                       fix=f"replace the infinite {name} with real numbers.")
+        raise bad_rows(
+            name,
+            "must be finite",
+            infinite,
+            index=index,
+            values=array,
+            unit=unit,
+            fix=f"replace the infinite {name} with real numbers.",
+        )
     negative = array < 0
     if negative.any():
-        raise bad_rows(name, "must be >= 0", negative, index=index, values=array, unit=unit,
-                       fix=f"correct or drop the negative {name}; refunds are not conversions.")
+        raise bad_rows(
+            name,
+            "must be >= 0",
+            negative,
+            index=index,
+            values=array,
+            unit=unit,
+            fix=f"correct or drop the negative {name}; refunds are not conversions.",
+        )
 
 
 def check_outcomes(
-    conversions: FloatArray, nulls: FloatArray, value: FloatArray, *, index: Any = None,
+    conversions: FloatArray,
+    nulls: FloatArray,
+    value: FloatArray,
+    *,
+    index: Any = None,
     names: tuple[str, str, str] = ("conversions", "nulls", "value"),
 ) -> None:
     """Validate per-row outcome counts: finite, non-negative, value only with conversions."""
@@ -71,7 +100,11 @@ def check_outcomes(
     orphan = (value > 0) & (conversions == 0)
     if orphan.any():
         raise bad_rows(
-            names[2], "must be 0 on a row without conversions", orphan, index=index, values=value,
+            names[2],
+            "must be 0 on a row without conversions",
+            orphan,
+            index=index,
+            values=value,
             fix="a value belongs to a conversion: set the row's conversions, or its value to 0.",
         )
 
@@ -81,20 +114,33 @@ def check_channels(channels: Sequence[Any], *, subject: str = "channel labels") 
     labels = list(channels)
     not_text = np.array([not isinstance(c, str) for c in labels], dtype=bool)
     if not_text.any():
-        raise bad_rows(subject, "must be strings", not_text, values=labels, unit="label",
-                       fix="convert the channel labels to str.")
+        raise bad_rows(
+            subject, "must be strings", not_text, values=labels, unit="label", fix="convert the channel labels to str."
+        )
     empty = np.array([c.strip() == "" for c in labels], dtype=bool)
     if empty.any():
-        raise bad_rows(subject, "must not be empty", empty, values=labels, unit="label",
-                       fix="give every touch a channel name, or drop the touch.")
+        raise bad_rows(
+            subject,
+            "must not be empty",
+            empty,
+            values=labels,
+            unit="label",
+            fix="give every touch a channel name, or drop the touch.",
+        )
     if len(set(labels)) != len(labels):
         seen: set[str] = set()
         dup = np.zeros(len(labels), dtype=bool)
         for i, c in enumerate(labels):
             dup[i] = c in seen
             seen.add(c)
-        raise bad_rows(subject, "must be distinct", dup, values=labels, unit="label",
-                       fix="merge duplicate labels so that each channel has one code.")
+        raise bad_rows(
+            subject,
+            "must be distinct",
+            dup,
+            values=labels,
+            unit="label",
+            fix="merge duplicate labels so that each channel has one code.",
+        )
 
 
 def check_times(times: FloatArray, offsets: npt.NDArray[np.int64]) -> None:
@@ -111,6 +157,8 @@ def check_times(times: FloatArray, offsets: npt.NDArray[np.int64]) -> None:
             raise bad_rows(
                 "times (seconds before the journey's end)",
                 "must not increase along a path (touches are in chronological order)",
-                increasing, values=times, unit="touch",
+                increasing,
+                values=times,
+                unit="touch",
                 fix="order each path's touches from oldest to most recent.",
             )

@@ -32,14 +32,18 @@ _NS_PER_SECOND = 1_000_000_000
 def require_columns(frame: Any, columns: Mapping[str, str | None]) -> None:
     """Raise unless ``frame`` is a DataFrame holding every named column."""
     if not isinstance(frame, pd.DataFrame):
-        raise JourneyError(f"expected a pandas DataFrame; got {type(frame).__name__}. "
-                           "Fix: wrap your data with pandas.DataFrame(...), or read it with pandas.read_csv/read_parquet.")
+        raise JourneyError(
+            f"expected a pandas DataFrame; got {type(frame).__name__}. "
+            "Fix: wrap your data with pandas.DataFrame(...), or read it with pandas.read_csv/read_parquet."
+        )
     existing = [str(c) for c in frame.columns]
     for argument, column in columns.items():
         if column is not None and column not in frame.columns:
             shown = ", ".join(map(repr, existing[:20])) + (", ..." if len(existing) > 20 else "")
-            raise JourneyError(f"column {column!r} (argument {argument!r}) is not in the data; the columns are: {shown}. "
-                               f"Fix: pass {argument}= the name of the column that holds it.")
+            raise JourneyError(
+                f"column {column!r} (argument {argument!r}) is not in the data; the columns are: {shown}. "
+                f"Fix: pass {argument}= the name of the column that holds it."
+            )
 
 
 @dataclass(frozen=True)
@@ -56,9 +60,16 @@ class _Events:
     tiebreak: IntArray | None
 
     def take(self, order: IntArray) -> _Events:
-        return _Events(self.user[order], self.user_labels, self.time[order], self.converted[order],
-                       self.channel[order], self.channels, self.value[order],
-                       None if self.tiebreak is None else self.tiebreak[order])
+        return _Events(
+            self.user[order],
+            self.user_labels,
+            self.time[order],
+            self.converted[order],
+            self.channel[order],
+            self.channels,
+            self.value[order],
+            None if self.tiebreak is None else self.tiebreak[order],
+        )
 
 
 def from_events(
@@ -133,21 +144,36 @@ def from_events(
     >>> j = Journeys.from_events(events, user="user", time="time", channel="channel",
     ...                          conversion="converted", value="revenue")
     >>> j.to_frame(times=True)
-      user             path  conversions  nulls  value                 times
-    0   u1  Email > Social          ...
+      user              path  conversions  nulls  value                  times
+    0   u1    Social > Email          1.0    0.0  120.0  [1209600.0, 604800.0]
+    1   u2  Search > Display          0.0    1.0    0.0         [86400.0, 0.0]
     """
     window = None if lookback is None else int(parse_duration(lookback, "lookback").value)
-    if max_touches is not None and (isinstance(max_touches, bool) or not isinstance(max_touches, (int, np.integer))
-                                    or max_touches < 1):
-        raise bad_argument("max_touches", "must be a positive integer or None", max_touches,
-                           "pass how many of the most recent touches to keep, e.g. 20.")
+    if max_touches is not None and (
+        isinstance(max_touches, bool) or not isinstance(max_touches, (int, np.integer)) or max_touches < 1
+    ):
+        raise bad_argument(
+            "max_touches",
+            "must be a positive integer or None",
+            max_touches,
+            "pass how many of the most recent touches to keep, e.g. 20.",
+        )
     if not isinstance(split_on_conversion, bool):
-        raise bad_argument("split_on_conversion", "must be True or False", split_on_conversion,
-                           "pass a bool.")
-    require_columns(events, {"user": user, "time": time, "channel": channel, "conversion": conversion,
-                             "value": value, "tiebreak": tiebreak})
-    parsed = _read_events(events, user=user, time=time, channel=channel, conversion=conversion,
-                          value=value, tiebreak=tiebreak)
+        raise bad_argument("split_on_conversion", "must be True or False", split_on_conversion, "pass a bool.")
+    require_columns(
+        events,
+        {
+            "user": user,
+            "time": time,
+            "channel": channel,
+            "conversion": conversion,
+            "value": value,
+            "tiebreak": tiebreak,
+        },
+    )
+    parsed = _read_events(
+        events, user=user, time=time, channel=channel, conversion=conversion, value=value, tiebreak=tiebreak
+    )
     ordered = parsed.take(_event_order(parsed))
     if drop_duplicates:
         ordered = ordered.take(np.flatnonzero(~_repeats_previous(ordered)))
@@ -156,8 +182,16 @@ def from_events(
 
 
 # ---------------------------------------------------------------------- reading columns
-def _read_events(events: pd.DataFrame, *, user: str, time: str, channel: str, conversion: str,
-                 value: str | None, tiebreak: str | None) -> _Events:
+def _read_events(
+    events: pd.DataFrame,
+    *,
+    user: str,
+    time: str,
+    channel: str,
+    conversion: str,
+    value: str | None,
+    tiebreak: str | None,
+) -> _Events:
     index = events.index
     user_codes, user_labels = _factorize_column(events[user], user, index)
     converted = _flags(events[conversion], conversion, index)
@@ -168,16 +202,29 @@ def _read_events(events: pd.DataFrame, *, user: str, time: str, channel: str, co
     tiebreak_codes = None
     if tiebreak is not None:
         tiebreak_codes, _ = _factorize_column(events[tiebreak], tiebreak, index)
-    return _Events(user_codes, user_labels, _times_ns(events[time], time, index), converted,
-                   channel_codes, channels, values, tiebreak_codes)
+    return _Events(
+        user_codes,
+        user_labels,
+        _times_ns(events[time], time, index),
+        converted,
+        channel_codes,
+        channels,
+        values,
+        tiebreak_codes,
+    )
 
 
 def _factorize_column(column: pd.Series, name: str, index: pd.Index) -> tuple[IntArray, pd.Index]:
     """Codes in sorted order of the distinct values; nulls are an error."""
     null = column.isna().to_numpy()
     if null.any():
-        raise bad_rows(f"column {name!r}", "must not be null", null, index=index,
-                       fix="drop those events or fill in the missing values.")
+        raise bad_rows(
+            f"column {name!r}",
+            "must not be null",
+            null,
+            index=index,
+            fix="drop those events or fill in the missing values.",
+        )
     try:
         codes, uniques = pd.factorize(column, sort=True)
     except TypeError:  # mixed types that do not compare: order by their text instead
@@ -190,8 +237,10 @@ def _factorize_column(column: pd.Series, name: str, index: pd.Index) -> tuple[In
 
 
 def _flags(column: pd.Series, name: str, index: pd.Index) -> BoolArray:
-    fix = (f"make {name!r} True/False (or 1/0), e.g. events[{name!r}] == 'purchase'; "
-           "the builder does not guess what other values mean.")
+    fix = (
+        f"make {name!r} True/False (or 1/0), e.g. events[{name!r}] == 'purchase'; "
+        "the builder does not guess what other values mean."
+    )
     if column.isna().any():
         raise bad_rows(f"column {name!r}", "must not be null", column.isna().to_numpy(), index=index, fix=fix)
     if pd.api.types.is_bool_dtype(column.dtype):
@@ -200,30 +249,50 @@ def _flags(column: pd.Series, name: str, index: pd.Index) -> BoolArray:
         raw = column.to_numpy(dtype=np.float64)
         bad = (raw != 0) & (raw != 1)
         if bad.any():
-            raise bad_rows(f"column {name!r}", "must be boolean (True/False or 1/0)", bad, index=index,
-                           values=column.to_numpy(), fix=fix)
-        return raw == 1
+            raise bad_rows(
+                f"column {name!r}",
+                "must be boolean (True/False or 1/0)",
+                bad,
+                index=index,
+                values=column.to_numpy(),
+                fix=fix,
+            )
+        flags: BoolArray = raw == 1
+        return flags
     raw_objects = column.to_numpy(dtype=object)
     bad = np.fromiter((not isinstance(v, (bool, np.bool_)) for v in raw_objects), dtype=bool, count=len(raw_objects))
     if bad.any():
-        raise bad_rows(f"column {name!r}", "must be boolean (True/False or 1/0)", bad, index=index,
-                       values=raw_objects, fix=fix)
+        raise bad_rows(
+            f"column {name!r}", "must be boolean (True/False or 1/0)", bad, index=index, values=raw_objects, fix=fix
+        )
     return raw_objects.astype(bool)
 
 
-def _channels(column: pd.Series, name: str, converted: BoolArray, index: pd.Index) -> tuple[npt.NDArray[np.int32], list[str]]:
+def _channels(
+    column: pd.Series, name: str, converted: BoolArray, index: pd.Index
+) -> tuple[npt.NDArray[np.int32], list[str]]:
     codes, uniques = pd.factorize(column, sort=False)
     touch_missing = (codes < 0) & ~converted
     if touch_missing.any():
-        raise bad_rows(f"column {name!r}", "must name a channel on every touch (a row that is not a conversion)",
-                       touch_missing, index=index,
-                       fix="fill in the channel (e.g. 'Unknown') or drop those events; only conversions may lack one.")
+        raise bad_rows(
+            f"column {name!r}",
+            "must name a channel on every touch (a row that is not a conversion)",
+            touch_missing,
+            index=index,
+            fix="fill in the channel (e.g. 'Unknown') or drop those events; only conversions may lack one.",
+        )
     labels = [u if isinstance(u, str) else str(u) for u in uniques]
     empty_unique = np.array([not label.strip() for label in labels], dtype=bool)
     if empty_unique.any():
         empty = (codes >= 0) & empty_unique[np.maximum(codes, 0)]
-        raise bad_rows(f"column {name!r}", "must not hold empty channel labels", empty, index=index,
-                       values=column.to_numpy(), fix="name the channel (e.g. 'Unknown'), or set it to null on pure conversions.")
+        raise bad_rows(
+            f"column {name!r}",
+            "must not hold empty channel labels",
+            empty,
+            index=index,
+            values=column.to_numpy(),
+            fix="name the channel (e.g. 'Unknown'), or set it to null on pure conversions.",
+        )
     distinct = sorted(set(labels))
     position = {label: i for i, label in enumerate(distinct)}
     remap = np.array([position[label] for label in labels] + [-1], dtype=np.int32)  # last entry: code -1 stays -1
@@ -235,19 +304,36 @@ def _values(column: pd.Series, name: str, converted: BoolArray, index: pd.Index)
         numeric = pd.to_numeric(column, errors="coerce")
         bad = (numeric.isna() & column.notna()).to_numpy()
         if bad.any():
-            raise bad_rows(f"column {name!r}", "must be numeric", bad, index=index, values=column.to_numpy(),
-                           fix=f"convert {name!r} to numbers, e.g. pd.to_numeric(events[{name!r}]).")
+            raise bad_rows(
+                f"column {name!r}",
+                "must be numeric",
+                bad,
+                index=index,
+                values=column.to_numpy(),
+                fix=f"convert {name!r} to numbers, e.g. pd.to_numeric(events[{name!r}]).",
+            )
         column = numeric
     raw = column.to_numpy(dtype=np.float64, na_value=np.nan)
     stray = ~converted & ~np.isnan(raw) & (raw != 0)
     if stray.any():
-        raise bad_rows(f"column {name!r}", "must be null or 0 on rows that are not conversions", stray, index=index,
-                       values=raw, fix="a value belongs to a conversion: flag the row as a conversion, or clear its value.")
+        raise bad_rows(
+            f"column {name!r}",
+            "must be null or 0 on rows that are not conversions",
+            stray,
+            index=index,
+            values=raw,
+            fix="a value belongs to a conversion: flag the row as a conversion, or clear its value.",
+        )
     conversion_values = np.where(converted, raw, 0.0)
     missing = converted & np.isnan(raw)
     if missing.any():
-        raise bad_rows(f"column {name!r}", "must not be null on a conversion", missing, index=index,
-                       fix=f"fill the missing conversion values (0 if unknown), e.g. events[{name!r}].fillna(0).")
+        raise bad_rows(
+            f"column {name!r}",
+            "must not be null on a conversion",
+            missing,
+            index=index,
+            fix=f"fill the missing conversion values (0 if unknown), e.g. events[{name!r}].fillna(0).",
+        )
     check_non_negative_finite(conversion_values, f"column {name!r}", index=index)
     return conversion_values
 
@@ -256,8 +342,13 @@ def _times_ns(column: pd.Series, name: str, index: pd.Index) -> IntArray:
     """Times as int64 nanoseconds (UTC for time-zone-aware input)."""
     null = column.isna().to_numpy()
     if null.any():
-        raise bad_rows(f"column {name!r}", "must not be null", null, index=index,
-                       fix="drop those events or fill in their timestamps.")
+        raise bad_rows(
+            f"column {name!r}",
+            "must not be null",
+            null,
+            index=index,
+            fix="drop those events or fill in their timestamps.",
+        )
     if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
         raise JourneyError(
             f"column {name!r} must hold datetimes; got numbers (dtype {column.dtype}), whose unit is ambiguous. "
@@ -269,7 +360,13 @@ def _times_ns(column: pd.Series, name: str, index: pd.Index) -> IntArray:
         times = column
     else:
         times = _parse_times(column, name, index)
-    return times.dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
+    nanoseconds: IntArray = times.dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
+    if len(nanoseconds) and int(nanoseconds.max()) - int(nanoseconds.min()) >= 2**63:
+        raise JourneyError(
+            f"column {name!r} spans more than 292 years, too long to measure touch times in nanoseconds. "
+            "Fix: drop the events with wrong dates (often placeholders such as 1700-01-01)."
+        )
+    return nanoseconds
 
 
 def _parse_times(column: pd.Series, name: str, index: pd.Index) -> pd.Series:
@@ -293,15 +390,26 @@ def _parse_times(column: pd.Series, name: str, index: pd.Index) -> pd.Series:
             unparseable[i] = True
             stamps.append(None)
     if unparseable.any():
-        raise bad_rows(f"column {name!r}", "must hold parseable timestamps", unparseable, index=index, values=raw,
-                       fix=f"parse it yourself, e.g. pd.to_datetime(events[{name!r}], format='%d/%m/%Y %H:%M').")
+        raise bad_rows(
+            f"column {name!r}",
+            "must hold parseable timestamps",
+            unparseable,
+            index=index,
+            values=raw,
+            fix=f"parse it yourself, e.g. pd.to_datetime(events[{name!r}], format='%d/%m/%Y %H:%M').",
+        )
     aware = np.array([s.tzinfo is not None for s in stamps], dtype=bool)
     if aware.any() and not aware.all():
         odd = ~aware if aware[0] else aware
         kind = "naive" if aware[0] else "time-zone-aware"
-        raise bad_rows(f"column {name!r}", f"mixes time-zone-aware and naive times ({kind} ones listed)", odd,
-                       index=index, values=raw,
-                       fix="give every time a zone (tz_localize) or none, e.g. pd.to_datetime(..., utc=True) if naive times are UTC.")
+        raise bad_rows(
+            f"column {name!r}",
+            f"mixes time-zone-aware and naive times ({kind} ones listed)",
+            odd,
+            index=index,
+            values=raw,
+            fix="give every time a zone (tz_localize) or none, e.g. pd.to_datetime(..., utc=True) if naive times are UTC.",
+        )
     parsed = pd.to_datetime(column, format="mixed", utc=bool(aware.all()))
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         return parsed.dt.tz_localize(None)
@@ -385,15 +493,21 @@ def _split_journeys(events: _Events) -> _Plan:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty, np.zeros(0, dtype=bool), np.zeros(0), empty
     converted = events.converted
-    conversions_before = np.cumsum(converted) - converted
+    conversions_before: IntArray = np.cumsum(converted, dtype=np.int64) - converted
     start = np.ones(n, dtype=bool)
     start[1:] = (events.user[1:] != events.user[:-1]) | (conversions_before[1:] != conversions_before[:-1])
     journey = np.cumsum(start) - 1
     last = np.flatnonzero(np.append(start[1:], True))  # a journey's last event: its conversion if any
     closes = converted[last]
     touches = np.flatnonzero(events.channel >= 0)
-    return (touches, journey[touches], events.time[last], closes,
-            np.where(closes, events.value[last], 0.0), events.user[last])
+    return (
+        touches,
+        journey[touches],
+        events.time[last],
+        closes,
+        np.where(closes, events.value[last], 0.0),
+        events.user[last],
+    )
 
 
 def _cumulative_journeys(events: _Events) -> _Plan:
@@ -403,7 +517,7 @@ def _cumulative_journeys(events: _Events) -> _Plan:
     touches_through = np.cumsum(is_touch)  # touches up to and including each event
     user_start = np.flatnonzero(np.r_[True, events.user[1:] != events.user[:-1]]) if n else np.zeros(0, np.int64)
     user_of_event = np.cumsum(np.r_[True, events.user[1:] != events.user[:-1]]) - 1 if n else np.zeros(0, np.int64)
-    first_touch_of_user = touches_through[user_start] - is_touch[user_start]
+    first_touch_of_user: IntArray = touches_through[user_start] - is_touch[user_start]
     conversion_rows = np.flatnonzero(events.converted)
     user_converts = np.bincount(user_of_event[conversion_rows], minlength=len(user_start)) > 0
     never = np.flatnonzero(~user_converts)
@@ -419,12 +533,21 @@ def _cumulative_journeys(events: _Events) -> _Plan:
     journey = np.repeat(np.arange(len(ends), dtype=np.int64), counts)
     end_time = events.time[ends]
     # a non-converting journey ends at its last touch
-    return (touch_rows[flat], journey, end_time, closes,
-            np.where(closes, events.value[ends], 0.0), events.user[ends])
+    return (touch_rows[flat], journey, end_time, closes, np.where(closes, events.value[ends], 0.0), events.user[ends])
 
 
-def _finish(events: _Events, touch_rows: IntArray, journey: IntArray, end_time: IntArray, closes: BoolArray,
-            value: npt.NDArray[np.float64], user: IntArray, *, window: int | None, max_touches: int | None) -> Journeys:
+def _finish(
+    events: _Events,
+    touch_rows: IntArray,
+    journey: IntArray,
+    end_time: IntArray,
+    closes: BoolArray,
+    value: npt.NDArray[np.float64],
+    user: IntArray,
+    *,
+    window: int | None,
+    max_touches: int | None,
+) -> Journeys:
     n_journeys = len(end_time)
     before = end_time[journey] - events.time[touch_rows]
     keep = np.ones(len(touch_rows), dtype=bool) if window is None else before <= window
@@ -436,6 +559,12 @@ def _finish(events: _Events, touch_rows: IntArray, journey: IntArray, end_time: 
     row_lengths = np.bincount(journey[keep], minlength=n_journeys)
     conversions = closes.astype(np.float64)
     return Journeys._trusted(
-        events.channel[touch_rows[keep]], _ragged.offsets_from_lengths(row_lengths), events.channels,
-        conversions, 1.0 - conversions, value, before[keep] / _NS_PER_SECOND, events.user_labels.take(user),
+        events.channel[touch_rows[keep]],
+        _ragged.offsets_from_lengths(row_lengths),
+        events.channels,
+        conversions,
+        1.0 - conversions,
+        value,
+        before[keep] / _NS_PER_SECOND,
+        events.user_labels.take(user),
     )

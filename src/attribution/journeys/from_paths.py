@@ -75,8 +75,13 @@ def from_paths(
     index = table.index
     null_path = column.isna().to_numpy()
     if null_path.any():
-        raise bad_rows(f"column {path!r}", "must not be null", null_path, index=index,
-                       fix="use '' (an empty path) for conversions without a tracked touch, or drop the rows.")
+        raise bad_rows(
+            f"column {path!r}",
+            "must not be null",
+            null_path,
+            index=index,
+            fix="use '' (an empty path) for conversions without a tracked touch, or drop the rows.",
+        )
     raw = column.tolist()
     is_text = np.fromiter((isinstance(p, str) for p in raw), dtype=bool, count=len(raw))
     if is_text.all():
@@ -84,14 +89,21 @@ def from_paths(
     elif not is_text.any():
         codes, offsets, channels = _encode_sequences(raw, subject=f"column {path!r}", index=index, sep=sep)
     else:
-        raise bad_rows(f"column {path!r}", "must hold only strings or only lists", ~is_text, index=index,
-                       values=raw, fix="convert every path to the same form.")
+        raise bad_rows(
+            f"column {path!r}",
+            "must hold only strings or only lists",
+            ~is_text,
+            index=index,
+            values=raw,
+            fix="convert every path to the same form.",
+        )
     n = len(table)
     conv = as_float_array(table[conversions].to_numpy(), f"column {conversions!r}", n, index=index)
     nul = np.zeros(n) if nulls is None else as_float_array(table[nulls].to_numpy(), f"column {nulls!r}", n, index=index)
     val = np.zeros(n) if value is None else as_float_array(table[value].to_numpy(), f"column {value!r}", n, index=index)
-    check_outcomes(conv, nul, val, index=index,
-                   names=(f"column {conversions!r}", f"column {nulls!r}", f"column {value!r}"))
+    check_outcomes(
+        conv, nul, val, index=index, names=(f"column {conversions!r}", f"column {nulls!r}", f"column {value!r}")
+    )
     return Journeys._trusted(codes, offsets, channels, conv, nul, val)
 
 
@@ -104,11 +116,14 @@ def _parse_strings(
         return np.zeros(0, np.int32), np.zeros(1, np.int64), []
     joined = (sep + _ROW_MARK + sep).join(raw)
     if _ROW_MARK in sep or joined.count(_ROW_MARK) != n - 1:
-        raise JourneyError(f"{subject} contains the control character \\x1e, which cannot be a channel label. "
-                           "Fix: remove it from the paths.")
+        raise JourneyError(
+            f"{subject} contains the control character \\x1e, which cannot be a channel label. "
+            "Fix: remove it from the paths."
+        )
     tokens = joined.split(sep)
     token_codes, uniques = pd.factorize(np.asarray(tokens, dtype=object))
-    stripped = [str(u).strip() for u in uniques]
+    # the row mark is itself whitespace to str.strip, so recognise it before stripping labels
+    stripped = [_ROW_MARK if u == _ROW_MARK else str(u).strip() for u in uniques]
     labels_sorted = sorted({s for s in stripped if s and s != _ROW_MARK})
     position = {label: i for i, label in enumerate(labels_sorted)}
     # per unique token: its label code, -1 for the row mark, -2 for an empty label
@@ -125,8 +140,14 @@ def _parse_strings(
     if bad.any():
         bad_row = np.zeros(n, dtype=bool)
         bad_row[row[bad]] = True
-        raise bad_rows(subject, f"must not hold empty channel labels between separators {sep!r}", bad_row,
-                       index=index, values=raw, fix="remove doubled or trailing separators, or name the missing channel.")
+        raise bad_rows(
+            subject,
+            f"must not hold empty channel labels between separators {sep!r}",
+            bad_row,
+            index=index,
+            values=raw,
+            fix="remove doubled or trailing separators, or name the missing channel.",
+        )
     keep = content & ~empty_path
     return codes[keep], _ragged.offsets_from_lengths(np.bincount(row[keep], minlength=n)), labels_sorted
 
@@ -135,11 +156,19 @@ def _encode_sequences(
     raw: Sequence[Any], *, subject: str, index: Any = None, sep: str | None = None
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64], list[str]]:
     """Flatten sequences of labels and encode them; check labels are non-empty strings."""
-    not_sequence = np.fromiter((isinstance(p, (str, bytes)) or not hasattr(p, "__len__") for p in raw),
-                               dtype=bool, count=len(raw))
+    not_sequence = np.fromiter(
+        (isinstance(p, (str, bytes)) or not hasattr(p, "__len__") for p in raw), dtype=bool, count=len(raw)
+    )
     if not_sequence.any():
-        raise bad_rows(subject, "must hold a sequence of channel labels per path", not_sequence, index=index,
-                       values=list(raw), unit="path", fix="pass each path as a list of labels, e.g. ['Email', 'Direct'].")
+        raise bad_rows(
+            subject,
+            "must hold a sequence of channel labels per path",
+            not_sequence,
+            index=index,
+            values=list(raw),
+            unit="path",
+            fix="pass each path as a list of labels, e.g. ['Email', 'Direct'].",
+        )
     row_lengths = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
     flat = np.empty(int(row_lengths.sum()), dtype=object)
     flat[:] = list(itertools.chain.from_iterable(raw))
@@ -148,8 +177,9 @@ def _encode_sequences(
         return np.zeros(0, np.int32), offsets, []
     codes, uniques = pd.factorize(flat, sort=False, use_na_sentinel=True)
     unique_labels = list(uniques)
-    bad_unique = np.array([not isinstance(u, str) or not u.strip() or (sep is not None and sep in u)
-                           for u in unique_labels], dtype=bool)
+    bad_unique = np.array(
+        [not isinstance(u, str) or not u.strip() or (sep is not None and sep in u) for u in unique_labels], dtype=bool
+    )
     bad_touch = (codes < 0) | (bad_unique[np.maximum(codes, 0)] & (codes >= 0))
     if bad_touch.any():
         rows = _ragged.row_of_element(offsets)
@@ -158,9 +188,15 @@ def _encode_sequences(
         bad_row = np.zeros(len(raw), dtype=bool)
         bad_row[rows[bad_touch]] = True
         if isinstance(label, str) and label.strip() and sep is not None:
-            rule, fix = f"must not hold labels containing the separator {sep!r}", "rename the channel, or pass another sep."
+            rule, fix = (
+                f"must not hold labels containing the separator {sep!r}",
+                "rename the channel, or pass another sep.",
+            )
         else:
-            rule, fix = "must hold non-empty string channel labels", "give every touch a channel name, or drop the touch."
+            rule, fix = (
+                "must hold non-empty string channel labels",
+                "give every touch a channel name, or drop the touch.",
+            )
         raise bad_rows(subject, rule, bad_row, index=index, values=list(raw), unit="path", fix=fix)
     order = sorted(range(len(unique_labels)), key=lambda i: unique_labels[i])
     remap = np.empty(len(unique_labels), dtype=np.int32)
@@ -207,8 +243,10 @@ def from_sequences(
         time_rows = list(times)
         time_lengths = [len(t) for t in time_rows]
         if len(time_rows) != n or time_lengths != np.diff(offsets).tolist():
-            raise JourneyError("times must give one time per touch, shaped like paths. "
-                               "Fix: pass one sequence of seconds-before-conversion for every path.")
+            raise JourneyError(
+                "times must give one time per touch, shaped like paths. "
+                "Fix: pass one sequence of seconds-before-conversion for every path."
+            )
         flat = list(itertools.chain.from_iterable(time_rows))
         if any(isinstance(t, pd.Timedelta) for t in flat):
             flat = [t.total_seconds() if isinstance(t, pd.Timedelta) else t for t in flat]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,12 +28,12 @@ def _path_strings(journeys: Journeys, sep: str) -> list[str]:
         )
     labels = np.asarray(journeys.channels, dtype=object)[journeys.codes]
     bounds = journeys.offsets.tolist()
-    return [sep.join(labels[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [sep.join(labels[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
 def _path_lists(journeys: Journeys, values: np.ndarray[Any, Any]) -> list[list[Any]]:
     bounds = journeys.offsets.tolist()
-    return [values[a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [values[a:b].tolist() for a, b in itertools.pairwise(bounds)]
 
 
 def to_frame(journeys: Journeys, *, path: str = "string", sep: str = " > ", times: bool = False) -> pd.DataFrame:
@@ -49,8 +50,10 @@ def to_frame(journeys: Journeys, *, path: str = "string", sep: str = " > ", time
     columns |= {"path": paths, "conversions": journeys.conversions, "nulls": journeys.nulls, "value": journeys.value}
     if times:
         if journeys.times is None:
-            raise JourneyError("times=True needs journeys with touch times; these have none. "
-                               "Fix: build them with Journeys.from_events, or pass times to from_sequences.")
+            raise JourneyError(
+                "times=True needs journeys with touch times; these have none. "
+                "Fix: build them with Journeys.from_events, or pass times to from_sequences."
+            )
         columns["times"] = _path_lists(journeys, journeys.times)
     frame = pd.DataFrame(columns)
     frame.index = pd.RangeIndex(len(frame))
@@ -104,12 +107,20 @@ class JourneysSummary:
     def to_dict(self) -> dict[str, Any]:
         """Plain Python values (lists and numbers), e.g. for JSON."""
         return {
-            "rows": self.rows, "journeys": self.journeys, "conversions": self.conversions,
-            "nulls": self.nulls, "value": self.value, "conversion_rate": self.conversion_rate,
+            "rows": self.rows,
+            "journeys": self.journeys,
+            "conversions": self.conversions,
+            "nulls": self.nulls,
+            "value": self.value,
+            "conversion_rate": self.conversion_rate,
             "unattributed_conversions": self.unattributed_conversions,
-            "unattributed_value": self.unattributed_value, "touches": self.touches,
-            "channels": list(self.channels), "mean_length": self.mean_length,
-            "length_distribution": {int(k): float(v) for k, v in self.length_distribution.items()},
+            "unattributed_value": self.unattributed_value,
+            "touches": self.touches,
+            "channels": list(self.channels),
+            "mean_length": self.mean_length,
+            "length_distribution": dict(
+                zip(self.length_distribution.index.tolist(), self.length_distribution.tolist(), strict=True)
+            ),
             "has_times": self.has_times,
         }
 
@@ -155,19 +166,27 @@ def summarize(journeys: Journeys) -> JourneysSummary:
     distribution = distribution[distribution > 0]
     total = float(weight.sum())
     return JourneysSummary(
-        rows=journeys.n_rows, journeys=total, conversions=journeys.total_conversions,
-        nulls=float(journeys.nulls.sum()), value=journeys.total_value,
+        rows=journeys.n_rows,
+        journeys=total,
+        conversions=journeys.total_conversions,
+        nulls=float(journeys.nulls.sum()),
+        value=journeys.total_value,
         unattributed_conversions=journeys.unattributed_conversions,
-        unattributed_value=journeys.unattributed_value, touches=journeys.n_touches,
-        channels=journeys.channels, mean_length=float(lengths @ weight / total) if total else float("nan"),
-        length_distribution=distribution, has_times=journeys.has_times,
+        unattributed_value=journeys.unattributed_value,
+        touches=journeys.n_touches,
+        channels=journeys.channels,
+        mean_length=float(lengths @ weight / total) if total else float("nan"),
+        length_distribution=distribution,
+        has_times=journeys.has_times,
     )
 
 
 def _headline(journeys: Journeys) -> str:
-    return (f"Journeys: {journeys.n_rows:,} rows, {_num(journeys.n_journeys)} journeys, "
-            f"{_num(journeys.total_conversions)} conversions (value {_num(journeys.total_value)}), "
-            f"{len(journeys.channels)} channels, times: {'yes' if journeys.has_times else 'no'}")
+    return (
+        f"Journeys: {journeys.n_rows:,} rows, {_num(journeys.n_journeys)} journeys, "
+        f"{_num(journeys.total_conversions)} conversions (value {_num(journeys.total_value)}), "
+        f"{len(journeys.channels)} channels, times: {'yes' if journeys.has_times else 'no'}"
+    )
 
 
 def _preview(journeys: Journeys) -> pd.DataFrame:

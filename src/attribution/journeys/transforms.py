@@ -31,8 +31,14 @@ def keep_touches(journeys: Journeys, keep: npt.NDArray[np.bool_]) -> Journeys:
     """Drop the touches where ``keep`` is false; rows and their counts stay."""
     times = None if journeys.times is None else journeys.times[keep]
     return Journeys._trusted(
-        journeys.codes[keep], _ragged.offsets_after_mask(journeys.offsets, keep), journeys.channels,
-        journeys.conversions, journeys.nulls, journeys.value, times, journeys.users,
+        journeys.codes[keep],
+        _ragged.offsets_after_mask(journeys.offsets, keep),
+        journeys.channels,
+        journeys.conversions,
+        journeys.nulls,
+        journeys.value,
+        times,
+        journeys.users,
     )
 
 
@@ -45,10 +51,12 @@ def aggregate(journeys: Journeys) -> Journeys:
     rank = np.empty(n_unique, dtype=np.int64)
     rank[order] = np.arange(n_unique, dtype=np.int64)
     group = rank[ids]
-    sums = [np.bincount(group, weights=w, minlength=n_unique)
-            for w in (journeys.conversions, journeys.nulls, journeys.value)]
+    conversions, nulls, value = (
+        np.bincount(group, weights=w, minlength=n_unique)
+        for w in (journeys.conversions, journeys.nulls, journeys.value)
+    )
     codes, offsets = _ragged.take_rows(journeys.codes, journeys.offsets, first_row[order])
-    return Journeys._trusted(codes, offsets, journeys.channels, *sums)
+    return Journeys._trusted(codes, offsets, journeys.channels, conversions, nulls, value)
 
 
 def collapse_repeats(journeys: Journeys) -> Journeys:
@@ -90,8 +98,9 @@ def map_channels(
 ) -> Journeys:
     """Relabel channels through ``mapping``; see :meth:`Journeys.map_channels`."""
     if unmapped not in ("error", "keep", "other"):
-        raise bad_argument("unmapped", "must be 'error', 'keep' or 'other'", unmapped,
-                           "say what to do with labels the mapping lacks.")
+        raise bad_argument(
+            "unmapped", "must be 'error', 'keep' or 'other'", unmapped, "say what to do with labels the mapping lacks."
+        )
     new_labels: list[str] = []
     missing: list[str] = []
     for label in journeys.channels:
@@ -103,8 +112,10 @@ def map_channels(
             missing.append(label)
             target = label if unmapped == "keep" else other
         if not isinstance(target, str) or not target.strip():
-            raise JourneyError(f"mapping sends channel {label!r} to {target!r}; a channel label must be a non-empty string. "
-                               "Fix: map every channel to a group name.")
+            raise JourneyError(
+                f"mapping sends channel {label!r} to {target!r}; a channel label must be a non-empty string. "
+                "Fix: map every channel to a group name."
+            )
         new_labels.append(target)
     if missing and unmapped == "error":
         raise JourneyError(
@@ -115,8 +126,16 @@ def map_channels(
     groups = sorted(set(new_labels))
     position = {label: i for i, label in enumerate(groups)}
     remap = np.array([position[label] for label in new_labels], dtype=np.int32)
-    return Journeys._trusted(remap[journeys.codes], journeys.offsets, groups, journeys.conversions,
-                             journeys.nulls, journeys.value, journeys.times, journeys.users)
+    return Journeys._trusted(
+        remap[journeys.codes],
+        journeys.offsets,
+        groups,
+        journeys.conversions,
+        journeys.nulls,
+        journeys.value,
+        journeys.times,
+        journeys.users,
+    )
 
 
 def select_rows(journeys: Journeys, rows: Any) -> Journeys:
@@ -132,31 +151,50 @@ def select_rows(journeys: Journeys, rows: Any) -> Journeys:
         start, stop, _ = rows.indices(n)
         stop = max(start, stop)
         a, b = int(journeys.offsets[start]), int(journeys.offsets[stop])
-        times = None if journeys.times is None else journeys.times[a:b]
-        users = None if journeys.users is None else journeys.users[start:stop]
-        return Journeys._trusted(journeys.codes[a:b], journeys.offsets[start:stop + 1] - a, journeys.channels,
-                                 journeys.conversions[start:stop], journeys.nulls[start:stop],
-                                 journeys.value[start:stop], times, users)
+        sliced_times = None if journeys.times is None else journeys.times[a:b]
+        sliced_users = None if journeys.users is None else journeys.users[start:stop]
+        return Journeys._trusted(
+            journeys.codes[a:b],
+            journeys.offsets[start : stop + 1] - a,
+            journeys.channels,
+            journeys.conversions[start:stop],
+            journeys.nulls[start:stop],
+            journeys.value[start:stop],
+            sliced_times,
+            sliced_users,
+        )
     index = np.arange(n)[rows] if isinstance(rows, slice) else np.asarray(rows)
     if index.dtype == bool:
         if index.shape != (n,):
-            raise JourneyError(f"a boolean row mask needs one entry per row ({n}); got shape {index.shape}. "
-                               "Fix: build the mask from this Journeys' arrays.")
+            raise JourneyError(
+                f"a boolean row mask needs one entry per row ({n}); got shape {index.shape}. "
+                "Fix: build the mask from this Journeys' arrays."
+            )
         index = np.flatnonzero(index)
     elif index.size and not np.issubdtype(index.dtype, np.integer):
-        raise JourneyError(f"rows must be selected by integers or a boolean mask; got dtype {index.dtype}. "
-                           "Fix: pass row positions or a mask.")
+        raise JourneyError(
+            f"rows must be selected by integers or a boolean mask; got dtype {index.dtype}. "
+            "Fix: pass row positions or a mask."
+        )
     index = index.astype(np.int64)
     if index.size and (index.min() < -n or index.max() >= n):
         raise IndexError(f"row positions must lie in [-{n}, {n}); got range [{index.min()}, {index.max()}]")
     index %= max(n, 1)
     codes, offsets = _ragged.take_rows(journeys.codes, journeys.offsets, index)
-    times = None
+    times: npt.NDArray[Any] | None = None
     if journeys.times is not None:
         times, _ = _ragged.take_rows(journeys.times, journeys.offsets, index)
     users = None if journeys.users is None else journeys.users[index]
-    return Journeys._trusted(codes, offsets, journeys.channels, journeys.conversions[index],
-                             journeys.nulls[index], journeys.value[index], times, users)
+    return Journeys._trusted(
+        codes,
+        offsets,
+        journeys.channels,
+        journeys.conversions[index],
+        journeys.nulls[index],
+        journeys.value[index],
+        times,
+        users,
+    )
 
 
 def filter_rows(
@@ -173,8 +211,12 @@ def filter_rows(
     if mask is not None:
         given = np.asarray(mask)
         if given.dtype != bool or given.shape != (journeys.n_rows,):
-            raise bad_argument("mask", f"must be a boolean array with one entry per row ({journeys.n_rows})",
-                               f"dtype {given.dtype}, shape {given.shape}", "build the mask from this Journeys' arrays.")
+            raise bad_argument(
+                "mask",
+                f"must be a boolean array with one entry per row ({journeys.n_rows})",
+                f"dtype {given.dtype}, shape {given.shape}",
+                "build the mask from this Journeys' arrays.",
+            )
         keep &= given
     if converting is not None:
         keep &= (journeys.conversions > 0) == bool(converting)
@@ -187,8 +229,12 @@ def filter_rows(
         wanted = {contains} if isinstance(contains, str) else set(contains)
         unknown = sorted(wanted - set(journeys.channels))
         if unknown:
-            raise bad_argument("contains", "must name channels of these journeys", unknown[0],
-                               f"pick from {list(journeys.channels)[:12]}.")
+            raise bad_argument(
+                "contains",
+                "must name channels of these journeys",
+                unknown[0],
+                f"pick from {list(journeys.channels)[:12]}.",
+            )
         hit = np.isin(journeys.codes, [journeys.channels.index(c) for c in wanted])
         rows = _ragged.row_of_element(journeys.offsets)
         keep &= np.bincount(rows[hit], minlength=journeys.n_rows) > 0
@@ -217,23 +263,34 @@ def concat(parts: Iterable[Journeys]) -> Journeys:
         raise TypeError(f"concat takes Journeys objects; got {bad[0]}")
     labels = sorted(set().union(*(p.channels for p in items)))
     position = {label: i for i, label in enumerate(labels)}
-    codes = np.concatenate([np.array([position[c] for c in p.channels], dtype=np.int32)[p.codes] if p.n_touches
-                            else np.zeros(0, np.int32) for p in items])
+    codes = np.concatenate(
+        [
+            np.array([position[c] for c in p.channels], dtype=np.int32)[p.codes]
+            if p.n_touches
+            else np.zeros(0, np.int32)
+            for p in items
+        ]
+    )
     offsets = _ragged.offsets_from_lengths(np.concatenate([p.lengths for p in items]))
-    outcome = [np.concatenate([getattr(p, name) for p in items]) for name in ("conversions", "nulls", "value")]
+    conversions, nulls, value = (
+        np.concatenate([getattr(p, name) for p in items]) for name in ("conversions", "nulls", "value")
+    )
     times = np.concatenate([p.times for p in items if p.times is not None]) if all(p.has_times for p in items) else None
-    users = None
-    if all(p.users is not None for p in items):
-        users = items[0].users.append([p.users for p in items[1:]])  # type: ignore[union-attr]
+    users: pd.Index | None = None
+    user_parts = [p.users for p in items if p.users is not None]
+    if len(user_parts) == len(items):
+        users = user_parts[0].append(user_parts[1:])
         user_codes = pd.factorize(users)[0].astype(np.int64)
         owner = np.repeat(np.arange(len(items), dtype=np.int64), [p.n_rows for p in items])
         user_of_pair = np.unique(user_codes * len(items) + owner) // len(items)
         shared = user_of_pair[1:][user_of_pair[1:] == user_of_pair[:-1]]
         if shared.size:
             first = users[int(np.flatnonzero(user_codes == shared[0])[0])]
-            raise JourneyError(f"concat takes journeys of disjoint users, but user {first!r} appears in more than one part. "
-                               "Fix: build each user's journeys in one part (split events by user, not by time).")
-    return Journeys._trusted(codes, offsets, labels, *outcome, times, users)
+            raise JourneyError(
+                f"concat takes journeys of disjoint users, but user {first!r} appears in more than one part. "
+                "Fix: build each user's journeys in one part (split events by user, not by time)."
+            )
+    return Journeys._trusted(codes, offsets, labels, conversions, nulls, value, times, users)
 
 
 def sort_rows(journeys: Journeys) -> Journeys:
