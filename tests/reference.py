@@ -43,8 +43,18 @@ def reference_journeys(
         channel = None if pd.isna(row.channel) else str(row.channel)
         value = 0.0 if pd.isna(row.value) else float(row.value)
         tb = getattr(row, tiebreak) if tiebreak else 0
-        records.append((row.user, pd.Timestamp(row.time), tb, _kind(channel, bool(row.converted)),
-                        channel or "", value, channel, bool(row.converted)))
+        records.append(
+            (
+                row.user,
+                pd.Timestamp(row.time),
+                tb,
+                _kind(channel, bool(row.converted)),
+                channel or "",
+                value,
+                channel,
+                bool(row.converted),
+            )
+        )
     by_user: dict[object, list[tuple]] = {}
     for rec in records:
         by_user.setdefault(rec[0], []).append(rec)

@@ -8,17 +8,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attribution import AttributionError, Journeys, JourneyError
+from attribution import AttributionError, JourneyError, Journeys
 from tests.helpers import build, events
 
 
 @pytest.fixture
 def log() -> pd.DataFrame:
-    return events([
-        ("u", "2024-01-01", "A", False, None),
-        ("u", "2024-01-02", "B", False, None),
-        ("u", "2024-01-03", None, True, 10.0),
-    ])
+    return events(
+        [
+            ("u", "2024-01-01", "A", False, None),
+            ("u", "2024-01-02", "B", False, None),
+            ("u", "2024-01-03", None, True, 10.0),
+        ]
+    )
 
 
 def test_journey_error_is_an_attribution_error_and_a_value_error() -> None:
@@ -27,7 +29,9 @@ def test_journey_error_is_an_attribution_error_and_a_value_error() -> None:
 
 
 def test_missing_column_lists_the_existing_columns(log: pd.DataFrame) -> None:
-    with pytest.raises(JourneyError, match=r"column 'when' \(argument 'time'\) is not in the data; the columns are: 'user', 'time'"):
+    with pytest.raises(
+        JourneyError, match=r"column 'when' \(argument 'time'\) is not in the data; the columns are: 'user', 'time'"
+    ):
         Journeys.from_events(log, user="user", time="when", channel="channel", conversion="converted")
 
 
@@ -38,7 +42,9 @@ def test_not_a_dataframe() -> None:
 
 def test_null_user_names_the_first_row(log: pd.DataFrame) -> None:
     log.loc[1, "user"] = None
-    with pytest.raises(JourneyError, match=r"column 'user' must not be null; 1 row breaks it, first at index 1\. Fix: drop"):
+    with pytest.raises(
+        JourneyError, match=r"column 'user' must not be null; 1 row breaks it, first at index 1\. Fix: drop"
+    ):
         build(log)
 
 
@@ -50,7 +56,10 @@ def test_null_time(log: pd.DataFrame) -> None:
 
 def test_unparseable_time_quotes_the_value(log: pd.DataFrame) -> None:
     log["time"] = ["2024-01-01", "yesterday-ish", "2024-01-03"]
-    with pytest.raises(JourneyError, match=r"must hold parseable timestamps; 1 row breaks it, first at index 1 \(value 'yesterday-ish'\)"):
+    with pytest.raises(
+        JourneyError,
+        match=r"must hold parseable timestamps; 1 row breaks it, first at index 1 \(value 'yesterday-ish'\)",
+    ):
         build(log)
 
 
@@ -59,7 +68,10 @@ def test_mixed_aware_and_naive_times(log: pd.DataFrame) -> None:
         [dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(2024, 1, 2), dt.datetime(2024, 1, 3)],
         dtype=object,
     )
-    with pytest.raises(JourneyError, match=r"mixes time-zone-aware and naive times \(naive ones listed\); 2 rows break it, first at index 1"):
+    with pytest.raises(
+        JourneyError,
+        match=r"mixes time-zone-aware and naive times \(naive ones listed\); 2 rows break it, first at index 1",
+    ):
         build(log)
 
 
@@ -71,7 +83,9 @@ def test_numeric_times_are_refused_as_ambiguous(log: pd.DataFrame) -> None:
 
 def test_negative_value(log: pd.DataFrame) -> None:
     log.loc[2, "value"] = -5.0
-    with pytest.raises(JourneyError, match=r"column 'value' must be >= 0; 1 row breaks it, first at index 2 \(value -5\.0\)"):
+    with pytest.raises(
+        JourneyError, match=r"column 'value' must be >= 0; 1 row breaks it, first at index 2 \(value -5\.0\)"
+    ):
         build(log)
 
 
@@ -89,20 +103,27 @@ def test_missing_value_on_a_conversion(log: pd.DataFrame) -> None:
 
 def test_value_on_a_non_conversion(log: pd.DataFrame) -> None:
     log.loc[0, "value"] = 3.0
-    with pytest.raises(JourneyError, match=r"must be null or 0 on rows that are not conversions; 1 row breaks it, first at index 0 \(value 3\.0\)"):
+    with pytest.raises(
+        JourneyError,
+        match=r"must be null or 0 on rows that are not conversions; 1 row breaks it, first at index 0 \(value 3\.0\)",
+    ):
         build(log)
 
 
 def test_non_numeric_value(log: pd.DataFrame) -> None:
     log["value"] = log["value"].astype(object)
     log.loc[2, "value"] = "ten"
-    with pytest.raises(JourneyError, match=r"column 'value' must be numeric; 1 row breaks it, first at index 2 \(value 'ten'\)"):
+    with pytest.raises(
+        JourneyError, match=r"column 'value' must be numeric; 1 row breaks it, first at index 2 \(value 'ten'\)"
+    ):
         build(log)
 
 
 def test_null_channel_on_a_touch(log: pd.DataFrame) -> None:
     log.loc[1, "channel"] = None
-    with pytest.raises(JourneyError, match=r"must name a channel on every touch .*first at index 1\. Fix: fill in the channel"):
+    with pytest.raises(
+        JourneyError, match=r"must name a channel on every touch .*first at index 1\. Fix: fill in the channel"
+    ):
         build(log)
 
 
@@ -142,13 +163,18 @@ def test_bad_max_touches(log: pd.DataFrame, k: object) -> None:
 
 def test_null_path_in_a_path_table() -> None:
     table = pd.DataFrame({"path": ["A > B", None], "conv": [1, 1]})
-    with pytest.raises(JourneyError, match=r"column 'path' must not be null; 1 row breaks it, first at index 1\. Fix: use ''"):
+    with pytest.raises(
+        JourneyError, match=r"column 'path' must not be null; 1 row breaks it, first at index 1\. Fix: use ''"
+    ):
         Journeys.from_paths(table, path="path", conversions="conv")
 
 
 def test_empty_label_between_separators() -> None:
     table = pd.DataFrame({"path": ["A > B", "A >  > B", "C >"], "conv": [1, 1, 1]})
-    with pytest.raises(JourneyError, match=r"must not hold empty channel labels between separators '>'; 2 rows break it, first at index 1 \(value 'A >  > B'\)"):
+    with pytest.raises(
+        JourneyError,
+        match=r"must not hold empty channel labels between separators '>'; 2 rows break it, first at index 1 \(value 'A >  > B'\)",
+    ):
         Journeys.from_paths(table, path="path", conversions="conv")
 
 
@@ -218,3 +244,12 @@ def test_filter_contains_unknown_channel() -> None:
     j = Journeys.from_sequences([["A"]], conversions=[1])
     with pytest.raises(JourneyError, match=r"argument 'contains' must name channels of these journeys; got 'Z'"):
         j.filter(contains="Z")
+
+
+def test_mixed_aware_and_naive_time_strings(log: pd.DataFrame) -> None:
+    log["time"] = ["2024-01-01T00:00:00+00:00", "2024-01-02", "2024-01-03"]
+    with pytest.raises(
+        JourneyError,
+        match=r"mixes time-zone-aware and naive times \(naive ones listed\); 2 rows break it, first at index 1 \(value '2024-01-02'\)",
+    ):
+        build(log)

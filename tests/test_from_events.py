@@ -5,19 +5,21 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from attribution import Journeys, JourneyError
+from attribution import JourneyError, Journeys
 from tests.helpers import DAY, build, events
 
 
 def test_splits_at_each_conversion_and_keeps_trailing_touches_as_a_null_journey() -> None:
-    log = events([
-        ("u", "2024-01-01", "A", False, None),
-        ("u", "2024-01-02", "B", False, None),
-        ("u", "2024-01-03", None, True, 10.0),
-        ("u", "2024-01-04", "C", False, None),
-        ("u", "2024-01-05", None, True, 20.0),
-        ("u", "2024-01-06", "D", False, None),
-    ])
+    log = events(
+        [
+            ("u", "2024-01-01", "A", False, None),
+            ("u", "2024-01-02", "B", False, None),
+            ("u", "2024-01-03", None, True, 10.0),
+            ("u", "2024-01-04", "C", False, None),
+            ("u", "2024-01-05", None, True, 20.0),
+            ("u", "2024-01-06", "D", False, None),
+        ]
+    )
     j = build(log)
     assert j.paths() == [("A", "B"), ("C",), ("D",)]
     assert j.conversions.tolist() == [1, 1, 0]
@@ -27,15 +29,17 @@ def test_splits_at_each_conversion_and_keeps_trailing_touches_as_a_null_journey(
 
 def test_without_splitting_each_conversion_sees_every_earlier_touch() -> None:
     """fractribution's convention: touches serve several conversions; trailing touches of a converter are unused."""
-    log = events([
-        ("u", "2024-01-01", "A", False, None),
-        ("u", "2024-01-03", None, True, 10.0),
-        ("u", "2024-01-04", "C", False, None),
-        ("u", "2024-01-05", None, True, 20.0),
-        ("u", "2024-01-06", "D", False, None),
-        ("v", "2024-01-01", "B", False, None),
-        ("v", "2024-01-02", "E", False, None),
-    ])
+    log = events(
+        [
+            ("u", "2024-01-01", "A", False, None),
+            ("u", "2024-01-03", None, True, 10.0),
+            ("u", "2024-01-04", "C", False, None),
+            ("u", "2024-01-05", None, True, 20.0),
+            ("u", "2024-01-06", "D", False, None),
+            ("v", "2024-01-01", "B", False, None),
+            ("v", "2024-01-02", "E", False, None),
+        ]
+    )
     j = build(log, split_on_conversion=False)
     assert j.paths() == [("A",), ("A", "C"), ("B", "E")]
     assert j.conversions.tolist() == [1, 1, 0]
@@ -44,12 +48,14 @@ def test_without_splitting_each_conversion_sees_every_earlier_touch() -> None:
 
 
 def test_events_are_sorted_by_user_then_time_whatever_the_input_order() -> None:
-    log = events([
-        ("b", "2024-01-02", "Y", False, None),
-        ("a", "2024-01-03", None, True, 5.0),
-        ("b", "2024-01-01", "X", False, None),
-        ("a", "2024-01-01", "Q", False, None),
-    ])
+    log = events(
+        [
+            ("b", "2024-01-02", "Y", False, None),
+            ("a", "2024-01-03", None, True, 5.0),
+            ("b", "2024-01-01", "X", False, None),
+            ("a", "2024-01-01", "Q", False, None),
+        ]
+    )
     j = build(log)
     assert list(j.users) == ["a", "b"]
     assert j.paths() == [("Q",), ("X", "Y")]
@@ -68,11 +74,13 @@ def test_equal_times_without_tiebreak_order_touches_by_channel_label() -> None:
 
 
 def test_tiebreak_column_orders_equal_times_before_the_default_rules() -> None:
-    log = events([
-        ("u", "2024-01-01", "Z", False, None),
-        ("u", "2024-01-01", None, True, 1.0),
-        ("u", "2024-01-01", "M", False, None),
-    ])
+    log = events(
+        [
+            ("u", "2024-01-01", "Z", False, None),
+            ("u", "2024-01-01", None, True, 1.0),
+            ("u", "2024-01-01", "M", False, None),
+        ]
+    )
     log["hit"] = [1, 2, 3]
     j = build(log, tiebreak="hit")
     assert j.paths() == [("Z",), ("M",)]
@@ -106,11 +114,13 @@ def test_a_user_with_touches_only_gives_one_null_journey() -> None:
 
 
 def test_lookback_keeps_a_touch_exactly_one_window_before_and_drops_older() -> None:
-    log = events([
-        ("u", "2024-01-01 00:00:00", "Old", False, None),
-        ("u", "2024-01-01 00:00:01", "Edge", False, None),
-        ("u", "2024-01-31 00:00:01", None, True, 1.0),
-    ])
+    log = events(
+        [
+            ("u", "2024-01-01 00:00:00", "Old", False, None),
+            ("u", "2024-01-01 00:00:01", "Edge", False, None),
+            ("u", "2024-01-31 00:00:01", None, True, 1.0),
+        ]
+    )
     j = build(log, lookback="30D")
     assert j.paths() == [("Edge",)]
     assert j.times is not None
@@ -118,11 +128,13 @@ def test_lookback_keeps_a_touch_exactly_one_window_before_and_drops_older() -> N
 
 
 def test_lookback_of_a_null_journey_counts_from_its_last_touch() -> None:
-    log = events([
-        ("u", "2024-01-01", "Old", False, None),
-        ("u", "2024-01-20", "Mid", False, None),
-        ("u", "2024-01-31", "Last", False, None),
-    ])
+    log = events(
+        [
+            ("u", "2024-01-01", "Old", False, None),
+            ("u", "2024-01-20", "Mid", False, None),
+            ("u", "2024-01-31", "Last", False, None),
+        ]
+    )
     assert build(log, lookback=20).paths() == [("Mid", "Last")]
 
 
@@ -135,26 +147,30 @@ def test_lookback_can_empty_a_journey_but_never_drops_its_conversion() -> None:
 
 
 def test_max_touches_keeps_the_most_recent() -> None:
-    log = events([(f"u", f"2024-01-0{d}", c, False, None) for d, c in zip(range(1, 6), "ABCDE", strict=True)])
+    log = events([("u", f"2024-01-0{d}", c, False, None) for d, c in zip(range(1, 6), "ABCDE", strict=True)])
     assert build(log, max_touches=2).paths() == [("D", "E")]
 
 
 def test_max_touches_applies_after_lookback() -> None:
-    log = events([
-        ("u", "2024-01-01", "A", False, None),
-        ("u", "2024-01-10", "B", False, None),
-        ("u", "2024-01-11", "C", False, None),
-        ("u", "2024-01-12", None, True, 1.0),
-    ])
+    log = events(
+        [
+            ("u", "2024-01-01", "A", False, None),
+            ("u", "2024-01-10", "B", False, None),
+            ("u", "2024-01-11", "C", False, None),
+            ("u", "2024-01-12", None, True, 1.0),
+        ]
+    )
     assert build(log, lookback="5D", max_touches=3).paths() == [("B", "C")]
 
 
 def test_times_are_seconds_before_the_conversion() -> None:
-    log = events([
-        ("u", "2024-01-01", "A", False, None),
-        ("u", "2024-01-08", "B", False, None),
-        ("u", "2024-01-15", None, True, 1.0),
-    ])
+    log = events(
+        [
+            ("u", "2024-01-01", "A", False, None),
+            ("u", "2024-01-08", "B", False, None),
+            ("u", "2024-01-15", None, True, 1.0),
+        ]
+    )
     j = build(log)
     assert j.times is not None
     assert j.times.tolist() == [14 * DAY, 7 * DAY]
@@ -181,12 +197,14 @@ def test_integer_conversion_flags_are_accepted() -> None:
 
 
 def test_duplicate_events_are_kept_by_default_and_dropped_on_request() -> None:
-    log = events([
-        ("u", "2024-01-01", "A", False, None),
-        ("u", "2024-01-01", "A", False, None),
-        ("u", "2024-01-02", None, True, 5.0),
-        ("u", "2024-01-02", None, True, 5.0),
-    ])
+    log = events(
+        [
+            ("u", "2024-01-01", "A", False, None),
+            ("u", "2024-01-01", "A", False, None),
+            ("u", "2024-01-02", None, True, 5.0),
+            ("u", "2024-01-02", None, True, 5.0),
+        ]
+    )
     kept = build(log)
     assert kept.paths() == [("A", "A"), ()]
     assert kept.total_conversions == 2
@@ -210,11 +228,13 @@ def test_empty_event_log_gives_empty_journeys() -> None:
 
 
 def test_the_callers_frame_is_not_modified() -> None:
-    log = events([
-        ("b", "2024-01-02", "Y", False, None),
-        ("a", "2024-01-03", None, True, 5.0),
-        ("a", "2024-01-01", "Q", False, None),
-    ])
+    log = events(
+        [
+            ("b", "2024-01-02", "Y", False, None),
+            ("a", "2024-01-03", None, True, 5.0),
+            ("a", "2024-01-01", "Q", False, None),
+        ]
+    )
     log["time"] = log["time"].dt.tz_localize("Europe/Paris")
     before = log.copy(deep=True)
     build(log, lookback="30D", max_touches=1, drop_duplicates=True)
@@ -230,11 +250,13 @@ def test_rows_follow_users_in_sorted_order_and_keep_users() -> None:
 
 def test_times_spanning_centuries_fall_back_to_a_full_sort() -> None:
     """A span too wide for the single int64 sort key must still order correctly."""
-    log = events([
-        (i, t, "A", False, None)
-        for i in range(3)
-        for t in ("1900-01-01 00:00:00.000000001", "2000-01-01", "1990-06-01")
-    ])
+    log = events(
+        [
+            (i, t, "A", False, None)
+            for i in range(3)
+            for t in ("1900-01-01 00:00:00.000000001", "2000-01-01", "1990-06-01")
+        ]
+    )
     j = build(log)
     assert j.lengths.tolist() == [3, 3, 3]
     assert j.times is not None
@@ -249,13 +271,15 @@ def test_times_spanning_more_than_292_years_are_rejected() -> None:
 
 @pytest.mark.parametrize("split", [True, False])
 def test_conversions_and_value_never_vanish(split: bool) -> None:
-    log = events([
-        ("u", "2024-01-01", "A", False, None),
-        ("u", "2024-01-02", None, True, 10.0),
-        ("u", "2024-01-02", None, True, 2.5),
-        ("v", "2024-01-05", "B", True, 4.0),
-        ("w", "2024-01-05", None, True, 1.0),
-    ])
+    log = events(
+        [
+            ("u", "2024-01-01", "A", False, None),
+            ("u", "2024-01-02", None, True, 10.0),
+            ("u", "2024-01-02", None, True, 2.5),
+            ("v", "2024-01-05", "B", True, 4.0),
+            ("w", "2024-01-05", None, True, 1.0),
+        ]
+    )
     j = build(log, split_on_conversion=split, lookback="1D", max_touches=1)
     assert j.total_conversions == 4
     assert j.total_value == 17.5

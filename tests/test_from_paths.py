@@ -10,12 +10,14 @@ from attribution import Journeys
 
 
 def test_spec_example_from_a_path_table(spec_journeys: Journeys) -> None:
-    table = pd.DataFrame({
-        "path": ["A > B > C", "A > C", "B", "C", "A > B"],
-        "conv": [2, 1, 0, 1, 0],
-        "null": [0, 1, 2, 1, 1],
-        "revenue": [200, 50, 0, 30, 0],
-    })
+    table = pd.DataFrame(
+        {
+            "path": ["A > B > C", "A > C", "B", "C", "A > B"],
+            "conv": [2, 1, 0, 1, 0],
+            "null": [0, 1, 2, 1, 1],
+            "revenue": [200, 50, 0, 30, 0],
+        }
+    )
     j = Journeys.from_paths(table, path="path", conversions="conv", nulls="null", value="revenue")
     assert j == spec_journeys
     assert (j.total_conversions, j.total_value, j.n_journeys) == (4, 280, 9)
@@ -74,9 +76,7 @@ def test_the_callers_table_is_not_modified() -> None:
 
 
 def test_from_sequences_with_times_and_timedeltas() -> None:
-    j = Journeys.from_sequences(
-        [["A", "B"]], conversions=[1], times=[[pd.Timedelta(days=2), pd.Timedelta(0)]]
-    )
+    j = Journeys.from_sequences([["A", "B"]], conversions=[1], times=[[pd.Timedelta(days=2), pd.Timedelta(0)]])
     assert j.times is not None
     assert j.times.tolist() == [172_800.0, 0.0]
 

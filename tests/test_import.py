@@ -9,13 +9,8 @@ OPTIONAL = ["matplotlib", "duckdb", "pyspark", "dask", "polars", "tqdm", "hypoth
 
 
 def test_import_prints_nothing_warns_nothing_and_loads_no_optional_extra() -> None:
-    code = (
-        "import sys, attribution, attribution.journeys; "
-        f"print(sorted(m for m in {OPTIONAL!r} if m in sys.modules))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, check=True
-    )
+    code = f"import sys, attribution, attribution.journeys; print(sorted(m for m in {OPTIONAL!r} if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, check=True)
     assert result.stderr == ""
     assert result.stdout == "[]\n"
 

@@ -19,8 +19,9 @@ settings.load_profile("default")
 
 
 def _build(log: pd.DataFrame, **options: object) -> Journeys:
-    return Journeys.from_events(log, user="user", time="time", channel="channel", conversion="converted",
-                                value="value", **options)
+    return Journeys.from_events(
+        log, user="user", time="time", channel="channel", conversion="converted", value="value", **options
+    )
 
 
 @given(
@@ -36,8 +37,11 @@ def test_from_events_matches_the_reference_builder(
     tiebreak = "hit" if use_tiebreak else None
     j = _build(log, lookback=lookback_days, max_touches=max_touches, split_on_conversion=split, tiebreak=tiebreak)
     ref = reference_journeys(
-        log, lookback_seconds=None if lookback_days is None else lookback_days * 86_400,
-        max_touches=max_touches, split_on_conversion=split, tiebreak=tiebreak,
+        log,
+        lookback_seconds=None if lookback_days is None else lookback_days * 86_400,
+        max_touches=max_touches,
+        split_on_conversion=split,
+        tiebreak=tiebreak,
     )
     assert j.paths() == [r.path for r in ref]
     assert j.conversions.tolist() == [float(r.converted) for r in ref]
@@ -73,8 +77,10 @@ def test_from_events_does_not_modify_its_input(log: pd.DataFrame) -> None:
 def test_concat_of_user_disjoint_parts_equals_the_whole(log: pd.DataFrame) -> None:
     whole = _build(log)
     users = sorted(log["user"].unique())
-    parts = [_build(log[log["user"].isin(users[: len(users) // 2])]),
-             _build(log[log["user"].isin(users[len(users) // 2 :])])]
+    parts = [
+        _build(log[log["user"].isin(users[: len(users) // 2])]),
+        _build(log[log["user"].isin(users[len(users) // 2 :])]),
+    ]
     assert concat(parts) == whole
 
 
@@ -142,3 +148,15 @@ def test_selection_and_filter_agree_with_python(j: Journeys, data: st.DataObject
 def test_map_channels_relabels_every_touch(j: Journeys) -> None:
     mapped = j.map_channels(lambda c: "X" if c in ("A", "B") else c)
     assert mapped.paths() == [tuple("X" if c in ("A", "B") else c for c in p) for p in j.paths()]
+
+
+@given(st.lists(st.tuples(st.lists(st.sampled_from("ABC"), max_size=4), st.integers(0, 3), st.integers(0, 50))))
+def test_from_sequences_and_from_paths_keep_every_conversion_and_value(rows: list[tuple[list[str], int, int]]) -> None:
+    paths = [p for p, _, _ in rows]
+    conversions = [c for _, c, _ in rows]
+    value = [c * v for _, c, v in rows]
+    j = Journeys.from_sequences(paths, conversions=conversions, value=value)
+    assert (j.total_conversions, j.total_value) == (sum(conversions), sum(value))
+    table = pd.DataFrame({"path": [" > ".join(p) for p in paths], "c": conversions, "v": value})
+    from_table = Journeys.from_paths(table, path="path", conversions="c", value="v")
+    assert from_table == j

@@ -14,14 +14,21 @@ from tests.helpers import build, events
 @pytest.fixture
 def timed() -> Journeys:
     return Journeys.from_sequences(
-        [["A", "A", "B", "A"], ["C", "B", "C"]], conversions=[1, 0], nulls=[0, 1], value=[9, 0],
+        [["A", "A", "B", "A"], ["C", "B", "C"]],
+        conversions=[1, 0],
+        nulls=[0, 1],
+        value=[9, 0],
         times=[[40.0, 30.0, 20.0, 0.0], [5.0, 4.0, 0.0]],
     )
 
 
 def test_aggregate_merges_identical_paths_in_order_of_first_appearance() -> None:
-    j = Journeys.from_sequences([["B"], ["A", "B"], ["B"], [], ["A", "B"], []],
-                                conversions=[1, 0, 0, 1, 1, 2], nulls=[0, 1, 1, 0, 0, 0], value=[5, 0, 0, 1, 2, 3])
+    j = Journeys.from_sequences(
+        [["B"], ["A", "B"], ["B"], [], ["A", "B"], []],
+        conversions=[1, 0, 0, 1, 1, 2],
+        nulls=[0, 1, 1, 0, 0, 0],
+        value=[5, 0, 0, 1, 2, 3],
+    )
     a = j.aggregate()
     assert a.paths() == [("B",), ("A", "B"), ()]
     assert a.conversions.tolist() == [1, 1, 3]
@@ -88,8 +95,13 @@ def test_slices_share_memory_and_keep_times(timed: Journeys) -> None:
 
 
 def test_arrays_are_read_only(spec_journeys: Journeys) -> None:
-    for array in (spec_journeys.codes, spec_journeys.offsets, spec_journeys.conversions,
-                  spec_journeys.nulls, spec_journeys.value):
+    for array in (
+        spec_journeys.codes,
+        spec_journeys.offsets,
+        spec_journeys.conversions,
+        spec_journeys.nulls,
+        spec_journeys.value,
+    ):
         with pytest.raises(ValueError, match="read-only"):
             array[0] = 1
 
@@ -103,11 +115,13 @@ def test_transforms_return_new_objects_and_leave_the_original(timed: Journeys) -
 
 
 def test_concat_and_plus_of_user_disjoint_parts() -> None:
-    log = events([
-        ("u", "2024-01-01", "A", False, None),
-        ("u", "2024-01-02", None, True, 1.0),
-        ("v", "2024-01-01", "B", False, None),
-    ])
+    log = events(
+        [
+            ("u", "2024-01-01", "A", False, None),
+            ("u", "2024-01-02", None, True, 1.0),
+            ("v", "2024-01-01", "B", False, None),
+        ]
+    )
     whole = build(log)
     parts = [build(log[log["user"] == u]) for u in ("u", "v")]
     assert parts[0] + parts[1] == whole

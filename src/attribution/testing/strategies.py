@@ -45,20 +45,24 @@ def event_logs(
     n = draw(st.integers(0, max_events))
     users = draw(st.lists(st.integers(0, max_users - 1), min_size=n, max_size=n))
     ticks = draw(st.lists(st.integers(0, max_ticks), min_size=n, max_size=n))
-    kinds = draw(st.lists(st.sampled_from(["touch", "touch", "touch", "conversion", "converting touch"]),
-                          min_size=n, max_size=n))
+    kinds = draw(
+        st.lists(st.sampled_from(["touch", "touch", "touch", "conversion", "converting touch"]), min_size=n, max_size=n)
+    )
     labels = draw(st.lists(st.sampled_from(list(channels)), min_size=n, max_size=n))
     values = draw(st.lists(st.integers(1, 100), min_size=n, max_size=n))
     hits = draw(st.permutations(list(range(n))))
-    return pd.DataFrame({
-        "user": [f"user{u}" for u in users],
-        "time": pd.to_datetime([_BASE + t * tick for t in ticks]).astype("datetime64[ns]"),
-        "channel": pd.Series([None if k == "conversion" else c for k, c in zip(kinds, labels, strict=True)],
-                             dtype=object),
-        "converted": [k != "touch" for k in kinds],
-        "value": [float(v) if k != "touch" else float("nan") for k, v in zip(kinds, values, strict=True)],
-        "hit": hits,
-    })
+    return pd.DataFrame(
+        {
+            "user": [f"user{u}" for u in users],
+            "time": pd.to_datetime([_BASE + t * tick for t in ticks]).astype("datetime64[ns]"),
+            "channel": pd.Series(
+                [None if k == "conversion" else c for k, c in zip(kinds, labels, strict=True)], dtype=object
+            ),
+            "converted": [k != "touch" for k in kinds],
+            "value": [float(v) if k != "touch" else float("nan") for k, v in zip(kinds, values, strict=True)],
+            "hit": hits,
+        }
+    )
 
 
 @st.composite
@@ -82,6 +86,7 @@ def journeys(
     add_times = draw(st.booleans()) if with_times is None else with_times
     times = None
     if add_times:
-        times = [sorted(draw(st.lists(st.integers(0, 10**6), min_size=len(p), max_size=len(p))), reverse=True)
-                 for p in paths]
+        times = [
+            sorted(draw(st.lists(st.integers(0, 10**6), min_size=len(p), max_size=len(p))), reverse=True) for p in paths
+        ]
     return Journeys.from_sequences(paths, conversions=conversions, nulls=nulls, value=value, times=times)
