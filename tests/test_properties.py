@@ -160,3 +160,27 @@ def test_from_sequences_and_from_paths_keep_every_conversion_and_value(rows: lis
     table = pd.DataFrame({"path": [" > ".join(p) for p in paths], "c": conversions, "v": value})
     from_table = Journeys.from_paths(table, path="path", conversions="c", value="v")
     assert from_table == j
+
+
+@given(st.lists(st.text(alphabet="ab >\t", max_size=10), max_size=12))
+def test_string_paths_split_the_same_with_or_without_pyarrow(paths: list[str]) -> None:
+    """The pyarrow route and the pure-Python route agree, errors included."""
+    from unittest import mock
+
+    from attribution.errors import JourneyError
+
+    table = pd.DataFrame({"path": pd.Series(paths, dtype=object), "c": [1] * len(paths)})
+
+    def run() -> Journeys | str:
+        try:
+            return Journeys.from_paths(table, path="path", conversions="c")
+        except JourneyError as exc:
+            return str(exc)
+
+    with_arrow = run()
+    with mock.patch("attribution.journeys.from_paths._split_with_arrow", side_effect=ImportError):
+        without_arrow = run()
+    assert with_arrow == without_arrow
+    if isinstance(with_arrow, Journeys):
+        expected = [tuple(t.strip() for t in p.split(">")) if p.strip() else () for p in paths]
+        assert with_arrow.paths() == expected

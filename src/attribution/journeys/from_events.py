@@ -174,11 +174,12 @@ def from_events(
     parsed = _read_events(
         events, user=user, time=time, channel=channel, conversion=conversion, value=value, tiebreak=tiebreak
     )
-    ordered = parsed.take(_event_order(parsed))
+    # rebinding frees the unsorted columns before the journeys are cut (peak memory)
+    parsed = parsed.take(_event_order(parsed))
     if drop_duplicates:
-        ordered = ordered.take(np.flatnonzero(~_repeats_previous(ordered)))
+        parsed = parsed.take(np.flatnonzero(~_repeats_previous(parsed)))
     build = _split_journeys if split_on_conversion else _cumulative_journeys
-    return _finish(ordered, *build(ordered), window=window, max_touches=max_touches)
+    return _finish(parsed, *build(parsed), window=window, max_touches=max_touches)
 
 
 # ---------------------------------------------------------------------- reading columns
@@ -434,15 +435,21 @@ def _event_order(events: _Events) -> IntArray:
     relative = events.time - events.time.min()
     for unit in (60 * _NS_PER_SECOND, _NS_PER_SECOND, 1_000_000, 1_000):
         if not (relative % unit).any():
-            relative = relative // unit
+            relative //= unit  # coarser clock ticks leave room for the user in one int64
             break
     span = int(relative.max()) + 1
     n_users = int(events.user.max()) + 1
     if n_users * span < 2**62:
-        key = events.user * span + relative
-        order = np.arange(n) if bool(np.all(key[1:] >= key[:-1])) else np.argsort(key)
-        sorted_key = key[order]
-        tie = sorted_key[1:] == sorted_key[:-1]
+        key = events.user * span
+        key += relative
+        del relative
+        if bool(np.all(key[1:] >= key[:-1])):  # already sorted, as many logs are
+            order = np.arange(n, dtype=np.int64)
+        else:
+            order = np.argsort(key)
+            key = key[order]
+        tie = key[1:] == key[:-1]
+        del key
     else:
         order = np.lexsort((events.time, events.user))
         u, t = events.user[order], events.time[order]

@@ -82,21 +82,21 @@ def from_paths(
             index=index,
             fix="use '' (an empty path) for conversions without a tracked touch, or drop the rows.",
         )
-    raw = column.tolist()
-    is_text = np.fromiter((isinstance(p, str) for p in raw), dtype=bool, count=len(raw))
-    if is_text.all():
-        codes, offsets, channels = _parse_strings(raw, sep, subject=f"column {path!r}", index=index)
-    elif not is_text.any():
-        codes, offsets, channels = _encode_sequences(raw, subject=f"column {path!r}", index=index, sep=sep)
+    if pd.api.types.infer_dtype(column, skipna=False) in ("string", "empty"):
+        codes, offsets, channels = _parse_strings(column, sep, subject=f"column {path!r}", index=index)
     else:
-        raise bad_rows(
-            f"column {path!r}",
-            "must hold only strings or only lists",
-            ~is_text,
-            index=index,
-            values=raw,
-            fix="convert every path to the same form.",
-        )
+        raw = column.tolist()
+        is_text = np.fromiter((isinstance(p, str) for p in raw), dtype=bool, count=len(raw))
+        if is_text.any():
+            raise bad_rows(
+                f"column {path!r}",
+                "must hold only strings or only lists",
+                is_text if not is_text[0] else ~is_text,
+                index=index,
+                values=raw,
+                fix="convert every path to the same form.",
+            )
+        codes, offsets, channels = _encode_sequences(raw, subject=f"column {path!r}", index=index, sep=sep)
     n = len(table)
     conv = as_float_array(table[conversions].to_numpy(), f"column {conversions!r}", n, index=index)
     nul = np.zeros(n) if nulls is None else as_float_array(table[nulls].to_numpy(), f"column {nulls!r}", n, index=index)
@@ -108,33 +108,29 @@ def from_paths(
 
 
 def _parse_strings(
-    raw: list[str], sep: str, *, subject: str, index: Any
+    column: pd.Series, sep: str, *, subject: str, index: Any
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64], list[str]]:
-    """Split every path string in one C-level ``str.split`` and encode labels by factorising."""
-    n = len(raw)
+    """Split path strings into label codes without a Python loop per path.
+
+    Tokens are split and dictionary-encoded in C (pyarrow when installed, else one
+    joined ``str.split`` and ``pandas.factorize``); only the distinct tokens are then
+    stripped and sorted in Python, so both routes give identical results.
+    """
+    n = len(column)
     if n == 0:
         return np.zeros(0, np.int32), np.zeros(1, np.int64), []
-    joined = (sep + _ROW_MARK + sep).join(raw)
-    if _ROW_MARK in sep or joined.count(_ROW_MARK) != n - 1:
-        raise JourneyError(
-            f"{subject} contains the control character \\x1e, which cannot be a channel label. "
-            "Fix: remove it from the paths."
-        )
-    tokens = joined.split(sep)
-    token_codes, uniques = pd.factorize(np.asarray(tokens, dtype=object))
-    # the row mark is itself whitespace to str.strip, so recognise it before stripping labels
-    stripped = [_ROW_MARK if u == _ROW_MARK else str(u).strip() for u in uniques]
-    labels_sorted = sorted({s for s in stripped if s and s != _ROW_MARK})
+    try:
+        token_ids, uniques, tokens_per_row = _split_with_arrow(column, sep)
+    except ImportError:
+        token_ids, uniques, tokens_per_row = _split_with_python(column.tolist(), sep, subject)
+    stripped = [str(u).strip() for u in uniques]
+    labels_sorted = sorted({label for label in stripped if label})
     position = {label: i for i, label in enumerate(labels_sorted)}
-    # per unique token: its label code, -1 for the row mark, -2 for an empty label
-    unique_code = np.array([-1 if s == _ROW_MARK else position.get(s, -2) for s in stripped], dtype=np.int32)
-    codes = unique_code[token_codes]
-    is_mark = codes == -1
-    row = np.cumsum(is_mark)
-    content = ~is_mark
-    tokens_per_row = np.bincount(row[content], minlength=n)
-    empty = content & (codes == -2)
-    # a path that is only an empty token ("" or "  ") is an empty path, not an empty label
+    unique_code = np.array([position.get(label, -1) for label in stripped], dtype=np.int32)  # -1: empty label
+    codes = unique_code[token_ids]
+    row = np.repeat(np.arange(n, dtype=np.int64), tokens_per_row)
+    empty = codes < 0
+    # a path that is a single empty token ("" or "  ") is an empty path, not an empty label
     empty_path = empty & (tokens_per_row[row] == 1)
     bad = empty & ~empty_path
     if bad.any():
@@ -145,11 +141,45 @@ def _parse_strings(
             f"must not hold empty channel labels between separators {sep!r}",
             bad_row,
             index=index,
-            values=raw,
+            values=column.to_numpy(dtype=object),
             fix="remove doubled or trailing separators, or name the missing channel.",
         )
-    keep = content & ~empty_path
+    keep = ~empty_path
     return codes[keep], _ragged.offsets_from_lengths(np.bincount(row[keep], minlength=n)), labels_sorted
+
+
+def _split_with_arrow(column: pd.Series, sep: str) -> tuple[npt.NDArray[np.int64], list[Any], npt.NDArray[np.int64]]:
+    """Token ids, distinct raw tokens and tokens per row, computed by pyarrow (optional)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(column, type=pa.large_string(), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    lists = pc.split_pattern(array, pattern=sep)
+    tokens_per_row = np.diff(np.asarray(lists.offsets, dtype=np.int64))
+    encoded = pc.dictionary_encode(lists.flatten())
+    return np.asarray(encoded.indices, dtype=np.int64), encoded.dictionary.to_pylist(), tokens_per_row
+
+
+def _split_with_python(
+    raw: list[str], sep: str, subject: str
+) -> tuple[npt.NDArray[np.int64], list[Any], npt.NDArray[np.int64]]:
+    """The same as :func:`_split_with_arrow` with one C-level ``str.split`` of all paths joined."""
+    n = len(raw)
+    joined = (sep + _ROW_MARK + sep).join(raw)
+    if _ROW_MARK in sep or joined.count(_ROW_MARK) != n - 1:
+        raise JourneyError(
+            f"{subject} contains the control character \\x1e, which cannot be a channel label. "
+            "Fix: remove it from the paths."
+        )
+    token_ids, uniques = pd.factorize(np.asarray(joined.split(sep), dtype=object))
+    unique_list = list(uniques)
+    mark_id = unique_list.index(_ROW_MARK) if n > 1 else -1
+    is_mark = token_ids == mark_id
+    row = np.cumsum(is_mark)
+    tokens_per_row = np.bincount(row[~is_mark], minlength=n).astype(np.int64)
+    return token_ids[~is_mark].astype(np.int64), unique_list, tokens_per_row
 
 
 def _encode_sequences(
