@@ -157,7 +157,8 @@ def _split_with_arrow(column: pd.Series, sep: str) -> tuple[npt.NDArray[np.int64
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     lists = pc.split_pattern(array, pattern=sep)
-    tokens_per_row = np.diff(np.asarray(lists.offsets, dtype=np.int64))
+    offsets = np.asarray(lists.offsets, dtype=np.int64)
+    tokens_per_row: npt.NDArray[np.int64] = offsets[1:] - offsets[:-1]
     encoded = pc.dictionary_encode(lists.flatten())
     return np.asarray(encoded.indices, dtype=np.int64), encoded.dictionary.to_pylist(), tokens_per_row
 
