@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -283,3 +284,15 @@ def test_conversions_and_value_never_vanish(split: bool) -> None:
     j = build(log, split_on_conversion=split, lookback="1D", max_touches=1)
     assert j.total_conversions == 4
     assert j.total_value == 17.5
+
+
+def test_numeric_channel_ids_next_to_nulls_keep_integer_labels() -> None:
+    log = events([("u", "2024-01-01", None, False, None), ("u", "2024-01-02", None, True, 1.0)])
+    log["channel"] = [7.0, np.nan]
+    assert build(log).channels == ("7",)
+
+
+def test_summary_of_no_journeys_says_so() -> None:
+    text = str(build(events([])).summary())
+    assert "n/a of journeys" in text
+    assert "path length  no journeys" in text

@@ -282,7 +282,7 @@ def _channels(
             index=index,
             fix="fill in the channel (e.g. 'Unknown') or drop those events; only conversions may lack one.",
         )
-    labels = [u if isinstance(u, str) else str(u) for u in uniques]
+    labels = [_label_text(u) for u in uniques]
     empty_unique = np.array([not label.strip() for label in labels], dtype=bool)
     if empty_unique.any():
         empty = (codes >= 0) & empty_unique[np.maximum(codes, 0)]
@@ -298,6 +298,15 @@ def _channels(
     position = {label: i for i, label in enumerate(distinct)}
     remap = np.array([position[label] for label in labels] + [-1], dtype=np.int32)  # last entry: code -1 stays -1
     return remap[codes], distinct
+
+
+def _label_text(value: Any) -> str:
+    """A channel label as text; whole floats (numeric ids read next to nulls) lose their '.0'."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _values(column: pd.Series, name: str, converted: BoolArray, index: pd.Index) -> npt.NDArray[np.float64]:

@@ -133,13 +133,19 @@ class JourneysSummary:
     def __str__(self) -> str:
         lines = [
             f"journeys     {_num(self.journeys)} in {self.rows:,} path rows, {self.touches:,} touches",
-            f"conversions  {_num(self.conversions)} ({self.conversion_rate:.2%} of journeys), value {_num(self.value)}",
+            f"conversions  {_num(self.conversions)} ({_percent(self.conversion_rate)} of journeys), value {_num(self.value)}",
             f"unattributed {_num(self.unattributed_conversions)} conversions on empty paths (value {_num(self.unattributed_value)})",
             f"channels     {len(self.channels)}: {', '.join(self.channels)}",
-            f"path length  mean {self.mean_length:.2f}; " + _length_histogram(self.length_distribution),
+            f"path length  mean {self.mean_length:.2f}; " + _length_histogram(self.length_distribution)
+            if self.journeys
+            else "path length  no journeys",
             f"touch times  {'yes' if self.has_times else 'no'}",
         ]
         return "\n".join(lines)
+
+
+def _percent(x: float) -> str:
+    return "n/a" if np.isnan(x) else f"{x:.2%}"
 
 
 def _num(x: float) -> str:

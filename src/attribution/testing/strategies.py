@@ -33,15 +33,17 @@ def event_logs(
     channels: Sequence[str] = ("A", "B", "C", "D"),
     max_users: int = 5,
     max_events: int = 25,
-    tick: pd.Timedelta = pd.Timedelta(hours=12),
+    tick: pd.Timedelta | None = None,
     max_ticks: int = 20,
 ) -> pd.DataFrame:
     """Event logs with columns ``user``, ``time``, ``channel``, ``converted``, ``value``, ``hit``.
 
     Rows are in random order. ``channel`` is null only on conversions; ``value`` is
     null on non-conversions and a small whole number on conversions (sums stay exact);
-    ``hit`` is a distinct integer per event, usable as a tiebreak.
+    ``hit`` is a distinct integer per event, usable as a tiebreak. Times fall on
+    ``tick`` multiples (default 12 hours), so equal timestamps are common.
     """
+    tick = pd.Timedelta(hours=12) if tick is None else tick
     n = draw(st.integers(0, max_events))
     users = draw(st.lists(st.integers(0, max_users - 1), min_size=n, max_size=n))
     ticks = draw(st.lists(st.integers(0, max_ticks), min_size=n, max_size=n))

@@ -1,0 +1,364 @@
+"""``python -m attribution``: summarise journeys and compare attribution models from a terminal.
+
+Read an event log (CSV or Parquet; the bundled sample when no file is given), build
+journeys with :meth:`attribution.Journeys.from_events`, print their summary and then
+the credits of every attribution model in :data:`MODELS`::
+
+    python -m attribution                                   # the bundled sample
+    python -m attribution events.parquet --lookback 30D --format json
+    python -m attribution events.csv --user visitor --time ts --channel source \\
+        --conversion purchase --value amount
+
+Bad input never shows a traceback: the command prints one line
+``attribution: error: <message>`` on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, Protocol, TextIO, runtime_checkable
+
+import pandas as pd
+
+from attribution._durations import parse_duration
+from attribution.errors import AttributionError, JourneyError
+from attribution.journeys import Journeys, JourneysSummary
+
+__all__ = ["MODELS", "NO_MODELS", "CLIError", "build_parser", "main", "select_models"]
+
+PROG = "attribution"
+
+# The models the command compares, by the name ``--models`` takes: each entry makes a
+# model object with the library's defaults (an object with ``attribute(journeys)``
+# returning a result whose ``credits`` frame has a ``conversions`` column). Empty in
+# this version: the models arrive in the next release, which registers them here.
+MODELS: dict[str, Callable[[], object]] = {}
+
+NO_MODELS = "No attribution models are available in this version yet; only the journey summary is shown."
+
+_CSV_SUFFIXES = {".csv"}
+_COMPRESSION_SUFFIXES = {".gz", ".bz2", ".zip", ".xz", ".zst", ".tar"}  # pandas infers these for CSV
+_PARQUET_SUFFIXES = {".parquet", ".pq"}
+_PARQUET_HINT = 'reading Parquet files needs pyarrow: pip install "multitouch-attribution[parquet]"'
+
+
+class CLIError(AttributionError):
+    """A bad command-line argument or input file, reported as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are exceptions, so ``main`` reports them in one line."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CLIError(message)
+
+
+@runtime_checkable
+class _Model(Protocol):
+    def attribute(self, journeys: Journeys) -> Any: ...
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command's argument parser.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["events.csv", "--lookback", "30D"])
+    >>> args.events, args.lookback, args.user, args.format
+    ('events.csv', Timedelta('30 days 00:00:00'), 'user_id', 'table')
+    """
+    from attribution import __version__
+
+    parser = _Parser(
+        prog=PROG,
+        description=(
+            "Build customer journeys from an event log (one row per touch or conversion), "
+            "print their summary and compare attribution models."
+        ),
+        epilog="With no EVENTS file, the bundled sample (attribution.datasets.load_sample_events) is used.",
+    )
+    parser.add_argument(
+        "events",
+        nargs="?",
+        metavar="EVENTS",
+        help="event log: a .csv file (optionally compressed, e.g. .csv.gz) or a .parquet file",
+    )
+    columns = parser.add_argument_group("columns (defaults: the sample's names)")
+    columns.add_argument("--user", default="user_id", metavar="COL", help="user id column (default: %(default)s)")
+    columns.add_argument("--time", default="timestamp", metavar="COL", help="timestamp column (default: %(default)s)")
+    columns.add_argument(
+        "--channel",
+        default="channel",
+        metavar="COL",
+        help="channel column, null on conversions without a touch (default: %(default)s)",
+    )
+    columns.add_argument(
+        "--conversion",
+        default="converted",
+        metavar="COL",
+        help="conversion flag column, true/false or 1/0 (default: %(default)s)",
+    )
+    value = columns.add_mutually_exclusive_group()
+    value.add_argument(
+        "--value", default="revenue", metavar="COL", help="conversion value column (default: %(default)s)"
+    )
+    value.add_argument("--no-value", action="store_true", help="the log has no value column")
+    journeys = parser.add_argument_group("journeys")
+    journeys.add_argument(
+        "--lookback",
+        type=_duration,
+        metavar="DURATION",
+        help="drop touches longer than this before the conversion, e.g. 30D or 36h (default: no window)",
+    )
+    journeys.add_argument(
+        "--max-touches", type=_positive_int, metavar="N", help="keep the N most recent touches per journey"
+    )
+    journeys.add_argument(
+        "--no-split",
+        action="store_true",
+        help="do not split at conversions: each conversion's journey is every earlier touch of the user",
+    )
+    output = parser.add_argument_group("output")
+    output.add_argument(
+        "--models", metavar="NAMES", help="comma-separated models to compare (default: every available model)"
+    )
+    output.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="table: readable text; csv, json: machine-readable on stdout (default: %(default)s)",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def _duration(text: str) -> pd.Timedelta:
+    try:
+        return parse_duration(text, "lookback")
+    except JourneyError:
+        raise argparse.ArgumentTypeError(f"expected a positive duration such as 30D or 36h; got {text!r}") from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number; got {text!r}")
+    return number
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; return the exit status (0 on success, 2 on bad input).
+
+    Parameters
+    ----------
+    argv
+        The arguments, without the program name; ``sys.argv[1:]`` when omitted.
+
+    Examples
+    --------
+    >>> main(["--models", "no-such-model"])  # the error line goes to stderr
+    2
+    """
+    try:
+        args = build_parser().parse_args(argv)
+        models = select_models(args.models)
+        events, source = _load_events(args)
+        journeys = Journeys.from_events(
+            events,
+            user=args.user,
+            time=args.time,
+            channel=args.channel,
+            conversion=args.conversion,
+            value=None if args.no_value else args.value,
+            lookback=args.lookback,
+            max_touches=args.max_touches,
+            split_on_conversion=not args.no_split,
+        )
+        credits = _attribute(journeys, models)
+    except SystemExit as done:  # --help and --version print, then exit with status 0
+        return done.code if isinstance(done.code, int) else 0
+    except AttributionError as exc:
+        _fail(exc)
+        return 2
+    _write(args.format, source, len(events), journeys.summary(), credits, sys.stdout, sys.stderr)
+    return 0
+
+
+def _fail(exc: BaseException) -> None:
+    message = " ".join(str(exc).split())  # parser and pandas messages may span lines
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------- models
+def select_models(names: str | None) -> list[str]:
+    """The registered models to run: all by default, else the comma-separated ``names``.
+
+    Raises
+    ------
+    CLIError
+        An empty or unknown name; the message lists the available models.
+    """
+    if names is None:
+        return list(MODELS)
+    requested = [name.strip() for name in names.split(",")]
+    if not all(requested):
+        raise CLIError(f"argument --models: expected comma-separated model names; got {names!r}")
+    unknown = [name for name in requested if name not in MODELS]
+    if unknown:
+        available = (
+            f"available: {', '.join(MODELS)}" if MODELS else "no attribution models are available in this version yet"
+        )
+        raise CLIError(f"argument --models: unknown model {unknown[0]!r}; {available}")
+    return list(dict.fromkeys(requested))  # drop repeats, keep the order given
+
+
+def _attribute(journeys: Journeys, names: list[str]) -> pd.DataFrame | None:
+    """Conversions credited to each channel (rows) by each model (columns), or None without models."""
+    if not names:
+        return None
+    columns: dict[str, pd.Series] = {}
+    for name in names:
+        model = MODELS[name]()
+        if not isinstance(model, _Model):
+            raise TypeError(f"MODELS[{name!r}] made {type(model).__name__}, which has no attribute() method")
+        credits = model.attribute(journeys).credits
+        columns[name] = credits["conversions"]
+    table = pd.DataFrame(columns).reindex(list(journeys.channels)).fillna(0.0)
+    return table.rename_axis("channel")
+
+
+# ---------------------------------------------------------------------- input
+def _needed_columns(args: argparse.Namespace) -> dict[str, str]:
+    """The columns to read, keyed by the option that names them."""
+    needed = {"--user": args.user, "--time": args.time, "--channel": args.channel, "--conversion": args.conversion}
+    if not args.no_value:
+        needed["--value"] = args.value
+    return needed
+
+
+def _load_events(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
+    """The event log and a description of where it came from."""
+    if args.events is None:
+        from attribution.datasets import load_sample_events
+
+        events = load_sample_events()
+        _check_columns("the bundled sample", [str(c) for c in events.columns], _needed_columns(args))
+        return events, "bundled sample"
+    path = Path(args.events)
+    if not path.exists():
+        raise CLIError(f"file not found: {path}")
+    if path.is_dir():
+        raise CLIError(f"{path} is a directory, not a CSV or Parquet file")
+    reader = _read_parquet if _is_parquet(path) else _read_csv
+    return reader(path, _needed_columns(args), args), str(path)
+
+
+def _is_parquet(path: Path) -> bool:
+    """Whether the extension says Parquet; raise unless it says Parquet or CSV."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in _PARQUET_SUFFIXES:
+        return True
+    if suffixes and suffixes[-1] in _COMPRESSION_SUFFIXES:
+        suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in _CSV_SUFFIXES:
+        return False
+    raise CLIError(f"cannot tell the format of {path} from its extension; give a .csv or .parquet file")
+
+
+def _check_columns(path: Path | str, present: list[str], needed: dict[str, str]) -> None:
+    for option, column in needed.items():
+        if column not in present:
+            shown = ", ".join(map(repr, present[:20])) + (", ..." if len(present) > 20 else "")
+            raise CLIError(
+                f"column {column!r} ({option}) is not in {path}; its columns are: {shown or 'none'}. "
+                f"Use {option} COL to name the column that holds it."
+            )
+
+
+def _read_csv(path: Path, needed: dict[str, str], args: argparse.Namespace) -> pd.DataFrame:
+    try:
+        header = pd.read_csv(path, nrows=0)
+        _check_columns(path, [str(c) for c in header.columns], needed)
+        # Ids and labels stay text: "007" and "7" are different users.
+        return pd.read_csv(
+            path, usecols=list(dict.fromkeys(needed.values())), dtype={args.user: "str", args.channel: "str"}
+        )
+    except (OSError, ValueError) as exc:  # pandas parser errors are ValueErrors
+        raise CLIError(f"cannot read {path} as CSV: {exc}") from None
+
+
+def _read_parquet(path: Path, needed: dict[str, str], args: argparse.Namespace) -> pd.DataFrame:
+    try:
+        # Imported by name, as an optional dependency without type information.
+        parquet: Any = importlib.import_module("pyarrow.parquet")
+    except ImportError:
+        raise CLIError(_PARQUET_HINT) from None
+    try:
+        _check_columns(path, [str(c) for c in parquet.read_schema(path).names], needed)
+        return pd.read_parquet(path, columns=list(dict.fromkeys(needed.values())), engine="pyarrow")
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise CLIError(f"cannot read {path} as Parquet: {exc}") from None
+
+
+# ---------------------------------------------------------------------- output
+def _write(
+    fmt: str,
+    source: str,
+    n_events: int,
+    summary: JourneysSummary,
+    credits: pd.DataFrame | None,
+    out: TextIO,
+    err: TextIO,
+) -> None:
+    if fmt == "table":
+        out.write(_as_text(source, n_events, summary, credits))
+        return
+    if credits is None:  # keep stdout machine-readable; the note is for the person watching
+        print(NO_MODELS, file=err)
+    if fmt == "json":
+        out.write(_as_json(summary, credits))
+    else:
+        out.write(_as_csv(summary, credits))
+
+
+def _as_text(source: str, n_events: int, summary: JourneysSummary, credits: pd.DataFrame | None) -> str:
+    lines = [f"{'events':<13}{source}, {n_events:,} rows", str(summary), ""]
+    if credits is None:
+        lines.append(NO_MODELS)
+    else:
+        lines += ["Conversions credited to each channel, by model:", credits.to_string(float_format="{:,.2f}".format)]
+    return "\n".join(lines) + "\n"
+
+
+def _as_csv(summary: JourneysSummary, credits: pd.DataFrame | None) -> str:
+    text = summary.to_frame().to_csv()
+    if credits is not None:  # a second table, after one blank line
+        text += "\n" + credits.to_csv()
+    return text
+
+
+def _as_json(summary: JourneysSummary, credits: pd.DataFrame | None) -> str:
+    document = summary.to_dict()
+    if credits is not None:
+        document["models"] = {name: credits[name].to_dict() for name in credits.columns}
+    return json.dumps(_finite(document), indent=2, allow_nan=False) + "\n"
+
+
+def _finite(item: Any) -> Any:
+    """NaN and infinities become null, which JSON (unlike Python's json module) knows."""
+    if isinstance(item, dict):
+        return {key: _finite(value) for key, value in item.items()}
+    if isinstance(item, list):
+        return [_finite(value) for value in item]
+    if isinstance(item, float) and not math.isfinite(item):
+        return None
+    return item

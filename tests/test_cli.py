@@ -1,0 +1,302 @@
+"""``python -m attribution``: input files, options, output formats and one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from attribution import Journeys, __version__, cli
+from attribution.cli import NO_MODELS, main
+from attribution.datasets import load_sample_events
+
+PIP_HINT = 'pip install "multitouch-attribution[parquet]"'
+
+
+def small_log() -> pd.DataFrame:
+    """Two users, with the CLI's default column names: 2 conversions (value 30), 1 null journey."""
+    return pd.DataFrame(
+        {
+            "user_id": ["007", "007", "007", "7", "7"],
+            "timestamp": pd.to_datetime(
+                ["2025-01-01 10:00", "2025-01-20 10:00", "2025-01-20 10:05", "2025-01-02 09:00", "2025-01-03 09:00"]
+            ),
+            "channel": ["Email", "Paid Search", None, "Display", "Store visit"],
+            "converted": [False, False, True, False, True],
+            "revenue": [None, None, 10.0, None, 20.0],
+        }
+    )
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
+    code, out, _ = run(capsys, *argv, "--format", "json")
+    assert code == 0
+    document: dict[str, Any] = json.loads(out)
+    return document
+
+
+def expected_summary(events: pd.DataFrame, **options: Any) -> dict[str, Any]:
+    journeys = Journeys.from_events(
+        events, user="user_id", time="timestamp", channel="channel", conversion="converted", value="revenue", **options
+    )
+    return journeys.summary().to_dict()
+
+
+def assert_same_summary(document: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert document == json.loads(json.dumps(expected))  # floats survive JSON exactly; keys become text
+
+
+def assert_one_line_error(code: int, out: str, err: str, *fragments: str) -> None:
+    assert code == 2
+    assert out == ""
+    assert err.startswith("attribution: error: ")
+    assert err.endswith("\n")
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err
+
+
+# ---------------------------------------------------------------------- the bundled sample
+def test_no_file_summarises_the_bundled_sample_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--format", "json")
+    assert code == 0
+    document = json.loads(out)  # nothing but JSON on stdout
+    assert_same_summary(document, expected_summary(load_sample_events()))
+    events = load_sample_events()
+    assert document["conversions"] == events["converted"].sum()
+    assert document["value"] == pytest.approx(events["revenue"].sum())
+    assert err == NO_MODELS + "\n"
+
+
+def test_table_shows_the_summary_and_says_that_no_models_exist_yet(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys)
+    assert code == 0
+    assert err == ""
+    assert out.startswith("events       bundled sample, ")
+    assert "conversions  2,682" in out
+    assert "channels     11: " in out
+    assert out.rstrip("\n").splitlines()[-1] == NO_MODELS
+    assert out.count(NO_MODELS) == 1
+
+
+def test_csv_prints_the_summary_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--format", "csv")
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out), index_col="metric")["value"]
+    expected = expected_summary(load_sample_events())
+    assert float(table["conversions"]) == expected["conversions"]
+    assert float(table["value"]) == pytest.approx(expected["value"])
+    assert int(table["channels"]) == 11
+    assert err == NO_MODELS + "\n"
+
+
+def test_journey_options_reach_the_builder(capsys: pytest.CaptureFixture[str]) -> None:
+    document = run_json(capsys, "--lookback", "7D", "--max-touches", "3", "--no-split")
+    options = {"lookback": "7D", "max_touches": 3, "split_on_conversion": False}
+    assert_same_summary(document, expected_summary(load_sample_events(), **options))
+    assert max(int(length) for length in document["length_distribution"]) == 3
+
+
+def test_python_dash_m_prints_json(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "attribution", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    events = load_sample_events()
+    assert document["conversions"] == events["converted"].sum()
+    assert document["value"] == pytest.approx(events["revenue"].sum())
+    assert document["journeys"] == expected_summary(events)["journeys"]
+
+
+# ---------------------------------------------------------------------- files
+def test_csv_file_with_the_default_column_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "events.csv"
+    small_log().to_csv(file, index=False)
+    document = run_json(capsys, str(file))
+    # "007" and "7" stay two users: ids are read as text
+    assert (document["journeys"], document["conversions"], document["value"]) == (2.0, 2.0, 30.0)
+    assert_same_summary(document, expected_summary(small_log()))
+
+
+def test_compressed_csv_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "events.csv.gz"
+    small_log().to_csv(file, index=False)
+    assert run_json(capsys, str(file))["conversions"] == 2.0
+
+
+def test_parquet_file_with_other_column_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("pyarrow")
+    renamed = small_log().rename(
+        columns={"user_id": "visitor", "timestamp": "ts", "channel": "source", "converted": "buy", "revenue": "amt"}
+    )
+    renamed["unused"] = 1
+    file = tmp_path / "events.PARQUET"
+    renamed.to_parquet(file)
+    options = ["--user", "visitor", "--time", "ts", "--channel", "source", "--conversion", "buy", "--value", "amt"]
+    document = run_json(capsys, str(file), *options)
+    assert_same_summary(document, expected_summary(small_log()))
+
+
+def test_no_value_reads_a_log_without_a_value_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "events.csv"
+    small_log().drop(columns="revenue").assign(converted=lambda f: f["converted"].astype(int)).to_csv(file, index=False)
+    document = run_json(capsys, str(file), "--no-value")
+    assert (document["conversions"], document["value"]) == (2.0, 0.0)
+
+
+def test_a_log_without_events_gives_an_empty_summary_in_valid_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "events.csv"
+    small_log().iloc[:0].to_csv(file, index=False)
+    document = run_json(capsys, str(file))
+    assert document["journeys"] == 0.0
+    assert document["conversion_rate"] is None  # NaN is not JSON
+
+
+# ---------------------------------------------------------------------- errors: one line, status 2
+def write(tmp_path: Path, name: str, content: str | bytes) -> str:
+    file = tmp_path / name
+    if isinstance(content, bytes):
+        file.write_bytes(content)
+    else:
+        file.write_text(content)
+    return str(file)
+
+
+GOOD_HEADER = "user_id,timestamp,channel,converted,revenue\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragments"),
+    [
+        (["--format", "xml"], ["argument --format: invalid choice"]),
+        (["--bogus"], ["unrecognized arguments: --bogus"]),
+        (["a.csv", "b.csv"], ["unrecognized arguments: b.csv"]),
+        (["--lookback", "30"], ["--lookback", "30D"]),
+        (["--lookback", "-1D"], ["--lookback"]),
+        (["--max-touches", "0"], ["--max-touches", "positive"]),
+        (["--max-touches", "many"], ["--max-touches"]),
+        (["--value", "x", "--no-value"], ["not allowed with argument"]),
+        (["--models", "markov"], ["unknown model 'markov'", "no attribution models are available"]),
+        (["--models", ""], ["--models", "model names"]),
+        (["--user", "visitor"], ["column 'visitor' (--user)", "bundled sample", "'user_id'"]),
+    ],
+)
+def test_bad_arguments(capsys: pytest.CaptureFixture[str], argv: list[str], fragments: list[str]) -> None:
+    assert_one_line_error(*run(capsys, *argv), *fragments)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fragments"),
+    [
+        ("events.txt", GOOD_HEADER, ["cannot tell the format", ".csv or .parquet"]),
+        ("events.csv", b"", ["cannot read", "as CSV"]),
+        ("events.csv", b"\xff\xfe\x00\x81garbage\x00\n\xc3\x28", ["cannot read", "as CSV"]),
+        ("events.csv", GOOD_HEADER + 'u1,2025-01-01,"Email\n', ["cannot read", "as CSV"]),
+        ("events.csv", "user,timestamp,channel,converted\n", ["column 'user_id' (--user)", "'user'", "--user COL"]),
+        ("events.csv", GOOD_HEADER + "u1,2025-01-01,,False,\n", ["column 'channel'", "touch"]),
+        ("events.csv", GOOD_HEADER + "u1,2025-01-01,Email,maybe,\n", ["column 'converted'", "boolean"]),
+        ("events.csv", GOOD_HEADER + "u1,not a date,Email,False,\n", ["column 'timestamp'"]),
+        ("events.csv", GOOD_HEADER + "u1,2025-01-01,,True,-5\n", ["column 'revenue'"]),
+        ("events.parquet", b"PAR1 not really parquet", ["cannot read", "as Parquet"]),
+    ],
+)
+def test_bad_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: str | bytes, fragments: list[str]
+) -> None:
+    assert_one_line_error(*run(capsys, write(tmp_path, name, content)), *fragments)
+
+
+def test_missing_file_and_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert_one_line_error(*run(capsys, str(tmp_path / "nope.csv")), "file not found", "nope.csv")
+    assert_one_line_error(*run(capsys, str(tmp_path)), "is a directory")
+
+
+def test_parquet_without_pyarrow_names_the_extra(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = write(tmp_path, "events.parquet", b"")
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)  # makes the import fail
+    assert_one_line_error(*run(capsys, file), PIP_HINT)
+
+
+def test_help_and_version_exit_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    assert out.startswith("usage: attribution")
+    code, out, _ = run(capsys, "--version")
+    assert (code, out) == (0, f"attribution {__version__}\n")
+
+
+# ---------------------------------------------------------------------- the model registry
+class _Credits:
+    def __init__(self, credits: pd.DataFrame) -> None:
+        self.credits = credits
+
+
+class _LastTouchStub:
+    """A stand-in model: all conversions of the small log to the channels of its last touches."""
+
+    def attribute(self, journeys: Journeys) -> _Credits:
+        return _Credits(pd.DataFrame({"conversions": {"Paid Search": 1.0, "Store visit": 1.0}}))
+
+
+class _EmailStub:
+    def attribute(self, journeys: Journeys) -> _Credits:
+        return _Credits(pd.DataFrame({"conversions": {"Email": 2.0}}))
+
+
+@pytest.fixture
+def stub_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "MODELS", {"last": _LastTouchStub, "email": _EmailStub})
+
+
+@pytest.fixture
+def small_csv(tmp_path: Path) -> str:
+    file = tmp_path / "events.csv"
+    small_log().to_csv(file, index=False)
+    return str(file)
+
+
+@pytest.mark.usefixtures("stub_models")
+def test_registered_models_are_compared_in_every_format(capsys: pytest.CaptureFixture[str], small_csv: str) -> None:
+    code, out, err = run(capsys, small_csv)
+    assert code == 0
+    assert err == ""
+    assert NO_MODELS not in out
+    assert "Conversions credited to each channel, by model:" in out
+    document = run_json(capsys, small_csv)
+    assert document["models"]["last"] == {"Display": 0.0, "Email": 0.0, "Paid Search": 1.0, "Store visit": 1.0}
+    assert document["models"]["email"]["Email"] == 2.0
+    code, out, err = run(capsys, small_csv, "--format", "csv")
+    assert code == 0
+    assert err == ""
+    _, credits_csv = out.split("\n\n")
+    credits = pd.read_csv(io.StringIO(credits_csv), index_col="channel")
+    assert list(credits.columns) == ["last", "email"]
+    assert credits.sum().tolist() == [2.0, 2.0]
+
+
+@pytest.mark.usefixtures("stub_models")
+def test_models_option_selects_and_validates(capsys: pytest.CaptureFixture[str], small_csv: str) -> None:
+    assert list(run_json(capsys, small_csv, "--models", "email, email")["models"]) == ["email"]
+    assert_one_line_error(*run(capsys, small_csv, "--models", "email,shapley"), "'shapley'", "available: last, email")
