@@ -12,8 +12,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from attribution import Journeys, __version__, cli
-from attribution.cli import NO_MODELS, main
+from attribution import Journeys, __version__
+from attribution.cli import MODELS, main
 from attribution.datasets import load_sample_events
 
 PIP_HINT = 'pip install "multitouch-attribution[parquet]"'
@@ -41,9 +41,10 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
+    """The journey summary of a JSON run (the model credits are checked separately)."""
     code, out, _ = run(capsys, *argv, "--format", "json")
     assert code == 0
-    document: dict[str, Any] = json.loads(out)
+    document: dict[str, Any] = json.loads(out)["summary"]
     return document
 
 
@@ -73,34 +74,40 @@ def assert_one_line_error(code: int, out: str, err: str, *fragments: str) -> Non
 def test_no_file_summarises_the_bundled_sample_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "--format", "json")
     assert code == 0
+    assert err == ""
     document = json.loads(out)  # nothing but JSON on stdout
-    assert_same_summary(document, expected_summary(load_sample_events()))
+    assert_same_summary(document["summary"], expected_summary(load_sample_events()))
     events = load_sample_events()
-    assert document["conversions"] == events["converted"].sum()
-    assert document["value"] == pytest.approx(events["revenue"].sum())
-    assert err == NO_MODELS + "\n"
+    assert document["summary"]["conversions"] == events["converted"].sum()
+    assert document["summary"]["value"] == pytest.approx(events["revenue"].sum())
+    unattributed = document["summary"]["unattributed_conversions"]
+    assert list(document["models"]) == [MODELS[name]().name for name in MODELS]
+    for credits in document["models"].values():  # every model shares out all attributable conversions
+        assert sum(credits.values()) == pytest.approx(document["summary"]["conversions"] - unattributed)
 
 
-def test_table_shows_the_summary_and_says_that_no_models_exist_yet(capsys: pytest.CaptureFixture[str]) -> None:
+def test_table_shows_the_summary_and_the_comparison(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys)
     assert code == 0
     assert err == ""
     assert out.startswith("events       bundled sample, ")
     assert "conversions  2,682" in out
     assert "channels     11: " in out
-    assert out.rstrip("\n").splitlines()[-1] == NO_MODELS
-    assert out.count(NO_MODELS) == 1
+    assert "Conversions credited to each channel, by model:" in out
+    assert "U-shaped (40/20/40)" in out
+    assert "72 conversions on empty paths are unattributed by every model." in out
 
 
-def test_csv_prints_the_summary_table(capsys: pytest.CaptureFixture[str]) -> None:
+def test_csv_prints_the_comparison_table(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "--format", "csv")
     assert code == 0
-    table = pd.read_csv(io.StringIO(out), index_col="metric")["value"]
+    assert err == ""
+    table = pd.read_csv(io.StringIO(out), index_col="channel")
     expected = expected_summary(load_sample_events())
-    assert float(table["conversions"]) == expected["conversions"]
-    assert float(table["value"]) == pytest.approx(expected["value"])
-    assert int(table["channels"]) == 11
-    assert err == NO_MODELS + "\n"
+    assert len(table) == 11
+    assert "Linear" in table.columns
+    attributable = expected["conversions"] - expected["unattributed_conversions"]
+    assert table.sum().tolist() == pytest.approx([attributable] * len(table.columns))
 
 
 def test_journey_options_reach_the_builder(capsys: pytest.CaptureFixture[str]) -> None:
@@ -119,7 +126,7 @@ def test_python_dash_m_prints_json(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    document = json.loads(result.stdout)
+    document = json.loads(result.stdout)["summary"]
     events = load_sample_events()
     assert document["conversions"] == events["converted"].sum()
     assert document["value"] == pytest.approx(events["revenue"].sum())
@@ -196,7 +203,7 @@ GOOD_HEADER = "user_id,timestamp,channel,converted,revenue\n"
         (["--max-touches", "0"], ["--max-touches", "positive"]),
         (["--max-touches", "many"], ["--max-touches"]),
         (["--value", "x", "--no-value"], ["not allowed with argument"]),
-        (["--models", "markov"], ["unknown model 'markov'", "no attribution models are available"]),
+        (["--models", "markov"], ["unknown model 'markov'", "available: first_touch, last_touch"]),
         (["--models", ""], ["--models", "model names"]),
         (["--user", "visitor"], ["column 'visitor' (--user)", "bundled sample", "'user_id'"]),
     ],
@@ -248,28 +255,6 @@ def test_help_and_version_exit_cleanly(capsys: pytest.CaptureFixture[str]) -> No
 
 
 # ---------------------------------------------------------------------- the model registry
-class _Credits:
-    def __init__(self, credits: pd.DataFrame) -> None:
-        self.credits = credits
-
-
-class _LastTouchStub:
-    """A stand-in model: all conversions of the small log to the channels of its last touches."""
-
-    def attribute(self, journeys: Journeys) -> _Credits:
-        return _Credits(pd.DataFrame({"conversions": {"Paid Search": 1.0, "Store visit": 1.0}}))
-
-
-class _EmailStub:
-    def attribute(self, journeys: Journeys) -> _Credits:
-        return _Credits(pd.DataFrame({"conversions": {"Email": 2.0}}))
-
-
-@pytest.fixture
-def stub_models(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "MODELS", {"last": _LastTouchStub, "email": _EmailStub})
-
-
 @pytest.fixture
 def small_csv(tmp_path: Path) -> str:
     file = tmp_path / "events.csv"
@@ -277,26 +262,24 @@ def small_csv(tmp_path: Path) -> str:
     return str(file)
 
 
-@pytest.mark.usefixtures("stub_models")
-def test_registered_models_are_compared_in_every_format(capsys: pytest.CaptureFixture[str], small_csv: str) -> None:
-    code, out, err = run(capsys, small_csv)
+def test_selected_models_are_compared_in_every_format(capsys: pytest.CaptureFixture[str], small_csv: str) -> None:
+    """Small log: 007 converts after Email > Paid Search; 7 converts on a Store visit after Display."""
+    code, out, err = run(capsys, small_csv, "--models", "last_touch,first_touch")
     assert code == 0
     assert err == ""
-    assert NO_MODELS not in out
     assert "Conversions credited to each channel, by model:" in out
-    document = run_json(capsys, small_csv)
-    assert document["models"]["last"] == {"Display": 0.0, "Email": 0.0, "Paid Search": 1.0, "Store visit": 1.0}
-    assert document["models"]["email"]["Email"] == 2.0
-    code, out, err = run(capsys, small_csv, "--format", "csv")
+    code, out, _ = run(capsys, small_csv, "--models", "last_touch,first_touch", "--format", "json")
+    models = json.loads(out)["models"]
+    assert list(models) == ["Last touch", "First touch"]
+    assert models["Last touch"] == {"Display": 0.0, "Email": 0.0, "Paid Search": 1.0, "Store visit": 1.0}
+    assert models["First touch"] == {"Display": 1.0, "Email": 1.0, "Paid Search": 0.0, "Store visit": 0.0}
+    code, out, err = run(capsys, small_csv, "--models", "linear", "--format", "csv")
     assert code == 0
-    assert err == ""
-    _, credits_csv = out.split("\n\n")
-    credits = pd.read_csv(io.StringIO(credits_csv), index_col="channel")
-    assert list(credits.columns) == ["last", "email"]
-    assert credits.sum().tolist() == [2.0, 2.0]
+    credits = pd.read_csv(io.StringIO(out), index_col="channel")
+    assert credits["Linear"].to_dict() == {"Display": 0.5, "Email": 0.5, "Paid Search": 0.5, "Store visit": 0.5}
 
 
-@pytest.mark.usefixtures("stub_models")
 def test_models_option_selects_and_validates(capsys: pytest.CaptureFixture[str], small_csv: str) -> None:
-    assert list(run_json(capsys, small_csv, "--models", "email, email")["models"]) == ["email"]
-    assert_one_line_error(*run(capsys, small_csv, "--models", "email,shapley"), "'shapley'", "available: last, email")
+    _, out, _ = run(capsys, small_csv, "--models", "linear, linear", "--format", "json")
+    assert list(json.loads(out)["models"]) == ["Linear"]
+    assert_one_line_error(*run(capsys, small_csv, "--models", "linear,shapley"), "'shapley'", "available: first_touch")

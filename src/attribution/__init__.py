@@ -1,12 +1,41 @@
 """Multi-touch channel attribution over one shared, flat path structure.
 
-Build :class:`Journeys` from an event log or a path table, then attribute
-conversions to channels with the models of :mod:`attribution.models`.
+Build :class:`Journeys` from an event log or a path table, attribute conversions to
+channels with a model, and compare models with :func:`compare`.
 """
 
-from attribution.errors import AttributionError, JourneyError
+from attribution.compare import Comparison, compare
+from attribution.errors import AttributionError, JourneyError, ParameterError
 from attribution.journeys import Journeys, JourneysSummary, concat
+from attribution.models import (
+    Attribution,
+    FirstTouch,
+    LastNonDirect,
+    LastTouch,
+    Linear,
+    Model,
+    PositionBased,
+    TimeDecay,
+)
 
-__all__ = ["AttributionError", "JourneyError", "Journeys", "JourneysSummary", "__version__", "concat"]
+__all__ = [
+    "Attribution",
+    "AttributionError",
+    "Comparison",
+    "FirstTouch",
+    "JourneyError",
+    "Journeys",
+    "JourneysSummary",
+    "LastNonDirect",
+    "LastTouch",
+    "Linear",
+    "Model",
+    "ParameterError",
+    "PositionBased",
+    "TimeDecay",
+    "__version__",
+    "compare",
+    "concat",
+]
 
 __version__ = "0.1.0"

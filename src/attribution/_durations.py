@@ -15,6 +15,13 @@ from attribution.errors import JourneyError
 _HAS_UNIT = re.compile(r"[A-Za-z]")
 
 
+def _is_number(value: Any) -> bool:
+    """A plain number of days (numpy's timedelta64 is an integer subclass: not a number here)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_, np.timedelta64)
+    )
+
+
 def parse_duration(value: Any, name: str, *, error: type[Exception] = JourneyError) -> pd.Timedelta:
     """A strictly positive duration from ``"30D"``/``"36h"``, a timedelta, or a number of days.
 
@@ -30,7 +37,7 @@ def parse_duration(value: Any, name: str, *, error: type[Exception] = JourneyErr
     fix = "pass a string such as '30D' or '36h', a pandas.Timedelta, or a number of days."
     if isinstance(value, bool):
         raise error(f"argument {name!r} must be a duration; got {value!r}. Fix: {fix}")
-    if isinstance(value, (int, float, np.integer, np.floating)):
+    if _is_number(value):
         days = float(value)
         if not math.isfinite(days) or days <= 0:
             raise error(f"argument {name!r} must be a positive, finite number of days; got {value!r}. Fix: {fix}")
@@ -52,3 +59,21 @@ def parse_duration(value: Any, name: str, *, error: type[Exception] = JourneyErr
     if pd.isna(parsed) or parsed <= pd.Timedelta(0):
         raise error(f"argument {name!r} must be a positive duration; got {value!r}. Fix: {fix}")
     return parsed
+
+
+def duration_seconds(value: Any, name: str, *, error: type[Exception] = JourneyError) -> float:
+    """Like :func:`parse_duration`, in seconds; numbers of days of any size are allowed.
+
+    Examples
+    --------
+    >>> duration_seconds("36h", "half_life")
+    129600.0
+    >>> duration_seconds(1e12, "half_life")
+    8.64e+16
+    """
+    if _is_number(value):
+        days = float(value)
+        if not math.isfinite(days) or days <= 0:
+            raise error(f"argument {name!r} must be a positive, finite number of days; got {value!r}.")
+        return days * 86_400.0
+    return float(parse_duration(value, name, error=error).total_seconds())

@@ -22,25 +22,33 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, Protocol, TextIO, runtime_checkable
+from typing import Any, NoReturn, TextIO
 
 import pandas as pd
 
 from attribution._durations import parse_duration
+from attribution.compare import compare
 from attribution.errors import AttributionError, JourneyError
 from attribution.journeys import Journeys, JourneysSummary
+from attribution.models import FirstTouch, LastNonDirect, LastTouch, Linear, Model, PositionBased, TimeDecay
 
-__all__ = ["MODELS", "NO_MODELS", "CLIError", "build_parser", "main", "select_models"]
+__all__ = ["MODELS", "CLIError", "build_parser", "main", "select_models"]
 
 PROG = "attribution"
 
-# The models the command compares, by the name ``--models`` takes: each entry makes a
-# model object with the library's defaults (an object with ``attribute(journeys)``
-# returning a result whose ``credits`` frame has a ``conversions`` column). Empty in
-# this version: the models arrive in the next release, which registers them here.
-MODELS: dict[str, Callable[[], object]] = {}
+# The models the command compares, by the name ``--models`` takes; each entry makes the
+# model with the library's defaults. Time decay runs on event logs, which carry times.
+MODELS: dict[str, Callable[[], Model]] = {
+    "first_touch": FirstTouch,
+    "last_touch": LastTouch,
+    "last_non_direct": LastNonDirect,
+    "linear": Linear,
+    "u_shaped": PositionBased.u_shaped,
+    "j_curve": PositionBased.j_curve,
+    "inverse_j": PositionBased.inverse_j,
+    "time_decay": TimeDecay,
+}
 
-NO_MODELS = "No attribution models are available in this version yet; only the journey summary is shown."
 
 _CSV_SUFFIXES = {".csv"}
 _COMPRESSION_SUFFIXES = {".gz", ".bz2", ".zip", ".xz", ".zst", ".tar"}  # pandas infers these for CSV
@@ -57,11 +65,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise CLIError(message)
-
-
-@runtime_checkable
-class _Model(Protocol):
-    def attribute(self, journeys: Journeys) -> Any: ...
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -189,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AttributionError as exc:
         _fail(exc)
         return 2
-    _write(args.format, source, len(events), journeys.summary(), credits, sys.stdout, sys.stderr)
+    _write(args.format, source, len(events), journeys.summary(), credits, sys.stdout)
     return 0
 
 
@@ -214,26 +217,14 @@ def select_models(names: str | None) -> list[str]:
         raise CLIError(f"argument --models: expected comma-separated model names; got {names!r}")
     unknown = [name for name in requested if name not in MODELS]
     if unknown:
-        available = (
-            f"available: {', '.join(MODELS)}" if MODELS else "no attribution models are available in this version yet"
-        )
-        raise CLIError(f"argument --models: unknown model {unknown[0]!r}; {available}")
+        raise CLIError(f"argument --models: unknown model {unknown[0]!r}; available: {', '.join(MODELS)}")
     return list(dict.fromkeys(requested))  # drop repeats, keep the order given
 
 
-def _attribute(journeys: Journeys, names: list[str]) -> pd.DataFrame | None:
-    """Conversions credited to each channel (rows) by each model (columns), or None without models."""
-    if not names:
-        return None
-    columns: dict[str, pd.Series] = {}
-    for name in names:
-        model = MODELS[name]()
-        if not isinstance(model, _Model):
-            raise TypeError(f"MODELS[{name!r}] made {type(model).__name__}, which has no attribute() method")
-        credits = model.attribute(journeys).credits
-        columns[name] = credits["conversions"]
-    table = pd.DataFrame(columns).reindex(list(journeys.channels)).fillna(0.0)
-    return table.rename_axis("channel")
+def _attribute(journeys: Journeys, names: list[str]) -> pd.DataFrame:
+    """Conversions credited to each channel (rows) by each model (columns)."""
+    comparison = compare(journeys, [MODELS[name]() for name in names])
+    return comparison.wide("conversions").reindex(list(journeys.channels)).fillna(0.0).rename_axis("channel")
 
 
 # ---------------------------------------------------------------------- input
@@ -310,47 +301,23 @@ def _read_parquet(path: Path, needed: dict[str, str], args: argparse.Namespace) 
 
 
 # ---------------------------------------------------------------------- output
-def _write(
-    fmt: str,
-    source: str,
-    n_events: int,
-    summary: JourneysSummary,
-    credits: pd.DataFrame | None,
-    out: TextIO,
-    err: TextIO,
-) -> None:
+def _write(fmt: str, source: str, n_events: int, summary: JourneysSummary, credits: pd.DataFrame, out: TextIO) -> None:
     if fmt == "table":
         out.write(_as_text(source, n_events, summary, credits))
-        return
-    if credits is None:  # keep stdout machine-readable; the note is for the person watching
-        print(NO_MODELS, file=err)
-    if fmt == "json":
-        out.write(_as_json(summary, credits))
-    else:
-        out.write(_as_csv(summary, credits))
+    elif fmt == "json":
+        document = {"summary": summary.to_dict(), "models": {name: credits[name].to_dict() for name in credits.columns}}
+        out.write(json.dumps(_finite(document), indent=2, allow_nan=False) + "\n")
+    else:  # csv: the comparison, one machine-readable table (channels x models)
+        out.write(credits.to_csv())
 
 
-def _as_text(source: str, n_events: int, summary: JourneysSummary, credits: pd.DataFrame | None) -> str:
+def _as_text(source: str, n_events: int, summary: JourneysSummary, credits: pd.DataFrame) -> str:
     lines = [f"{'events':<13}{source}, {n_events:,} rows", str(summary), ""]
-    if credits is None:
-        lines.append(NO_MODELS)
-    else:
-        lines += ["Conversions credited to each channel, by model:", credits.to_string(float_format="{:,.2f}".format)]
+    lines += ["Conversions credited to each channel, by model:", credits.to_string(float_format="{:,.2f}".format)]
+    unattributed = summary.unattributed_conversions
+    if unattributed:
+        lines += ["", f"{unattributed:,.0f} conversions on empty paths are unattributed by every model."]
     return "\n".join(lines) + "\n"
-
-
-def _as_csv(summary: JourneysSummary, credits: pd.DataFrame | None) -> str:
-    text = summary.to_frame().to_csv()
-    if credits is not None:  # a second table, after one blank line
-        text += "\n" + credits.to_csv()
-    return text
-
-
-def _as_json(summary: JourneysSummary, credits: pd.DataFrame | None) -> str:
-    document = summary.to_dict()
-    if credits is not None:
-        document["models"] = {name: credits[name].to_dict() for name in credits.columns}
-    return json.dumps(_finite(document), indent=2, allow_nan=False) + "\n"
 
 
 def _finite(item: Any) -> Any:

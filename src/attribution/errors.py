@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["AttributionError", "JourneyError"]
+__all__ = ["AttributionError", "JourneyError", "ParameterError"]
 
 
 class AttributionError(Exception):
@@ -17,4 +17,11 @@ class JourneyError(AttributionError, ValueError):
 
     The message names the column or argument, the rule broken, how many rows
     break it and the first one, and how to fix it.
+    """
+
+
+class ParameterError(AttributionError, ValueError):
+    """A model or function parameter breaks its rule.
+
+    The message names the parameter, the rule and the value received.
     """

@@ -1,5 +1,10 @@
-"""Testing helpers for this library and for authors of models built on it.
+"""Testing helpers for this library and for authors of models built on it (needs ``hypothesis``).
 
-:mod:`attribution.testing.strategies` holds hypothesis strategies for event logs and
-:class:`~attribution.Journeys`. It needs ``hypothesis`` (the ``test`` extra).
+- :func:`check_model` runs the contract every attribution model keeps;
+- :mod:`attribution.testing.strategies` holds hypothesis strategies for event logs and
+  :class:`~attribution.Journeys`.
 """
+
+from attribution.testing.contract import check_model
+
+__all__ = ["check_model"]

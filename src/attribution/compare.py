@@ -1,0 +1,158 @@
+"""Run several models on one :class:`~attribution.Journeys` and compare their credits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from attribution.errors import ParameterError
+from attribution.journeys import Journeys
+from attribution.models.base import Attribution, Model
+from attribution.models.rules import FirstTouch, LastNonDirect, LastTouch, Linear, PositionBased, TimeDecay
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["Comparison", "compare", "default_models"]
+
+
+def default_models(journeys: Journeys) -> list[Model]:
+    """Every model of the library that can run on ``journeys`` with its default settings.
+
+    Time decay is included only when the journeys carry touch times.
+    """
+    models: list[Model] = [
+        FirstTouch(),
+        LastTouch(),
+        LastNonDirect(),
+        Linear(),
+        PositionBased.u_shaped(),
+        PositionBased.j_curve(),
+        PositionBased.inverse_j(),
+    ]
+    if journeys.has_times:
+        models.append(TimeDecay())
+    return models
+
+
+class Comparison:
+    """Credits of several models on the same journeys, side by side.
+
+    Attributes
+    ----------
+    results
+        Each model's :class:`~attribution.models.Attribution`, by model name.
+    """
+
+    __slots__ = ("_long", "results")
+
+    def __init__(self, results: dict[str, Attribution]) -> None:
+        self.results = dict(results)
+        frames = [r.to_frame() for r in self.results.values()]
+        columns = ["model", "channel", "conversions", "value", "share"]
+        self._long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+    @property
+    def models(self) -> list[str]:
+        """Model names, in the order they were run."""
+        return list(self.results)
+
+    def long(self) -> pd.DataFrame:
+        """Tidy table: one row per model and channel (``model``, ``channel``, ``conversions``, ``value``, ``share``)."""
+        return self._long.copy()
+
+    def wide(self, values: Literal["conversions", "value", "share"] = "conversions") -> pd.DataFrame:
+        """Channels × models table of ``values``.
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["A", "B"], ["B"]], conversions=[1, 1])
+        >>> compare(j, [FirstTouch(), LastTouch()]).wide()
+        model    First touch  Last touch
+        channel
+        A                1.0         0.0
+        B                1.0         2.0
+        """
+        if values not in ("conversions", "value", "share"):
+            raise ParameterError(f"parameter 'values' must be 'conversions', 'value' or 'share'; got {values!r}.")
+        table = self._long.pivot_table(index="channel", columns="model", values=values, aggfunc="sum", sort=False)
+        return table.reindex(columns=self.models)
+
+    def rank_agreement(self, method: Literal["spearman", "kendall"] = "spearman") -> pd.DataFrame:
+        """Models × models rank correlation of their channel credits (Spearman's ρ or Kendall's τ).
+
+        Channels a model cannot rank (all credits equal) give NaN.
+        """
+        if method not in ("spearman", "kendall"):
+            raise ParameterError(f"parameter 'method' must be 'spearman' or 'kendall'; got {method!r}.")
+        table = self.wide("conversions").fillna(0.0)
+        names = self.models
+        out = pd.DataFrame(np.eye(len(names)), index=pd.Index(names, name="model"), columns=names)
+        from scipy import stats  # imported here: scipy.stats is slow to import
+
+        correlate: Any = stats.spearmanr if method == "spearman" else stats.kendalltau
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                x, y = table[a].to_numpy(), table[b].to_numpy()
+                rho = float("nan") if np.ptp(x) == 0 or np.ptp(y) == 0 else float(correlate(x, y)[0])
+                out.loc[a, b] = out.loc[b, a] = rho
+        return out
+
+    def plot(self, values: Literal["conversions", "value", "share"] = "share", ax: Axes | None = None) -> Axes:
+        """Grouped bar chart of ``values`` by channel and model (needs the ``plot`` extra: matplotlib)."""
+        from attribution.plotting import plot_comparison
+
+        return plot_comparison(self, values=values, ax=ax)
+
+    def __repr__(self) -> str:
+        return f"Comparison of {len(self.results)} models (share of conversions):\n" + self.wide("share").to_string(
+            float_format=lambda x: f"{x:.3f}"
+        )
+
+    def _repr_html_(self) -> str:
+        table = self.wide("share").to_html(float_format=lambda x: f"{x:.3f}", border=0)
+        return f"<div><p><b>Comparison of {len(self.results)} models</b> (share of conversions)</p>{table}</div>"
+
+
+def compare(journeys: Journeys, models: Sequence[Model] | None = None, **attribute_options: Any) -> Comparison:
+    """Run ``models`` (default: :func:`default_models`) on ``journeys`` and collect the results.
+
+    Parameters
+    ----------
+    journeys
+        The paths every model attributes.
+    models
+        Objects with ``name`` and ``attribute(journeys)`` (the :class:`Model` protocol);
+        names must be distinct.
+    **attribute_options
+        Passed to every model's ``attribute``.
+
+    Examples
+    --------
+    >>> j = Journeys.from_sequences([["A", "B", "C"], ["B", "C"]], conversions=[1, 1])
+    >>> compare(j).wide().round(3)
+    model    First touch  Last touch  ...  J-curve (20/20/60)  Inverse J (60/20/20)
+    channel                           ...
+    A                1.0         0.0  ...                0.20                  0.60
+    B                1.0         0.0  ...                0.45                  0.95
+    C                0.0         2.0  ...                1.35                  0.45
+    <BLANKLINE>
+    [3 rows x 7 columns]
+    """
+    chosen = default_models(journeys) if models is None else list(models)
+    not_models = [m for m in chosen if not isinstance(m, Model)]
+    if not_models:
+        raise ParameterError(
+            f"parameter 'models' must hold models (objects with name and attribute(journeys)); got {not_models[0]!r}."
+        )
+    names = [m.name for m in chosen]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ParameterError(
+            f"parameter 'models' must have distinct names; {duplicated[0]!r} appears more than once. "
+            "Fix: compare each configuration once, or give your own models distinct names."
+        )
+    return Comparison({m.name: m.attribute(journeys, **attribute_options) for m in chosen})

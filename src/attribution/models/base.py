@@ -1,0 +1,219 @@
+"""What every model shares: the :class:`Model` protocol and the :class:`Attribution` result."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from attribution.errors import AttributionError, ParameterError
+from attribution.journeys import Journeys, _ragged
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+__all__ = ["Attribution", "Model", "ModelSpec", "Unattributed", "attribution_from_touch_weights"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@runtime_checkable
+class Model(Protocol):
+    """Anything with a ``name`` and ``attribute(journeys) -> Attribution`` is a model.
+
+    Outside models that satisfy this protocol plug into :func:`attribution.compare`
+    and can be checked with :func:`attribution.testing.check_model`.
+    """
+
+    @property
+    def name(self) -> str:
+        """A short, human-readable label, unique among the models compared."""
+        ...
+
+    def attribute(self, journeys: Journeys) -> Attribution:
+        """Share the conversions (and value) of ``journeys`` among their channels."""
+        ...
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Which model produced a result: its label and its parameters."""
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"{self.name} ({args})" if args else self.name
+
+
+class Unattributed(NamedTuple):
+    """Conversions and value on empty paths: there is no touch to give them to."""
+
+    conversions: float
+    value: float
+
+
+class Attribution:
+    """The credits a model gives each channel; the result type shared by every model.
+
+    Parameters
+    ----------
+    model
+        Which model, with its parameters.
+    channels
+        Channel labels, in the order of ``conversions`` and ``value``.
+    conversions, value
+        Credit per channel.
+    unattributed
+        Conversions and value on empty paths.
+    path_credits
+        Optional ``(conversions, value)`` sparse matrices, rows × channels.
+
+    Notes
+    -----
+    Credits plus unattributed equal the journeys' total conversions (and value).
+    ``share`` is each channel's part of the attributed conversions, so shares sum to 1
+    whenever anything was attributed.
+    """
+
+    __slots__ = ("_channels", "_conversions", "_model", "_path_credits", "_unattributed", "_value")
+
+    def __init__(
+        self,
+        model: ModelSpec,
+        channels: tuple[str, ...],
+        conversions: FloatArray,
+        value: FloatArray,
+        unattributed: Unattributed,
+        path_credits: tuple[sp.csr_array, sp.csr_array] | None = None,
+    ) -> None:
+        self._model = model
+        self._channels = tuple(channels)
+        self._conversions = np.array(conversions, dtype=np.float64)
+        self._value = np.array(value, dtype=np.float64)
+        self._conversions.setflags(write=False)
+        self._value.setflags(write=False)
+        self._unattributed = unattributed
+        self._path_credits = path_credits
+
+    @property
+    def model(self) -> ModelSpec:
+        """The model's name and parameters."""
+        return self._model
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """Channel labels, as in the journeys."""
+        return self._channels
+
+    @property
+    def credits(self) -> pd.DataFrame:
+        """Per channel: ``conversions`` and ``value`` credited, ``share`` of conversions (a copy)."""
+        attributed = float(self._conversions.sum())
+        share = self._conversions / attributed if attributed > 0 else np.zeros_like(self._conversions)
+        return pd.DataFrame(
+            {"conversions": self._conversions, "value": self._value, "share": share},
+            index=pd.Index(self._channels, name="channel"),
+        )
+
+    @property
+    def unattributed(self) -> Unattributed:
+        """Conversions and value on empty paths (never dropped silently)."""
+        return self._unattributed
+
+    @property
+    def total_conversions(self) -> float:
+        """Credited plus unattributed conversions: the journeys' total."""
+        return float(self._conversions.sum()) + self._unattributed.conversions
+
+    @property
+    def total_value(self) -> float:
+        """Credited plus unattributed value: the journeys' total."""
+        return float(self._value.sum()) + self._unattributed.value
+
+    def to_frame(self) -> pd.DataFrame:
+        """A tidy table: ``model``, ``channel``, ``conversions``, ``value``, ``share``."""
+        frame = self.credits.reset_index()
+        frame.insert(0, "model", self._model.name)
+        return frame
+
+    def path_credits(self, kind: str = "conversions") -> sp.csr_array:
+        """Each path row's credit per channel: a sparse rows × channels matrix.
+
+        Available when the result was computed with ``per_path=True``; row ``i`` is row
+        ``i`` of the journeys, column ``j`` is ``channels[j]``.
+        """
+        if self._path_credits is None:
+            raise AttributionError(
+                "path-level credits were not computed. Fix: call model.attribute(journeys, per_path=True)."
+            )
+        if kind not in ("conversions", "value"):
+            raise ParameterError(f"parameter 'kind' must be 'conversions' or 'value'; got {kind!r}.")
+        return self._path_credits[0 if kind == "conversions" else 1]
+
+    def path_credits_frame(self) -> pd.DataFrame:
+        """Path-level credits as a long table: ``row``, ``channel``, ``conversions``, ``value``.
+
+        Join it back to the journeys by ``row`` (the position in ``Journeys``).
+        """
+        conversions = self.path_credits("conversions").tocoo()
+        value = np.asarray(self.path_credits("value")[conversions.row, conversions.col]).ravel()
+        frame = pd.DataFrame(
+            {
+                "row": conversions.row.astype(np.int64),
+                "channel": np.asarray(self._channels, dtype=object)[conversions.col],
+                "conversions": conversions.data,
+                "value": value,
+            }
+        )
+        return frame.sort_values(["row", "channel"], kind="stable").reset_index(drop=True)
+
+    def __repr__(self) -> str:
+        body = self.credits.to_string(float_format=lambda x: f"{x:,.4g}")
+        unattributed = self._unattributed
+        return (
+            f"Attribution: {self._model}\n{body}\n"
+            f"unattributed: {unattributed.conversions:,.6g} conversions (value {unattributed.value:,.6g}) on empty paths"
+        )
+
+    def _repr_html_(self) -> str:
+        table = self.credits.to_html(float_format=lambda x: f"{x:,.4g}", border=0)
+        unattributed = self._unattributed
+        return (
+            f"<div><p><b>Attribution: {html.escape(str(self._model))}</b></p>{table}"
+            f"<p>unattributed: {unattributed.conversions:,.6g} conversions "
+            f"(value {unattributed.value:,.6g}) on empty paths</p></div>"
+        )
+
+
+def attribution_from_touch_weights(
+    journeys: Journeys, weights: FloatArray, model: ModelSpec, *, per_path: bool = False
+) -> Attribution:
+    """Credit channels from per-touch weights that sum to 1 on every non-empty path.
+
+    A channel's credit is the sum over rows of ``conversions`` times the weights of its
+    touches (value likewise); conversions on empty paths are reported as unattributed.
+    """
+    n_channels = len(journeys.channels)
+    rows = _ragged.row_of_element(journeys.offsets)
+    conversion_weight = weights * journeys.conversions[rows]
+    value_weight = weights * journeys.value[rows]
+    conversions: FloatArray = np.bincount(journeys.codes, weights=conversion_weight, minlength=n_channels).astype(float)
+    value: FloatArray = np.bincount(journeys.codes, weights=value_weight, minlength=n_channels).astype(float)
+    unattributed = Unattributed(journeys.unattributed_conversions, journeys.unattributed_value)
+    path_credits = None
+    if per_path:
+        import scipy.sparse as sp
+
+        shape = (journeys.n_rows, n_channels)
+        path_credits = (
+            sp.csr_array((conversion_weight, (rows, journeys.codes)), shape=shape),
+            sp.csr_array((value_weight, (rows, journeys.codes)), shape=shape),
+        )
+    return Attribution(model, journeys.channels, conversions, value, unattributed, path_credits)

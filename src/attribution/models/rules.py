@@ -1,0 +1,353 @@
+"""Rule-based models: first touch, last touch, last non-direct, linear, position-based, time decay.
+
+Each model is a per-touch weight vector that sums to 1 on every path (SPEC.md §3);
+weights are computed for all touches at once over the flat arrays of ``Journeys``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from attribution._durations import duration_seconds
+from attribution.errors import AttributionError, ParameterError
+from attribution.journeys import Journeys, _ragged
+from attribution.models.base import Attribution, ModelSpec, attribution_from_touch_weights
+
+__all__ = ["FirstTouch", "LastNonDirect", "LastTouch", "Linear", "PositionBased", "TimeDecay"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class _RuleModel:
+    """Shared plumbing: ``attribute`` turns the subclass's touch weights into an :class:`Attribution`."""
+
+    label: ClassVar[str]
+
+    @property
+    def name(self) -> str:
+        """The model's label, e.g. ``"Linear"``."""
+        return self.label
+
+    def params(self) -> dict[str, Any]:
+        """The model's parameters, as passed to its constructor."""
+        return {}
+
+    def touch_weights(self, journeys: Journeys) -> FloatArray:
+        """Weight of every touch; each non-empty path's weights sum to 1."""
+        raise NotImplementedError
+
+    def attribute(self, journeys: Journeys, *, per_path: bool = False) -> Attribution:
+        """Credit the conversions and value of ``journeys`` to channels.
+
+        Parameters
+        ----------
+        journeys
+            The paths to attribute.
+        per_path
+            Also keep each row's credit per channel (see :meth:`Attribution.path_credits`).
+        """
+        if not isinstance(journeys, Journeys):
+            raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
+        weights = self.touch_weights(journeys)
+        return attribution_from_touch_weights(journeys, weights, ModelSpec(self.name, self.params()), per_path=per_path)
+
+
+def _positions(journeys: Journeys) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Zero-based position of every touch and the length of its path."""
+    rows = _ragged.row_of_element(journeys.offsets)
+    lengths = journeys.lengths[rows]
+    return np.arange(journeys.n_touches, dtype=np.int64) - journeys.offsets[rows], lengths
+
+
+@dataclass(frozen=True, repr=True)
+class FirstTouch(_RuleModel):
+    """All credit to the first touch of each path: P(1, 0, 0).
+
+    Examples
+    --------
+    >>> j = Journeys.from_sequences([["A", "B", "C"], ["C"]], conversions=[2, 1])
+    >>> FirstTouch().attribute(j).credits["conversions"].to_dict()
+    {'A': 2.0, 'B': 0.0, 'C': 1.0}
+    """
+
+    label: ClassVar[str] = "First touch"
+
+    def touch_weights(self, journeys: Journeys) -> FloatArray:
+        position, _ = _positions(journeys)
+        weights: FloatArray = (position == 0).astype(np.float64)
+        return weights
+
+
+@dataclass(frozen=True, repr=True)
+class LastTouch(_RuleModel):
+    """All credit to the last touch of each path: P(0, 0, 1).
+
+    Examples
+    --------
+    >>> j = Journeys.from_sequences([["A", "B", "C"], ["B"]], conversions=[2, 1])
+    >>> LastTouch().attribute(j).credits["conversions"].to_dict()
+    {'A': 0.0, 'B': 1.0, 'C': 2.0}
+    """
+
+    label: ClassVar[str] = "Last touch"
+
+    def touch_weights(self, journeys: Journeys) -> FloatArray:
+        position, lengths = _positions(journeys)
+        weights: FloatArray = (position == lengths - 1).astype(np.float64)
+        return weights
+
+
+@dataclass(frozen=True, repr=True)
+class LastNonDirect(_RuleModel):
+    """All credit to the last touch whose channel is not skipped (Google's long-time default).
+
+    Parameters
+    ----------
+    skip
+        Channel labels to pass over, default ``("Direct",)``. A path made only of
+        skipped channels gives its credit to its last touch. Labels absent from the
+        journeys are simply never met.
+
+    Examples
+    --------
+    >>> j = Journeys.from_sequences([["Email", "Direct"], ["Direct"]], conversions=[1, 1])
+    >>> LastNonDirect().attribute(j).credits["conversions"].to_dict()
+    {'Direct': 1.0, 'Email': 1.0}
+    """
+
+    skip: tuple[str, ...] = ("Direct",)
+    label: ClassVar[str] = "Last non-direct"
+
+    def __post_init__(self) -> None:
+        skip: Any = self.skip
+        if isinstance(skip, str) or not isinstance(skip, Iterable):
+            raise ParameterError(
+                f"parameter 'skip' of LastNonDirect must be a tuple of channel labels; got {skip!r}. "
+                "Fix: pass e.g. skip=('Direct',) — a bare string would be read letter by letter."
+            )
+        labels = tuple(skip)
+        bad = [s for s in labels if not isinstance(s, str) or not s.strip()]
+        if bad:
+            raise ParameterError(
+                f"parameter 'skip' of LastNonDirect must hold non-empty channel labels; got {bad[0]!r}."
+            )
+        object.__setattr__(self, "skip", labels)
+
+    def params(self) -> dict[str, Any]:
+        return {"skip": self.skip}
+
+    def renamed(self, mapping: dict[str, str]) -> LastNonDirect:
+        """The same model after channels are relabelled with ``mapping``."""
+        return LastNonDirect(skip=tuple(mapping.get(s, s) for s in self.skip))
+
+    def touch_weights(self, journeys: Journeys) -> FloatArray:
+        skipped_codes = [i for i, c in enumerate(journeys.channels) if c in self.skip]
+        eligible = ~np.isin(journeys.codes, skipped_codes)
+        index = np.arange(journeys.n_touches, dtype=np.int64)
+        rows = _ragged.row_of_element(journeys.offsets)
+        # last eligible touch of each row (or -1), then the last touch where there is none
+        last_eligible = np.full(journeys.n_rows, -1, dtype=np.int64)
+        np.maximum.at(last_eligible, rows[eligible], index[eligible])
+        last_touch = journeys.offsets[1:] - 1
+        chosen = np.where(last_eligible >= 0, last_eligible, last_touch)
+        weights = np.zeros(journeys.n_touches)
+        non_empty = journeys.lengths > 0
+        weights[chosen[non_empty]] = 1.0
+        return weights
+
+
+@dataclass(frozen=True, repr=True)
+class Linear(_RuleModel):
+    """Equal credit to every touch: w_i = 1/L (a repeated channel gets each touch's share).
+
+    Examples
+    --------
+    >>> j = Journeys.from_sequences([["A", "A", "B"]], conversions=[1])
+    >>> Linear().attribute(j).credits["conversions"].round(4).to_dict()
+    {'A': 0.6667, 'B': 0.3333}
+    """
+
+    label: ClassVar[str] = "Linear"
+
+    def touch_weights(self, journeys: Journeys) -> FloatArray:
+        _, lengths = _positions(journeys)
+        return 1.0 / lengths
+
+
+_PRESETS = {(0.4, 0.2, 0.4): "U-shaped", (0.2, 0.2, 0.6): "J-curve", (0.6, 0.2, 0.2): "Inverse J"}
+
+
+@dataclass(frozen=True, repr=True)
+class PositionBased(_RuleModel):
+    """First, middle and last touches share the credit in fixed proportions: P(f, m, l).
+
+    Weights (SPEC.md §3, Adobe's "custom" rule; the shares are normalised):
+
+    - one touch: (1);
+    - two touches: (f, l) / (f + l), the middle share is ignored; when f = l = 0 the
+      two touches split evenly;
+    - L ≥ 3 touches: (f, m/(L−2), …, m/(L−2), l) / (f + m + l).
+
+    Parameters
+    ----------
+    first, middle, last
+        Non-negative shares, not all zero. Presets: :meth:`u_shaped` (0.4, 0.2, 0.4),
+        :meth:`j_curve` (0.2, 0.2, 0.6), :meth:`inverse_j` (0.6, 0.2, 0.2).
+
+    Examples
+    --------
+    >>> j = Journeys.from_sequences([["A", "B", "C"], ["A", "C"]], conversions=[1, 1])
+    >>> PositionBased.u_shaped().attribute(j).credits["conversions"].round(4).to_dict()
+    {'A': 0.9, 'B': 0.2, 'C': 0.9}
+    """
+
+    first: float = 0.4
+    middle: float = 0.2
+    last: float = 0.4
+
+    def __post_init__(self) -> None:
+        for name in ("first", "middle", "last"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise ParameterError(f"parameter {name!r} of PositionBased must be a number; got {value!r}.")
+            if not math.isfinite(value) or value < 0:
+                raise ParameterError(
+                    f"parameter {name!r} of PositionBased must be a finite number >= 0; got {value!r}."
+                )
+            object.__setattr__(self, name, float(value))
+        if self.first + self.middle + self.last == 0:
+            raise ParameterError(
+                "parameters 'first', 'middle' and 'last' of PositionBased must not all be 0; got (0, 0, 0). "
+                "Fix: give at least one position a share, e.g. PositionBased(0.4, 0.2, 0.4)."
+            )
+
+    @property
+    def name(self) -> str:
+        shares = (self.first, self.middle, self.last)
+        preset = _PRESETS.get(shares)
+        total = sum(shares)
+        percent = "/".join(f"{100 * s / total:g}" for s in shares)
+        return f"{preset} ({percent})" if preset else f"Position-based ({percent})"
+
+    def params(self) -> dict[str, Any]:
+        return {"first": self.first, "middle": self.middle, "last": self.last}
+
+    @classmethod
+    def u_shaped(cls) -> PositionBased:
+        """40 % first, 20 % middle, 40 % last (Google's and Adobe's position-based)."""
+        return cls(0.4, 0.2, 0.4)
+
+    @classmethod
+    def j_curve(cls) -> PositionBased:
+        """20 % first, 20 % middle, 60 % last (two touches: 25/75)."""
+        return cls(0.2, 0.2, 0.6)
+
+    @classmethod
+    def inverse_j(cls) -> PositionBased:
+        """60 % first, 20 % middle, 20 % last (two touches: 75/25)."""
+        return cls(0.6, 0.2, 0.2)
+
+    def touch_weights(self, journeys: Journeys) -> FloatArray:
+        position, lengths = _positions(journeys)
+        first, middle, last = self.first, self.middle, self.last
+        is_first = position == 0
+        is_last = position == lengths - 1
+        weights = np.empty(journeys.n_touches)
+        long = lengths >= 3
+        total = first + middle + last
+        weights[long] = (
+            np.where(is_first[long], first, np.where(is_last[long], last, middle / np.maximum(lengths[long] - 2, 1)))
+            / total
+        )
+        two = lengths == 2
+        ends = first + last
+        weights[two] = np.where(is_first[two], first, last) / ends if ends > 0 else 0.5
+        weights[lengths == 1] = 1.0
+        return weights
+
+
+@dataclass(frozen=True, repr=True)
+class TimeDecay(_RuleModel):
+    """Credit halves with every ``half_life`` between a touch and the conversion (Google, Adobe).
+
+    ``by="time"``: w_i ∝ 2^(−t_i / h), t_i the time from touch i to the conversion,
+    normalised per path. It needs touch times (journeys built with
+    :meth:`Journeys.from_events`, or ``times`` given to ``from_sequences``); it never
+    falls back to positions silently. ``by="position"``: w_i ∝ 2^(−(L − i) / h) with
+    ``half_life`` h counted in touches, for journeys without times, only when asked.
+    As h → ∞ the weights tend to linear; as h → 0, to last touch (touches at the very
+    time of the last one share its credit).
+
+    Parameters
+    ----------
+    half_life
+        With ``by="time"``: ``"7D"``, ``"36h"``, a ``pandas.Timedelta`` or a number of
+        days (default 7 days). With ``by="position"``: a positive number of touches.
+    by
+        ``"time"`` (default) or ``"position"``.
+
+    Examples
+    --------
+    >>> day = 86_400
+    >>> j = Journeys.from_sequences([["A", "B", "C"]], conversions=[1], times=[[3 * day, 2 * day, 0]])
+    >>> TimeDecay("7D").attribute(j).credits["conversions"].round(6).to_dict()
+    {'A': 0.289856, 'B': 0.320027, 'C': 0.390117}
+    """
+
+    half_life: Any = "7D"
+    by: Literal["time", "position"] = "time"
+    _scale: float = field(init=False, repr=False, compare=False, default=0.0)
+
+    def __post_init__(self) -> None:
+        if self.by not in ("time", "position"):
+            raise ParameterError(f"parameter 'by' of TimeDecay must be 'time' or 'position'; got {self.by!r}.")
+        if self.by == "time":
+            object.__setattr__(self, "_scale", duration_seconds(self.half_life, "half_life", error=ParameterError))
+        else:
+            steps = self.half_life
+            if (
+                isinstance(steps, bool)
+                or not isinstance(steps, (int, float, np.integer, np.floating))
+                or not (math.isfinite(steps) and steps > 0)
+            ):
+                raise ParameterError(
+                    f"parameter 'half_life' of TimeDecay(by='position') must be a positive number of touches; "
+                    f"got {steps!r}. Fix: pass e.g. TimeDecay(half_life=2, by='position')."
+                )
+            object.__setattr__(self, "_scale", float(steps))
+
+    @property
+    def name(self) -> str:
+        unit = "" if self.by == "time" else " touches"
+        label = self.half_life if not isinstance(self.half_life, pd.Timedelta) else str(self.half_life)
+        return f"Time decay ({label}{unit})"
+
+    def params(self) -> dict[str, Any]:
+        return {"half_life": self.half_life, "by": self.by}
+
+    def touch_weights(self, journeys: Journeys) -> FloatArray:
+        rows = _ragged.row_of_element(journeys.offsets)
+        if self.by == "time":
+            if journeys.times is None:
+                raise AttributionError(
+                    "TimeDecay(by='time') needs the time of every touch, and these journeys have none "
+                    "(aggregated path tables carry no times). Fix: build them with Journeys.from_events, "
+                    "pass times to Journeys.from_sequences, or ask for TimeDecay(half_life=..., by='position')."
+                )
+            age = journeys.times
+        else:
+            age = (journeys.offsets[1:][rows] - 1 - np.arange(journeys.n_touches)).astype(np.float64)
+        # measure from each path's most recent touch so the largest weight is exactly 1 (no underflow)
+        newest = np.zeros(journeys.n_rows)
+        non_empty = journeys.lengths > 0
+        newest[non_empty] = age[journeys.offsets[1:][non_empty] - 1]
+        with np.errstate(over="ignore", under="ignore"):
+            raw = np.exp2(-(age - newest[rows]) / self._scale)
+        return raw / np.bincount(rows, weights=raw, minlength=journeys.n_rows)[rows]

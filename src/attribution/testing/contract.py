@@ -1,0 +1,151 @@
+"""The contract every attribution model keeps, as a runnable check (DESIGN.md "Invariants").
+
+Examples
+--------
+>>> from attribution.models import Linear
+>>> check_model(Linear(), max_examples=10)
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import attribution
+import attribution.models
+from attribution.errors import AttributionError
+from attribution.journeys import Journeys
+from attribution.models.base import Attribution, Model
+from attribution.testing.strategies import journeys
+
+__all__ = ["check_model"]
+
+_RELATIVE = 1e-9
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= _RELATIVE * max(1.0, abs(a), abs(b))
+
+
+def _credits(model: Model, j: Journeys) -> pd.DataFrame:
+    return model.attribute(j).credits
+
+
+def _needs_times(model: Model) -> bool:
+    untimed = Journeys.from_sequences([["a", "b"]], conversions=[1])
+    try:
+        model.attribute(untimed)
+    except AttributionError:
+        return True
+    return False
+
+
+def check_model(model: Model, *, max_examples: int = 60, check_repr: bool = True) -> None:
+    """Check that ``model`` keeps every invariant of an attribution model.
+
+    On random journeys (hypothesis), it checks: credits plus unattributed equal total
+    conversions and value (relative 1e-9); credits are non-negative; relabelling channels
+    relabels credits (a model whose parameters name channels provides
+    ``renamed(mapping)`` returning the same model over the new labels); row order does not matter; aggregated and raw journeys agree
+    (skipped for models that need touch times, which aggregation drops); a single-touch
+    path gives its channel all the credit; the journeys are left unchanged; the result
+    is an :class:`~attribution.models.Attribution` indexed by the journeys' channels;
+    and ``repr(model)`` rebuilds an equal model (``check_repr=False`` skips this for
+    models whose repr is not meant to be evaluated).
+
+    Raises
+    ------
+    AssertionError
+        Naming the invariant broken, with hypothesis' minimal failing example.
+    """
+    timed = _needs_times(model)
+    strategy = journeys(with_times=True) if timed else journeys()
+    run = settings(max_examples=max_examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+
+    @run
+    @given(strategy)
+    def efficiency_and_sign(j: Journeys) -> None:
+        result = model.attribute(j)
+        assert isinstance(result, Attribution), f"attribute returned {type(result).__name__}, not Attribution"
+        credits = result.credits
+        assert list(credits.index) == list(j.channels), "credits must be indexed by the journeys' channels"
+        assert credits.index.name == "channel"
+        assert {"conversions", "value", "share"} <= set(credits.columns)
+        total = float(credits["conversions"].sum()) + result.unattributed.conversions
+        assert _close(total, j.total_conversions), f"credits + unattributed = {total}, not {j.total_conversions}"
+        value = float(credits["value"].sum()) + result.unattributed.value
+        assert _close(value, j.total_value), f"value credits + unattributed = {value}, not {j.total_value}"
+        assert _close(result.unattributed.conversions, j.unattributed_conversions)
+        assert (credits[["conversions", "value"]].to_numpy() >= -1e-12).all(), "credits must be non-negative"
+
+    @run
+    @given(strategy, st.data())
+    def relabelling_and_row_order(j: Journeys, data: st.DataObject) -> None:
+        base = _credits(model, j)
+        names = {c: f"z{len(j.channels) - i:02d}_{c}" for i, c in enumerate(j.channels)}
+        # a model whose parameters name channels (LastNonDirect's skip) renames them too
+        renamed_model = model.renamed(names) if hasattr(model, "renamed") else model
+        relabelled = _credits(renamed_model, j.map_channels(names))
+        renamed = base.rename(index=names).sort_index()
+        np.testing.assert_allclose(
+            relabelled.to_numpy(),
+            renamed.to_numpy(),
+            rtol=1e-9,
+            atol=1e-12,
+            err_msg="relabelling channels must relabel credits",
+        )
+        order = data.draw(st.permutations(list(range(j.n_rows))))
+        shuffled = _credits(model, j[np.asarray(order, dtype=np.int64)])
+        np.testing.assert_allclose(
+            shuffled.to_numpy(), base.to_numpy(), rtol=1e-9, atol=1e-12, err_msg="row order must not change credits"
+        )
+
+    @run
+    @given(strategy)
+    def aggregation(j: Journeys) -> None:
+        np.testing.assert_allclose(
+            _credits(model, j.aggregate()).to_numpy(),
+            _credits(model, j).to_numpy(),
+            rtol=1e-9,
+            atol=1e-12,
+            err_msg="aggregated journeys must give the same credits",
+        )
+
+    @run
+    @given(journeys(max_length=1, with_times=True if timed else None))
+    def single_touch(j: Journeys) -> None:
+        credits = _credits(model, j)
+        expected = np.bincount(j.codes, weights=j.conversions[j.lengths == 1], minlength=len(j.channels))
+        np.testing.assert_allclose(
+            credits["conversions"].to_numpy(),
+            expected,
+            rtol=1e-9,
+            atol=1e-12,
+            err_msg="a single-touch path must give its channel all the credit",
+        )
+
+    @run
+    @given(strategy)
+    def inputs_unchanged(j: Journeys) -> None:
+        before = copy.deepcopy(j)
+        model_before = copy.deepcopy(model)
+        model.attribute(j)
+        assert j == before, "attribute must not modify the journeys"
+        assert repr(model) == repr(model_before), "attribute must not modify the model"
+
+    efficiency_and_sign()
+    relabelling_and_row_order()
+    if not timed:
+        aggregation()
+    single_touch()
+    inputs_unchanged()
+    if check_repr:
+        namespace: dict[str, Any] = {**vars(attribution), **vars(attribution.models)}
+        namespace.update(vars(__import__(type(model).__module__, fromlist=["_"])))
+        rebuilt = eval(repr(model), namespace)
+        assert rebuilt == model, f"repr(model) must rebuild an equal model; {model!r} gave {rebuilt!r}"

@@ -1,0 +1,95 @@
+"""compare(): default models, tidy and wide tables, rank agreement, plot, protocol."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from attribution import Attribution, FirstTouch, Journeys, LastTouch, Linear, ParameterError, TimeDecay, compare
+from attribution.models import Model, ModelSpec, Unattributed
+
+
+def test_default_models_skip_time_decay_without_times(spec_journeys: Journeys) -> None:
+    result = compare(spec_journeys)
+    assert result.models == [
+        "First touch",
+        "Last touch",
+        "Last non-direct",
+        "Linear",
+        "U-shaped (40/20/40)",
+        "J-curve (20/20/60)",
+        "Inverse J (60/20/20)",
+    ]
+    timed = Journeys.from_sequences([["A"]], conversions=[1], times=[[0.0]])
+    assert "Time decay (7D)" in compare(timed).models
+
+
+def test_long_table_is_tidy_and_wide_table_matches(spec_journeys: Journeys) -> None:
+    result = compare(spec_journeys, [FirstTouch(), Linear()])
+    long = result.long()
+    assert list(long.columns) == ["model", "channel", "conversions", "value", "share"]
+    assert len(long) == 2 * 3
+    wide = result.wide()
+    assert wide.loc["A", "First touch"] == 3
+    assert wide.loc["C", "Linear"] == pytest.approx(13 / 6)
+    assert result.wide("share").sum().tolist() == pytest.approx([1.0, 1.0])
+
+
+def test_rank_agreement(spec_journeys: Journeys) -> None:
+    """First touch ranks A > C > B; last touch C > A = B; linear C > A > B."""
+    result = compare(spec_journeys, [FirstTouch(), LastTouch(), Linear()])
+    spearman = result.rank_agreement()
+    assert spearman.loc["First touch", "First touch"] == 1.0
+    assert spearman.loc["Linear", "First touch"] == pytest.approx(0.5)  # ranks (3,1,2) vs (2,1,3)
+    kendall = result.rank_agreement("kendall")
+    assert kendall.loc["Linear", "First touch"] == pytest.approx(1 / 3)
+    np.testing.assert_allclose(spearman.to_numpy(), spearman.to_numpy().T)
+
+
+def test_outside_models_plug_in_through_the_protocol(spec_journeys: Journeys) -> None:
+    class Everything:
+        name = "All to A"
+
+        def attribute(self, journeys: Journeys) -> Attribution:
+            conversions = np.array([journeys.total_conversions, 0.0, 0.0])
+            value = np.array([journeys.total_value, 0.0, 0.0])
+            return Attribution(ModelSpec(self.name), journeys.channels, conversions, value, Unattributed(0.0, 0.0))
+
+    assert isinstance(Everything(), Model)
+    result = compare(spec_journeys, [Everything(), Linear()])
+    assert result.wide().loc["A", "All to A"] == 4
+
+
+def test_duplicate_names_and_non_models_are_refused(spec_journeys: Journeys) -> None:
+    with pytest.raises(ParameterError, match=r"must have distinct names; 'Linear' appears more than once"):
+        compare(spec_journeys, [Linear(), Linear()])
+    with pytest.raises(ParameterError, match=r"must hold models"):
+        compare(spec_journeys, ["Linear"])  # type: ignore[list-item]
+
+
+def test_time_decay_in_compare_needs_times(spec_journeys: Journeys) -> None:
+    with pytest.raises(Exception, match="needs the time of every touch"):
+        compare(spec_journeys, [TimeDecay()])
+
+
+def test_plot_renders_a_non_blank_png(spec_journeys: Journeys, tmp_path: object) -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = compare(spec_journeys).plot()
+    path = f"{tmp_path}/comparison.png"
+    ax.figure.savefig(path, dpi=60)
+    image = plt.imread(path)
+    plt.close(ax.figure)
+    assert image.shape[0] > 100
+    assert image.shape[1] > 100
+    assert image[..., :3].std() > 0.05  # bars and text, not a blank canvas
+
+
+def test_repr_shows_shares(spec_journeys: Journeys) -> None:
+    text = repr(compare(spec_journeys, [FirstTouch(), Linear()]))
+    assert text.startswith("Comparison of 2 models (share of conversions):")
+    assert "0.750" in text  # first touch share of A: 3/4
+    assert isinstance(compare(spec_journeys, [Linear()]).long(), pd.DataFrame)
