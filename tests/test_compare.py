@@ -93,3 +93,13 @@ def test_repr_shows_shares(spec_journeys: Journeys) -> None:
     assert text.startswith("Comparison of 2 models (share of conversions):")
     assert "0.750" in text  # first touch share of A: 3/4
     assert isinstance(compare(spec_journeys, [Linear()]).long(), pd.DataFrame)
+
+
+def test_plot_without_matplotlib_names_the_extra(spec_journeys: Journeys, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from attribution import AttributionError
+
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)  # makes the import fail
+    with pytest.raises(AttributionError, match=r'needs matplotlib.*pip install "multitouch-attribution\[plot\]"'):
+        compare(spec_journeys, [Linear()]).plot()

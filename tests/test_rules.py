@@ -241,3 +241,9 @@ def test_fast_weights_match_per_path_python(j: Journeys, model: object) -> None:
         for channel, w in zip(path, weights(len(path)) if path else [], strict=True):
             expected[channel] += conversions * w
     assert _conversions(model, j) == pytest.approx(list(expected.values()), rel=1e-9, abs=1e-12)
+
+
+def test_shares_sum_to_one(spec_journeys: Journeys) -> None:
+    shares = Linear().attribute(spec_journeys).shares
+    assert shares.sum() == pytest.approx(1.0)
+    assert shares["C"] == pytest.approx((13 / 6) / 4)

@@ -215,17 +215,15 @@ def _read_events(
     )
 
 
-def _factorize_column(column: pd.Series, name: str, index: pd.Index) -> tuple[IntArray, pd.Index]:
-    """Codes in sorted order of the distinct values; nulls are an error."""
+def _require_not_null(column: pd.Series, name: str, index: pd.Index, *, fix: str) -> None:
     null = column.isna().to_numpy()
     if null.any():
-        raise bad_rows(
-            f"column {name!r}",
-            "must not be null",
-            null,
-            index=index,
-            fix="drop those events or fill in the missing values.",
-        )
+        raise bad_rows(f"column {name!r}", "must not be null", null, index=index, fix=fix)
+
+
+def _factorize_column(column: pd.Series, name: str, index: pd.Index) -> tuple[IntArray, pd.Index]:
+    """Codes in sorted order of the distinct values; nulls are an error."""
+    _require_not_null(column, name, index, fix="drop those events or fill in the missing values.")
     try:
         codes, uniques = pd.factorize(column, sort=True)
     except TypeError:  # mixed types that do not compare: order by their text instead
@@ -242,8 +240,7 @@ def _flags(column: pd.Series, name: str, index: pd.Index) -> BoolArray:
         f"make {name!r} True/False (or 1/0), e.g. events[{name!r}] == 'purchase'; "
         "the builder does not guess what other values mean."
     )
-    if column.isna().any():
-        raise bad_rows(f"column {name!r}", "must not be null", column.isna().to_numpy(), index=index, fix=fix)
+    _require_not_null(column, name, index, fix=fix)
     if pd.api.types.is_bool_dtype(column.dtype):
         return column.to_numpy(dtype=bool)
     if pd.api.types.is_numeric_dtype(column.dtype):
@@ -350,15 +347,7 @@ def _values(column: pd.Series, name: str, converted: BoolArray, index: pd.Index)
 
 def _times_ns(column: pd.Series, name: str, index: pd.Index) -> IntArray:
     """Times as int64 nanoseconds (UTC for time-zone-aware input)."""
-    null = column.isna().to_numpy()
-    if null.any():
-        raise bad_rows(
-            f"column {name!r}",
-            "must not be null",
-            null,
-            index=index,
-            fix="drop those events or fill in their timestamps.",
-        )
+    _require_not_null(column, name, index, fix="drop those events or fill in their timestamps.")
     if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
         raise JourneyError(
             f"column {name!r} must hold datetimes; got numbers (dtype {column.dtype}), whose unit is ambiguous. "

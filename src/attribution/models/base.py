@@ -123,6 +123,11 @@ class Attribution:
         )
 
     @property
+    def shares(self) -> pd.Series:
+        """Each channel's share of the attributed conversions (sums to 1 when anything was attributed)."""
+        return self.credits["share"]
+
+    @property
     def unattributed(self) -> Unattributed:
         """Conversions and value on empty paths (never dropped silently)."""
         return self._unattributed
