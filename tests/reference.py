@@ -6,6 +6,7 @@ attempt at speed. Tests compare the vectorised builders against these on random 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -92,3 +93,82 @@ def reference_journeys(
                 kept = kept[-max_touches:] if kept else kept
             out.append(RefJourney(user, tuple(c for c, _ in kept), converted, value, tuple(s for _, s in kept)))
     return out
+
+
+def reference_markov(
+    paths: list[tuple[str, ...]],
+    conversions: list[float],
+    nulls: list[float],
+    value: list[float],
+    *,
+    order: int,
+    collapse: bool = True,
+) -> tuple[float, dict[str, float], dict[str, float]]:
+    """P(conv), conversion removal effects and value removal effects, straight from SPEC §4.
+
+    Dict-based transition counts; one dense solve of (I - Q) x = r per removed channel, with
+    every transition into a state containing the channel redirected to NULL.
+    """
+    import numpy as np
+
+    counts: dict[object, dict[object, float]] = {}
+    value_end: dict[object, float] = {}
+    conv_end: dict[object, float] = {}
+
+    def add(a: object, b: object, w: float) -> None:
+        counts.setdefault(a, {})
+        counts[a][b] = counts[a].get(b, 0.0) + w
+
+    for path, c, n, v in zip(paths, conversions, nulls, value, strict=True):
+        if collapse:
+            path = tuple(ch for i, ch in enumerate(path) if i == 0 or path[i - 1] != ch)
+        if not path:
+            continue
+        states = [path] if len(path) < order else [path[i - order + 1 : i + 1] for i in range(order - 1, len(path))]
+        walk: list[object] = ["START", *states]
+        for a, b in itertools.pairwise(walk):
+            add(a, b, c + n)
+        add(states[-1], "CONV", c)
+        add(states[-1], "NULL", n)
+        value_end[states[-1]] = value_end.get(states[-1], 0.0) + v
+        conv_end[states[-1]] = conv_end.get(states[-1], 0.0) + c
+    transient = sorted(
+        {s for s in counts if s != "START"} | {t for d in counts.values() for t in d} - {"CONV", "NULL"}, key=repr
+    )
+    index = {s: i for i, s in enumerate(transient)}
+    mu = np.array([value_end.get(s, 0.0) / conv_end[s] if conv_end.get(s, 0.0) > 0 else 0.0 for s in transient])
+
+    def solve(removed: str | None) -> tuple[float, float]:
+        size = len(transient)
+        q = np.zeros((size, size))
+        r = np.zeros(size)
+        start = np.zeros(size)
+        for a, targets in counts.items():
+            total = sum(targets.values())
+            if total == 0:
+                continue
+            for b, w in targets.items():
+                p = w / total
+                if b not in ("CONV", "NULL") and removed is not None and removed in b:  # type: ignore[operator]
+                    continue  # redirected to NULL
+                if a == "START":
+                    if b not in ("CONV", "NULL"):
+                        start[index[b]] += p
+                elif b == "CONV":
+                    r[index[a]] += p
+                elif b != "NULL":
+                    q[index[a], index[b]] += p
+        if size == 0:
+            return 0.0, 0.0
+        x = np.linalg.solve(np.eye(size) - q, r)
+        xv = np.linalg.solve(np.eye(size) - q, r * mu)
+        return float(start @ x), float(start @ xv)
+
+    p, flow = solve(None)
+    channels = sorted({ch for path in paths for ch in path})
+    effects, value_effects = {}, {}
+    for ch in channels:
+        p_minus, flow_minus = solve(ch)
+        effects[ch] = 1 - p_minus / p if p > 0 else 0.0
+        value_effects[ch] = 1 - flow_minus / flow if flow > 0 else 0.0
+    return p, effects, value_effects

@@ -203,7 +203,7 @@ GOOD_HEADER = "user_id,timestamp,channel,converted,revenue\n"
         (["--max-touches", "0"], ["--max-touches", "positive"]),
         (["--max-touches", "many"], ["--max-touches"]),
         (["--value", "x", "--no-value"], ["not allowed with argument"]),
-        (["--models", "markov"], ["unknown model 'markov'", "available: first_touch, last_touch"]),
+        (["--models", "shapley"], ["unknown model 'shapley'", "available: first_touch, last_touch"]),
         (["--models", ""], ["--models", "model names"]),
         (["--user", "visitor"], ["column 'visitor' (--user)", "bundled sample", "'user_id'"]),
     ],

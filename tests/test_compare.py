@@ -20,9 +20,12 @@ def test_default_models_skip_time_decay_without_times(spec_journeys: Journeys) -
         "U-shaped (40/20/40)",
         "J-curve (20/20/60)",
         "Inverse J (60/20/20)",
+        "Markov (order 1)",
     ]
-    timed = Journeys.from_sequences([["A"]], conversions=[1], times=[[0.0]])
+    timed = Journeys.from_sequences([["A"]], conversions=[1], nulls=[1], times=[[0.0]])
     assert "Time decay (7D)" in compare(timed).models
+    nothing_to_attribute = Journeys.from_sequences([["A"]], conversions=[0], nulls=[1])
+    assert "Markov (order 1)" not in compare(nothing_to_attribute).models
 
 
 def test_long_table_is_tidy_and_wide_table_matches(spec_journeys: Journeys) -> None:

@@ -13,9 +13,11 @@ from attribution.models import (
     LastNonDirect,
     LastTouch,
     Linear,
+    MarkovChain,
     Model,
     PositionBased,
     TimeDecay,
+    select_order,
 )
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "LastNonDirect",
     "LastTouch",
     "Linear",
+    "MarkovChain",
     "Model",
     "ParameterError",
     "PositionBased",
@@ -36,6 +39,7 @@ __all__ = [
     "__version__",
     "compare",
     "concat",
+    "select_order",
 ]
 
 __version__ = "0.1.0"

@@ -20,6 +20,7 @@ import importlib
 import json
 import math
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
@@ -27,10 +28,19 @@ from typing import Any, NoReturn, TextIO
 import pandas as pd
 
 from attribution._durations import parse_duration
-from attribution.compare import compare
+from attribution.compare import compare, default_models
 from attribution.errors import AttributionError, JourneyError
 from attribution.journeys import Journeys, JourneysSummary
-from attribution.models import FirstTouch, LastNonDirect, LastTouch, Linear, Model, PositionBased, TimeDecay
+from attribution.models import (
+    FirstTouch,
+    LastNonDirect,
+    LastTouch,
+    Linear,
+    MarkovChain,
+    Model,
+    PositionBased,
+    TimeDecay,
+)
 
 __all__ = ["MODELS", "CLIError", "build_parser", "main", "select_models"]
 
@@ -47,6 +57,7 @@ MODELS: dict[str, Callable[[], Model]] = {
     "j_curve": PositionBased.j_curve,
     "inverse_j": PositionBased.inverse_j,
     "time_decay": TimeDecay,
+    "markov": MarkovChain,
 }
 
 
@@ -186,7 +197,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_touches=args.max_touches,
             split_on_conversion=not args.no_split,
         )
-        credits = _attribute(journeys, models)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            credits = _attribute(journeys, models)
+        for warning in caught:  # advice from a model, e.g. no non-converting journeys: one line each
+            print(f"{PROG}: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
     except SystemExit as done:  # --help and --version print, then exit with status 0
         return done.code if isinstance(done.code, int) else 0
     except AttributionError as exc:
@@ -202,8 +217,8 @@ def _fail(exc: BaseException) -> None:
 
 
 # ---------------------------------------------------------------------- models
-def select_models(names: str | None) -> list[str]:
-    """The registered models to run: all by default, else the comma-separated ``names``.
+def select_models(names: str | None) -> list[str] | None:
+    """The registered models to run: ``None`` (every model that fits) by default, else ``names``.
 
     Raises
     ------
@@ -211,7 +226,7 @@ def select_models(names: str | None) -> list[str]:
         An empty or unknown name; the message lists the available models.
     """
     if names is None:
-        return list(MODELS)
+        return None
     requested = [name.strip() for name in names.split(",")]
     if not all(requested):
         raise CLIError(f"argument --models: expected comma-separated model names; got {names!r}")
@@ -221,9 +236,13 @@ def select_models(names: str | None) -> list[str]:
     return list(dict.fromkeys(requested))  # drop repeats, keep the order given
 
 
-def _attribute(journeys: Journeys, names: list[str]) -> pd.DataFrame:
-    """Conversions credited to each channel (rows) by each model (columns)."""
-    comparison = compare(journeys, [MODELS[name]() for name in names])
+def _attribute(journeys: Journeys, names: list[str] | None) -> pd.DataFrame:
+    """Conversions credited to each channel (rows) by each model (columns).
+
+    Without ``--models``, every model that can run on these journeys (as ``compare``).
+    """
+    models = default_models(journeys) if names is None else [MODELS[name]() for name in names]
+    comparison = compare(journeys, models)
     return comparison.wide("conversions").reindex(list(journeys.channels)).fillna(0.0).rename_axis("channel")
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 from attribution.errors import ParameterError
 from attribution.journeys import Journeys
 from attribution.models.base import Attribution, Model
+from attribution.models.markov import MarkovChain
 from attribution.models.rules import FirstTouch, LastNonDirect, LastTouch, Linear, PositionBased, TimeDecay
 
 if TYPE_CHECKING:
@@ -22,7 +23,8 @@ __all__ = ["Comparison", "compare", "default_models"]
 def default_models(journeys: Journeys) -> list[Model]:
     """Every model of the library that can run on ``journeys`` with its default settings.
 
-    Time decay is included only when the journeys carry touch times.
+    Time decay is included only when the journeys carry touch times, the Markov chain
+    (order 1) only when some non-empty path converts.
     """
     models: list[Model] = [
         FirstTouch(),
@@ -35,6 +37,8 @@ def default_models(journeys: Journeys) -> list[Model]:
     ]
     if journeys.has_times:
         models.append(TimeDecay())
+    if journeys.total_conversions - journeys.unattributed_conversions > 0:
+        models.append(MarkovChain())
     return models
 
 
@@ -132,15 +136,15 @@ def compare(journeys: Journeys, models: Sequence[Model] | None = None, **attribu
 
     Examples
     --------
-    >>> j = Journeys.from_sequences([["A", "B", "C"], ["B", "C"]], conversions=[1, 1])
+    >>> j = Journeys.from_sequences([["A", "B", "C"], ["B", "C"], ["A"]], conversions=[1, 1, 0], nulls=[0, 0, 1])
     >>> compare(j).wide().round(3)
-    model    First touch  Last touch  ...  J-curve (20/20/60)  Inverse J (60/20/20)
+    model    First touch  Last touch  ...  Inverse J (60/20/20)  Markov (order 1)
     channel                           ...
-    A                1.0         0.0  ...                0.20                  0.60
-    B                1.0         0.0  ...                0.45                  0.95
-    C                0.0         2.0  ...                1.35                  0.45
+    A                1.0         0.0  ...                  0.60               0.4
+    B                1.0         0.0  ...                  0.95               0.8
+    C                0.0         2.0  ...                  0.45               0.8
     <BLANKLINE>
-    [3 rows x 7 columns]
+    [3 rows x 8 columns]
     """
     chosen = default_models(journeys) if models is None else list(models)
     not_models = [m for m in chosen if not isinstance(m, Model)]

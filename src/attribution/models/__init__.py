@@ -1,10 +1,18 @@
 """Attribution models, one module per family, sharing :class:`Attribution` results."""
 
 from attribution.models.base import Attribution, Model, ModelSpec, Unattributed
+from attribution.models.markov import DegenerateChainWarning, FittedMarkovChain, MarkovAttribution, MarkovChain
+from attribution.models.order_selection import OrderSelection, select_order
 from attribution.models.rules import FirstTouch, LastNonDirect, LastTouch, Linear, PositionBased, TimeDecay
 
 __all__ = [
     "Attribution",
+    "DegenerateChainWarning",
+    "FittedMarkovChain",
+    "MarkovAttribution",
+    "MarkovChain",
+    "OrderSelection",
+    "select_order",
     "FirstTouch",
     "LastNonDirect",
     "LastTouch",

@@ -1,0 +1,453 @@
+"""Markov-chain attribution (Anderl et al. 2016): any order, exact removal effects.
+
+States are windows of ``order`` consecutive channels (SPEC.md §4). The chain is an
+absorbing Markov chain with START, the transient states, CONV and NULL. Everything is
+exact absorbing-chain algebra on one sparse LU factorisation of (I − Q): no simulation.
+
+Removal effects come from the Schur complement. With N = (I − Q)⁻¹, x = N r the
+conversion probability from each state and T the states that contain channel c,
+removing c (sending every transition into T to NULL) leaves
+
+    P₋c(conv) = x_S − N[S, T] · N[T, T]⁻¹ · x_T,
+
+so RE_c = N[S, T] · N[T, T]⁻¹ · x_T / x_S = P(walk visits c | walk converts). Order 1 is
+the case |T| = 1: RE_k = (N[S, k] / N[k, k]) · x_k / x_S. The rows N[S, ·] and the
+columns N[·, T] come from the single factorisation.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from attribution.errors import AttributionError, ParameterError
+from attribution.journeys import Journeys, _ragged
+from attribution.models.base import Attribution, ModelSpec, Unattributed
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["DegenerateChainWarning", "FittedMarkovChain", "MarkovAttribution", "MarkovChain"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+START, CONV, NULL = "(start)", "(conversion)", "(null)"
+
+
+class DegenerateChainWarning(UserWarning):
+    """The journeys have no non-converting counts, so every walk converts.
+
+    Removal effects then degenerate to visit probabilities: RE_c = P(walk visits c).
+    """
+
+
+@dataclass(frozen=True)
+class _States:
+    """Windows of channel codes as states, and each path row's walk through them."""
+
+    keys: IntArray  # one integer per state, encoding its window of codes
+    windows: list[tuple[int, ...]]  # the codes of each state's window
+    walk_state: IntArray  # the state of every step of every walk, row after row
+    walk_offsets: IntArray  # row boundaries into walk_state
+
+
+def _encode_states(journeys: Journeys, order: int) -> _States:
+    """Slide a window of ``order`` channels along every path; a path shorter than that is one state."""
+    codes = journeys.codes.astype(np.int64) + 1  # 0 is kept free so windows of different lengths differ
+    base = len(journeys.channels) + 1
+    lengths = journeys.lengths
+    rows = _ragged.row_of_element(journeys.offsets)
+    position = np.arange(journeys.n_touches, dtype=np.int64) - journeys.offsets[rows]
+    row_length = lengths[rows]
+    # a step ends at every touch p whose window is complete, or at the last touch of a short path
+    window = np.minimum(row_length, order)
+    is_step = (position >= order - 1) | ((row_length < order) & (position == row_length - 1))
+    step = np.flatnonzero(is_step)
+    width = window[step]
+    key = np.zeros(len(step), dtype=np.int64)
+    for back in range(order):  # digit by digit, oldest channel of the window first
+        take = width > back
+        key[take] = key[take] * base + codes[step[take] - (width[take] - 1 - back)]
+    keys, walk_state = np.unique(key, return_inverse=True)
+    first = np.zeros(len(keys), dtype=np.int64)
+    first[walk_state[::-1]] = step[::-1]  # any step of each state, to read its window back
+    first_width = np.zeros(len(keys), dtype=np.int64)
+    first_width[walk_state] = width
+    windows = [
+        tuple(int(c) - 1 for c in codes[p - w + 1 : p + 1])
+        for p, w in zip(first.tolist(), first_width.tolist(), strict=True)
+    ]
+    steps_per_row = np.bincount(rows[step], minlength=journeys.n_rows)
+    return _States(keys, windows, walk_state.astype(np.int64), _ragged.offsets_from_lengths(steps_per_row))
+
+
+class FittedMarkovChain:
+    """An absorbing Markov chain estimated from journeys, with exact removal effects.
+
+    Built by :meth:`MarkovChain.fit`. States are START, windows of ``order`` channels,
+    CONV and NULL; a transition's probability is its count over its state's total.
+    """
+
+    def __init__(self, journeys: Journeys, order: int, collapse_repeats: bool, max_states: int) -> None:
+        import scipy.sparse as sp  # imported on first use: scipy.sparse is slow to import
+
+        self.order = order
+        self.collapse_repeats = collapse_repeats
+        self.channels = journeys.channels
+        walked = journeys.collapse_repeats() if collapse_repeats else journeys
+        walked = walked.filter(min_length=1)  # empty paths never enter the chain
+        self._rows = walked
+        states = _encode_states(walked, order)
+        n = len(states.keys)
+        if n > max_states:
+            raise AttributionError(
+                f"a Markov chain of order {order} on these journeys has {n:,} states, over the budget of "
+                f"max_states={max_states:,}. Fix: use a lower order, shorten paths with journeys.last_touches(k), "
+                "or raise max_states if memory allows."
+            )
+        self._states = states
+        weight = walked.conversions + walked.nulls
+        steps = np.diff(states.walk_offsets)
+        row_of_step = np.repeat(np.arange(walked.n_rows, dtype=np.int64), steps)
+        first_step = states.walk_offsets[:-1]
+        last_step = states.walk_offsets[1:] - 1
+        follows = np.ones(len(states.walk_state), dtype=bool)
+        follows[first_step] = False  # a row's first step comes from START
+        source = states.walk_state[np.flatnonzero(follows) - 1]
+        target = states.walk_state[follows]
+        self.start_counts = np.bincount(states.walk_state[first_step], weights=weight, minlength=n)
+        entries: Any = (weight[row_of_step[follows]], (source, target))
+        self.transition_counts = sp.csr_array(entries, shape=(n, n), dtype=np.float64)
+        last_state = states.walk_state[last_step]
+        self.conversion_counts = np.bincount(last_state, weights=walked.conversions, minlength=n)
+        self.null_counts = np.bincount(last_state, weights=walked.nulls, minlength=n)
+        value_ending = np.bincount(last_state, weights=walked.value, minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.mean_value = np.where(self.conversion_counts > 0, value_ending / self.conversion_counts, 0.0)
+        out = np.asarray(self.transition_counts.sum(axis=1)).ravel() + self.conversion_counts + self.null_counts
+        safe = np.where(out > 0, out, 1.0)
+        self.q = sp.csr_array(sp.diags_array(1.0 / safe) @ self.transition_counts)
+        self.r = self.conversion_counts / safe
+        start_total = self.start_counts.sum()
+        self.p_start = self.start_counts / start_total if start_total > 0 else self.start_counts
+        self._solve()
+
+    # ------------------------------------------------------------------ algebra
+    def _solve(self) -> None:
+        import scipy.sparse as sp
+        from scipy.sparse.linalg import splu
+
+        n = len(self.r)
+        a = sp.csc_matrix(sp.identity(n, format="csc") - self.q)
+        self._lu = splu(a) if n else None
+        if self._lu is None:
+            self.x = np.zeros(0)
+            self.x_value = np.zeros(0)
+            self.n_start = np.zeros(0)
+            return
+        self.x = self._lu.solve(self.r)  # P(conv) from each state
+        self.x_value = self._lu.solve(self.r * self.mean_value)  # value flow from each state
+        lu: Any = self._lu
+        self.n_start = lu.solve(self.p_start, trans="T")  # N[S, ·]: expected visits from START
+
+    @property
+    def conversion_probability(self) -> float:
+        """P(a walk from START converts)."""
+        return float(self.p_start @ self.x) if len(self.x) else 0.0
+
+    @property
+    def value_flow(self) -> float:
+        """Expected conversion value of a walk from START."""
+        return float(self.p_start @ self.x_value) if len(self.x) else 0.0
+
+    def _states_of_channel(self) -> list[IntArray]:
+        member: list[list[int]] = [[] for _ in self.channels]
+        for state, window in enumerate(self._states.windows):
+            for code in set(window):
+                member[code].append(state)
+        return [np.asarray(m, dtype=np.int64) for m in member]
+
+    def removal_effects(self) -> pd.DataFrame:
+        """Per channel: ``conversions`` and ``value`` removal effects, exact.
+
+        RE_c = 1 − P₋c(conv) / P(conv), with every transition into a state containing c
+        sent to NULL; the value removal effect uses the value flow (SPEC §4).
+        """
+        p_conv, flow = self.conversion_probability, self.value_flow
+        effects = np.zeros((len(self.channels), 2))
+        for c, members in enumerate(self._states_of_channel()):
+            if members.size == 0 or self._lu is None:
+                continue
+            rhs = np.zeros((len(self.x), members.size))
+            rhs[members, np.arange(members.size)] = 1.0
+            block = self._lu.solve(rhs)[members]  # N[T, T]
+            weights = np.linalg.solve(block.T, self.n_start[members])  # N[T,T]^-T N[S,T]^T
+            effects[c, 0] = weights @ self.x[members] / p_conv if p_conv > 0 else 0.0
+            effects[c, 1] = weights @ self.x_value[members] / flow if flow > 0 else 0.0
+        effects = np.clip(effects, 0.0, 1.0)  # exact up to rounding
+        return pd.DataFrame(effects, index=pd.Index(self.channels, name="channel"), columns=["conversions", "value"])
+
+    # ------------------------------------------------------------------ views
+    def state_labels(self) -> list[str]:
+        """Labels of the transient states: channels joined by ' > '."""
+        return [" > ".join(self.channels[c] for c in window) for window in self._states.windows]
+
+    def transitions(self) -> pd.DataFrame:
+        """Long form of the chain: ``source``, ``target``, ``count``, ``probability`` (sparse-friendly)."""
+        labels = np.asarray(self.state_labels(), dtype=object)
+        counts = self.transition_counts.tocoo()
+        totals = self.start_counts.sum()
+        out = np.asarray(self.transition_counts.sum(axis=1)).ravel() + self.conversion_counts + self.null_counts
+        safe = np.where(out > 0, out, 1.0)
+        started = np.flatnonzero(self.start_counts)
+        converted = np.flatnonzero(self.conversion_counts)
+        nulled = np.flatnonzero(self.null_counts)
+        frame = pd.DataFrame(
+            {
+                "source": np.concatenate(
+                    [np.full(len(started), START, dtype=object), labels[counts.row], labels[converted], labels[nulled]]
+                ),
+                "target": np.concatenate(
+                    [
+                        labels[started],
+                        labels[counts.col],
+                        np.full(len(converted), CONV, dtype=object),
+                        np.full(len(nulled), NULL, dtype=object),
+                    ]
+                ),
+                "count": np.concatenate(
+                    [
+                        self.start_counts[started],
+                        counts.data,
+                        self.conversion_counts[converted],
+                        self.null_counts[nulled],
+                    ]
+                ),
+            }
+        )
+        frame["probability"] = frame["count"] / np.concatenate(
+            [np.full(len(started), totals), safe[counts.row], safe[converted], safe[nulled]]
+        )
+        return frame
+
+    def transition_matrix(self) -> pd.DataFrame:
+        """The named transition matrix (dense): rows and columns START, states, CONV, NULL."""
+        names = [START, *self.state_labels(), CONV, NULL]
+        table = self.transitions().pivot_table(index="source", columns="target", values="probability", aggfunc="sum")
+        matrix = table.reindex(index=names, columns=names).fillna(0.0)
+        matrix.loc[CONV, CONV] = 1.0
+        matrix.loc[NULL, NULL] = 1.0
+        return matrix.rename_axis(index="source", columns="target")
+
+    def to_networkx(self) -> nx.DiGraph:
+        """The chain as a ``networkx.DiGraph`` with ``probability`` and ``count`` edge attributes."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        table = self.transitions()
+        for source, target, count, probability in zip(
+            table["source"], table["target"], table["count"].tolist(), table["probability"].tolist(), strict=True
+        ):
+            graph.add_edge(source, target, probability=probability, count=count)
+        return graph
+
+    def predict_proba(self, journeys: Journeys) -> FloatArray:
+        """Each row's conversion probability under the chain, for hold-out validation.
+
+        A walk that has reached a path's last state ends in CONV with probability
+        p(last → CONV) / (p(last → CONV) + p(last → NULL)). Paths whose last state the
+        chain never saw, and empty paths, get the training conversion rate.
+        """
+        rows = journeys.collapse_repeats() if self.collapse_repeats else journeys
+        total = self.conversion_counts.sum() + self.null_counts.sum()
+        fallback = float(self.conversion_counts.sum() / total) if total > 0 else 0.0
+        out = np.full(rows.n_rows, fallback)
+        known = [c for c in rows.channels if c in self.channels]
+        if not known:
+            return out
+        # express the rows' last windows in this chain's channel codes
+        position = {c: i for i, c in enumerate(self.channels)}
+        remap = np.array([position.get(c, -1) for c in rows.channels], dtype=np.int64)
+        codes = remap[rows.codes]
+        lengths = rows.lengths
+        width = np.minimum(lengths, self.order)
+        base = len(self.channels) + 1
+        key = np.zeros(rows.n_rows, dtype=np.int64)
+        unknown = np.zeros(rows.n_rows, dtype=bool)
+        for back in range(self.order):
+            take = width > back
+            index = rows.offsets[1:][take] - width[take] + back
+            digit = codes[index]
+            unknown[np.flatnonzero(take)[digit < 0]] = True
+            key[take] = key[take] * base + digit + 1
+        state = np.searchsorted(self._states.keys, key)
+        state = np.minimum(state, max(len(self._states.keys) - 1, 0))
+        seen = (lengths > 0) & ~unknown & (len(self._states.keys) > 0)
+        seen &= self._states.keys[state] == key if len(self._states.keys) else False
+        absorbed = self.conversion_counts + self.null_counts
+        ends = seen.copy()
+        ends[seen] = absorbed[state[seen]] > 0
+        out[ends] = self.conversion_counts[state[ends]] / absorbed[state[ends]]
+        return out
+
+
+@dataclass(frozen=True, repr=True)
+class MarkovChain:
+    """Markov-chain attribution by removal effects, exact, of any order.
+
+    Channel c's removal effect is the relative drop in the chain's conversion
+    probability when every transition into a state containing c goes to NULL instead;
+    credits are total conversions × RE_c / Σ RE. The removal effect equals
+    P(walk visits c | walk converts), computed exactly from one sparse factorisation.
+    Value credits use the value removal effect: the drop in expected value per walk,
+    with each state's mean value per conversion (SPEC §4).
+
+    Parameters
+    ----------
+    order
+        Channels per state: 1 (default) or more (windows sliding by one touch).
+    collapse_repeats
+        Merge consecutive touches of one channel first (default, as ChannelAttribution).
+    max_states
+        Refuse to build a chain with more states than this (memory guard).
+
+    Examples
+    --------
+    >>> j = Journeys.from_sequences([["A", "B", "C"], ["A", "C"], ["B"], ["C"], ["A", "B"]],
+    ...                             conversions=[2, 1, 0, 1, 0], nulls=[0, 1, 2, 1, 1])
+    >>> result = MarkovChain().attribute(j)
+    >>> result.removal_effects["conversions"].round(4).tolist()
+    [0.5333, 0.3333, 1.0]
+    >>> (result.credits["conversions"] * 7).round(6).tolist()
+    [8.0, 5.0, 15.0]
+    """
+
+    order: int = 1
+    collapse_repeats: bool = True
+    max_states: int = 200_000
+    label: ClassVar[str] = "Markov"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.order, bool) or not isinstance(self.order, (int, np.integer)) or self.order < 1:
+            raise ParameterError(f"parameter 'order' of MarkovChain must be a positive integer; got {self.order!r}.")
+        if not isinstance(self.collapse_repeats, bool):
+            raise ParameterError(
+                f"parameter 'collapse_repeats' of MarkovChain must be True or False; got {self.collapse_repeats!r}."
+            )
+        if (
+            isinstance(self.max_states, bool)
+            or not isinstance(self.max_states, (int, np.integer))
+            or self.max_states < 1
+        ):
+            raise ParameterError(
+                f"parameter 'max_states' of MarkovChain must be a positive integer; got {self.max_states!r}."
+            )
+
+    @property
+    def name(self) -> str:
+        """``"Markov (order k)"``."""
+        return f"Markov (order {self.order})"
+
+    def params(self) -> dict[str, Any]:
+        """The constructor's parameters."""
+        return {"order": self.order, "collapse_repeats": self.collapse_repeats}
+
+    def fit(self, journeys: Journeys) -> FittedMarkovChain:
+        """Estimate the chain's transition probabilities from ``journeys``."""
+        if not isinstance(journeys, Journeys):
+            raise TypeError(f"fit takes a Journeys object; got {type(journeys).__name__}")
+        return FittedMarkovChain(journeys, int(self.order), self.collapse_repeats, int(self.max_states))
+
+    def attribute(self, journeys: Journeys, *, per_path: bool = False) -> MarkovAttribution:
+        """Credit conversions and value by removal effects.
+
+        Raises
+        ------
+        AttributionError
+            No conversions on any non-empty path, or ``per_path=True`` (Markov credits
+            belong to the whole set of journeys, not to single paths).
+        """
+        if per_path:
+            raise AttributionError(
+                "Markov-chain credits are defined for the whole set of journeys, not per path. "
+                "Fix: call attribute(journeys) without per_path."
+            )
+        chain = self.fit(journeys)
+        attributable = journeys.total_conversions - journeys.unattributed_conversions
+        if attributable <= 0:
+            raise AttributionError(
+                "no conversions on any non-empty path: a Markov chain has nothing to attribute. "
+                "Fix: check the conversion column, or the lookback window that may have emptied every path."
+            )
+        if not (chain.null_counts.sum() > 0):
+            warnings.warn(
+                "these journeys have no non-converting counts (nulls), so every walk converts and removal effects "
+                "degenerate to visit probabilities. Build journeys with nulls (non-converting journeys) for "
+                "meaningful removal effects.",
+                DegenerateChainWarning,
+                stacklevel=2,
+            )
+        effects = chain.removal_effects()
+        attributable_value = journeys.total_value - journeys.unattributed_value
+        conversions = _share(effects["conversions"].to_numpy(), attributable)
+        value = _share(effects["value"].to_numpy(), attributable_value)
+        return MarkovAttribution(
+            ModelSpec(self.name, self.params()),
+            journeys.channels,
+            conversions,
+            value,
+            Unattributed(journeys.unattributed_conversions, journeys.unattributed_value),
+            removal_effects=effects,
+            chain=chain,
+        )
+
+
+def _share(effects: FloatArray, total: float) -> FloatArray:
+    mass = effects.sum()
+    if mass <= 0 or total <= 0 or not math.isfinite(mass):
+        return np.zeros_like(effects)
+    shared: FloatArray = total * effects / mass
+    return shared
+
+
+class MarkovAttribution(Attribution):
+    """:class:`Attribution` plus what the chain knows: removal effects and the fitted chain."""
+
+    __slots__ = ("_chain", "_removal_effects")
+
+    def __init__(
+        self,
+        model: ModelSpec,
+        channels: tuple[str, ...],
+        conversions: FloatArray,
+        value: FloatArray,
+        unattributed: Unattributed,
+        *,
+        removal_effects: pd.DataFrame,
+        chain: FittedMarkovChain,
+    ) -> None:
+        super().__init__(model, channels, conversions, value, unattributed)
+        self._removal_effects = removal_effects
+        self._chain = chain
+
+    @property
+    def removal_effects(self) -> pd.DataFrame:
+        """Per channel: removal effects for ``conversions`` and ``value`` (a copy)."""
+        return self._removal_effects.copy()
+
+    @property
+    def conversion_probability(self) -> float:
+        """P(conversion) of a walk under the fitted chain."""
+        return self._chain.conversion_probability
+
+    @property
+    def chain(self) -> FittedMarkovChain:
+        """The fitted chain (transition matrix, predictions, graph)."""
+        return self._chain
