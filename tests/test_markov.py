@@ -39,9 +39,17 @@ def test_spec_order_2(spec_journeys: Journeys) -> None:
     assert result.credits["conversions"].tolist() == pytest.approx([4 / 3, 8 / 9, 16 / 9], rel=1e-12)
 
 
-@settings(max_examples=120, deadline=None)
-@given(journeys(max_rows=8, max_length=5), st.integers(1, 3), st.booleans())
-def test_matches_the_dense_reference(j: Journeys, order: int, collapse: bool) -> None:
+@settings(max_examples=150, deadline=None)
+@given(journeys(max_rows=8, max_length=5), st.integers(1, 3), st.booleans(), st.sampled_from([0, 64]))
+def test_matches_the_dense_reference(j: Journeys, order: int, collapse: bool, schur_max: int) -> None:
+    """Both removal routes (Schur complement on one LU; a reduced chain's own LU) against dense solves."""
+    from unittest import mock
+
+    with mock.patch("attribution.models.markov._SCHUR_MAX_STATES", schur_max):
+        _check_against_reference(j, order, collapse)
+
+
+def _check_against_reference(j: Journeys, order: int, collapse: bool) -> None:
     attributable = j.total_conversions - j.unattributed_conversions
     if attributable <= 0:
         with pytest.raises(AttributionError, match="no conversions on any non-empty path"):

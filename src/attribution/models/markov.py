@@ -39,6 +39,9 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 START, CONV, NULL = "(start)", "(conversion)", "(null)"
+# Removal by the Schur complement needs |T| solves with the chain's LU; past this many
+# states per channel one factorisation of the reduced chain is cheaper.
+_SCHUR_MAX_STATES = 64
 
 
 class DegenerateChainWarning(UserWarning):
@@ -59,33 +62,47 @@ class _States:
 
 
 def _encode_states(journeys: Journeys, order: int) -> _States:
-    """Slide a window of ``order`` channels along every path; a path shorter than that is one state."""
-    codes = journeys.codes.astype(np.int64) + 1  # 0 is kept free so windows of different lengths differ
+    """Slide a window of ``order`` channels along every path; a path shorter than that is one state.
+
+    A window is encoded as an integer with one base-(channels + 1) digit per channel
+    (digit 0 unused), so windows of different lengths never collide.
+    """
+    codes = journeys.codes.astype(np.int64) + 1
     base = len(journeys.channels) + 1
     lengths = journeys.lengths
-    rows = _ragged.row_of_element(journeys.offsets)
-    position = np.arange(journeys.n_touches, dtype=np.int64) - journeys.offsets[rows]
-    row_length = lengths[rows]
-    # a step ends at every touch p whose window is complete, or at the last touch of a short path
-    window = np.minimum(row_length, order)
-    is_step = (position >= order - 1) | ((row_length < order) & (position == row_length - 1))
-    step = np.flatnonzero(is_step)
-    width = window[step]
-    key = np.zeros(len(step), dtype=np.int64)
-    for back in range(order):  # digit by digit, oldest channel of the window first
-        take = width > back
-        key[take] = key[take] * base + codes[step[take] - (width[take] - 1 - back)]
-    keys, walk_state = np.unique(key, return_inverse=True)
-    first = np.zeros(len(keys), dtype=np.int64)
-    first[walk_state[::-1]] = step[::-1]  # any step of each state, to read its window back
-    first_width = np.zeros(len(keys), dtype=np.int64)
-    first_width[walk_state] = width
+    ends = journeys.offsets[1:]
+    # full windows end at every touch from the order-th on; short paths give one window
+    steps_per_row = np.where(lengths >= order, lengths - order + 1, np.minimum(lengths, 1))
+    walk_offsets = _ragged.offsets_from_lengths(steps_per_row)
+    step_row = np.repeat(np.arange(journeys.n_rows, dtype=np.int64), steps_per_row)
+    step_index = np.arange(int(walk_offsets[-1]), dtype=np.int64) - walk_offsets[step_row]
+    full = lengths[step_row] >= order
+    # the touch that ends each window
+    step_end = np.where(full, journeys.offsets[:-1][step_row] + order - 1 + step_index, ends[step_row] - 1)
+    width = np.where(full, order, lengths[step_row])
+    key = np.zeros(len(step_end), dtype=np.int64)
+    if full.all():
+        for back in range(order):  # oldest channel of the window first
+            key = key * base + codes[step_end - (order - 1) + back]
+    else:
+        for back in range(order):
+            take = width > back
+            key[take] = key[take] * base + codes[step_end[take] - (width[take] - 1) + back]
+    if base**order <= 50_000_000:  # a dense lookup beats sorting when the key space is small
+        present = np.zeros(base**order, dtype=bool)
+        present[key] = True
+        keys = np.flatnonzero(present).astype(np.int64)
+        lookup = np.cumsum(present) - 1
+        walk_state = lookup[key]
+    else:
+        keys, walk_state = np.unique(key, return_inverse=True)
+    any_step = np.zeros(len(keys), dtype=np.int64)
+    any_step[walk_state] = np.arange(len(walk_state), dtype=np.int64)
     windows = [
-        tuple(int(c) - 1 for c in codes[p - w + 1 : p + 1])
-        for p, w in zip(first.tolist(), first_width.tolist(), strict=True)
+        tuple(int(c) - 1 for c in codes[e - w + 1 : e + 1])
+        for e, w in zip(step_end[any_step].tolist(), width[any_step].tolist(), strict=True)
     ]
-    steps_per_row = np.bincount(rows[step], minlength=journeys.n_rows)
-    return _States(keys, windows, walk_state.astype(np.int64), _ragged.offsets_from_lengths(steps_per_row))
+    return _States(keys, windows, walk_state.astype(np.int64), walk_offsets)
 
 
 class FittedMarkovChain:
@@ -102,9 +119,7 @@ class FittedMarkovChain:
         self.collapse_repeats = collapse_repeats
         self.channels = journeys.channels
         walked = journeys.collapse_repeats() if collapse_repeats else journeys
-        walked = walked.filter(min_length=1)  # empty paths never enter the chain
-        self._rows = walked
-        states = _encode_states(walked, order)
+        states = _encode_states(walked, order)  # empty paths have no step: they never enter the chain
         n = len(states.keys)
         if n > max_states:
             raise AttributionError(
@@ -113,22 +128,23 @@ class FittedMarkovChain:
                 "or raise max_states if memory allows."
             )
         self._states = states
-        weight = walked.conversions + walked.nulls
         steps = np.diff(states.walk_offsets)
+        walking = np.flatnonzero(steps > 0)
+        weight = walked.conversions + walked.nulls
         row_of_step = np.repeat(np.arange(walked.n_rows, dtype=np.int64), steps)
-        first_step = states.walk_offsets[:-1]
-        last_step = states.walk_offsets[1:] - 1
+        first_step = states.walk_offsets[:-1][walking]
+        last_step = states.walk_offsets[1:][walking] - 1
         follows = np.ones(len(states.walk_state), dtype=bool)
         follows[first_step] = False  # a row's first step comes from START
         source = states.walk_state[np.flatnonzero(follows) - 1]
         target = states.walk_state[follows]
-        self.start_counts = np.bincount(states.walk_state[first_step], weights=weight, minlength=n)
+        self.start_counts = np.bincount(states.walk_state[first_step], weights=weight[walking], minlength=n)
         entries: Any = (weight[row_of_step[follows]], (source, target))
         self.transition_counts = sp.csr_array(entries, shape=(n, n), dtype=np.float64)
         last_state = states.walk_state[last_step]
-        self.conversion_counts = np.bincount(last_state, weights=walked.conversions, minlength=n)
-        self.null_counts = np.bincount(last_state, weights=walked.nulls, minlength=n)
-        value_ending = np.bincount(last_state, weights=walked.value, minlength=n)
+        self.conversion_counts = np.bincount(last_state, weights=walked.conversions[walking], minlength=n)
+        self.null_counts = np.bincount(last_state, weights=walked.nulls[walking], minlength=n)
+        value_ending = np.bincount(last_state, weights=walked.value[walking], minlength=n)
         with np.errstate(invalid="ignore", divide="ignore"):
             self.mean_value = np.where(self.conversion_counts > 0, value_ending / self.conversion_counts, 0.0)
         out = np.asarray(self.transition_counts.sum(axis=1)).ravel() + self.conversion_counts + self.null_counts
@@ -146,6 +162,7 @@ class FittedMarkovChain:
 
         n = len(self.r)
         a = sp.csc_matrix(sp.identity(n, format="csc") - self.q)
+        self._a = a
         self._lu = splu(a) if n else None
         if self._lu is None:
             self.x = np.zeros(0)
@@ -185,14 +202,37 @@ class FittedMarkovChain:
         for c, members in enumerate(self._states_of_channel()):
             if members.size == 0 or self._lu is None:
                 continue
-            rhs = np.zeros((len(self.x), members.size))
-            rhs[members, np.arange(members.size)] = 1.0
-            block = self._lu.solve(rhs)[members]  # N[T, T]
-            weights = np.linalg.solve(block.T, self.n_start[members])  # N[T,T]^-T N[S,T]^T
-            effects[c, 0] = weights @ self.x[members] / p_conv if p_conv > 0 else 0.0
-            effects[c, 1] = weights @ self.x_value[members] / flow if flow > 0 else 0.0
+            if members.size <= _SCHUR_MAX_STATES:
+                lost, lost_value = self._loss_by_schur(members)
+            else:
+                lost, lost_value = self._loss_by_reduced_system(members)
+            effects[c, 0] = lost / p_conv if p_conv > 0 else 0.0
+            effects[c, 1] = lost_value / flow if flow > 0 else 0.0
         effects = np.clip(effects, 0.0, 1.0)  # exact up to rounding
         return pd.DataFrame(effects, index=pd.Index(self.channels, name="channel"), columns=["conversions", "value"])
+
+    def _loss_by_schur(self, members: IntArray) -> tuple[float, float]:
+        """P(conv) and value flow lost without the states ``members``: N[S,T] N[T,T]⁻¹ x_T, one LU."""
+        assert self._lu is not None
+        rhs = np.zeros((len(self.x), members.size))
+        rhs[members, np.arange(members.size)] = 1.0
+        block = self._lu.solve(rhs)[members]  # N[T, T]
+        weights = np.linalg.solve(block.T, self.n_start[members])  # N[T,T]^-T N[S,T]^T
+        return float(weights @ self.x[members]), float(weights @ self.x_value[members])
+
+    def _loss_by_reduced_system(self, members: IntArray) -> tuple[float, float]:
+        """The same loss from the chain without ``members`` (its own LU): cheaper when T is large."""
+        from scipy.sparse.linalg import splu
+
+        keep = np.ones(len(self.x), dtype=bool)
+        keep[members] = False
+        if not keep.any():
+            return self.conversion_probability, self.value_flow
+        index = np.flatnonzero(keep)
+        reduced = splu(self._a[index][:, index].tocsc())
+        y = reduced.solve(np.column_stack([self.r[index], (self.r * self.mean_value)[index]]))
+        p_start = self.p_start[index]
+        return self.conversion_probability - float(p_start @ y[:, 0]), self.value_flow - float(p_start @ y[:, 1])
 
     # ------------------------------------------------------------------ views
     def state_labels(self) -> list[str]:
