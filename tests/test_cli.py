@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from attribution import Journeys, __version__
-from attribution.cli import MODELS, main
+from attribution.cli import main
+from attribution.compare import default_models
 from attribution.datasets import load_sample_events
 
 PIP_HINT = 'pip install "multitouch-attribution[parquet]"'
@@ -81,7 +82,15 @@ def test_no_file_summarises_the_bundled_sample_as_json(capsys: pytest.CaptureFix
     assert document["summary"]["conversions"] == events["converted"].sum()
     assert document["summary"]["value"] == pytest.approx(events["revenue"].sum())
     unattributed = document["summary"]["unattributed_conversions"]
-    assert list(document["models"]) == [MODELS[name]().name for name in MODELS]
+    sample = Journeys.from_events(
+        load_sample_events(),
+        user="user_id",
+        time="timestamp",
+        channel="channel",
+        conversion="converted",
+        value="revenue",
+    )
+    assert list(document["models"]) == [model.name for model in default_models(sample)]
     for credits in document["models"].values():  # every model shares out all attributable conversions
         assert sum(credits.values()) == pytest.approx(document["summary"]["conversions"] - unattributed)
 
@@ -203,7 +212,7 @@ GOOD_HEADER = "user_id,timestamp,channel,converted,revenue\n"
         (["--max-touches", "0"], ["--max-touches", "positive"]),
         (["--max-touches", "many"], ["--max-touches"]),
         (["--value", "x", "--no-value"], ["not allowed with argument"]),
-        (["--models", "shapley"], ["unknown model 'shapley'", "available: first_touch, last_touch"]),
+        (["--models", "bogus"], ["unknown model 'bogus'", "available: first_touch, last_touch"]),
         (["--models", ""], ["--models", "model names"]),
         (["--user", "visitor"], ["column 'visitor' (--user)", "bundled sample", "'user_id'"]),
     ],
@@ -282,4 +291,4 @@ def test_selected_models_are_compared_in_every_format(capsys: pytest.CaptureFixt
 def test_models_option_selects_and_validates(capsys: pytest.CaptureFixture[str], small_csv: str) -> None:
     _, out, _ = run(capsys, small_csv, "--models", "linear, linear", "--format", "json")
     assert list(json.loads(out)["models"]) == ["Linear"]
-    assert_one_line_error(*run(capsys, small_csv, "--models", "linear,shapley"), "'shapley'", "available: first_touch")
+    assert_one_line_error(*run(capsys, small_csv, "--models", "linear,bogus"), "'bogus'", "available: first_touch")

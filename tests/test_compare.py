@@ -20,6 +20,8 @@ def test_default_models_skip_time_decay_without_times(spec_journeys: Journeys) -
         "U-shaped (40/20/40)",
         "J-curve (20/20/60)",
         "Inverse J (60/20/20)",
+        "Shapley (conversions)",
+        "Shapley (conversion_rate)",
         "Markov (order 1)",
     ]
     timed = Journeys.from_sequences([["A"]], conversions=[1], nulls=[1], times=[[0.0]])

@@ -16,6 +16,7 @@ from attribution.models import (
     MarkovChain,
     Model,
     PositionBased,
+    Shapley,
     TimeDecay,
     select_order,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "Model",
     "ParameterError",
     "PositionBased",
+    "Shapley",
     "TimeDecay",
     "__version__",
     "compare",

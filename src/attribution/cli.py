@@ -32,6 +32,7 @@ from attribution.compare import compare, default_models
 from attribution.errors import AttributionError, JourneyError
 from attribution.journeys import Journeys, JourneysSummary
 from attribution.models import (
+    Counterfactual,
     FirstTouch,
     LastNonDirect,
     LastTouch,
@@ -39,6 +40,7 @@ from attribution.models import (
     MarkovChain,
     Model,
     PositionBased,
+    Shapley,
     TimeDecay,
 )
 
@@ -57,7 +59,10 @@ MODELS: dict[str, Callable[[], Model]] = {
     "j_curve": PositionBased.j_curve,
     "inverse_j": PositionBased.inverse_j,
     "time_decay": TimeDecay,
+    "shapley": Shapley,
+    "shapley_rate": lambda: Shapley(value="conversion_rate"),
     "markov": MarkovChain,
+    "counterfactual": Counterfactual,
 }
 
 

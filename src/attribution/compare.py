@@ -13,6 +13,7 @@ from attribution.journeys import Journeys
 from attribution.models.base import Attribution, Model
 from attribution.models.markov import MarkovChain
 from attribution.models.rules import FirstTouch, LastNonDirect, LastTouch, Linear, PositionBased, TimeDecay
+from attribution.models.shapley import Shapley
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -23,8 +24,9 @@ __all__ = ["Comparison", "compare", "default_models"]
 def default_models(journeys: Journeys) -> list[Model]:
     """Every model of the library that can run on ``journeys`` with its default settings.
 
-    Time decay is included only when the journeys carry touch times, the Markov chain
-    (order 1) only when some non-empty path converts.
+    Time decay is included only when the journeys carry touch times, the exact-set
+    Shapley game only while it can be computed exactly (no random sampling by default),
+    and the Markov chain (order 1) only when some non-empty path converts.
     """
     models: list[Model] = [
         FirstTouch(),
@@ -37,6 +39,9 @@ def default_models(journeys: Journeys) -> list[Model]:
     ]
     if journeys.has_times:
         models.append(TimeDecay())
+    models.append(Shapley())
+    if len(journeys.channels) <= Shapley().max_exact_channels:
+        models.append(Shapley(value="conversion_rate"))
     if journeys.total_conversions - journeys.unattributed_conversions > 0:
         models.append(MarkovChain())
     return models
@@ -137,14 +142,15 @@ def compare(journeys: Journeys, models: Sequence[Model] | None = None, **attribu
     Examples
     --------
     >>> j = Journeys.from_sequences([["A", "B", "C"], ["B", "C"], ["A"]], conversions=[1, 1, 0], nulls=[0, 0, 1])
-    >>> compare(j).wide().round(3)
-    model    First touch  Last touch  ...  Inverse J (60/20/20)  Markov (order 1)
-    channel                           ...
-    A                1.0         0.0  ...                  0.60               0.4
-    B                1.0         0.0  ...                  0.95               0.8
-    C                0.0         2.0  ...                  0.45               0.8
-    <BLANKLINE>
-    [3 rows x 8 columns]
+    >>> result = compare(j)
+    >>> result.models[:4]
+    ['First touch', 'Last touch', 'Last non-direct', 'Linear']
+    >>> result.wide()[["First touch", "Linear", "Markov (order 1)"]].round(3)
+    model    First touch  Linear  Markov (order 1)
+    channel
+    A                1.0   0.333               0.4
+    B                1.0   0.833               0.8
+    C                0.0   0.833               0.8
     """
     chosen = default_models(journeys) if models is None else list(models)
     not_models = [m for m in chosen if not isinstance(m, Model)]

@@ -4,9 +4,14 @@ from attribution.models.base import Attribution, Model, ModelSpec, Unattributed
 from attribution.models.markov import DegenerateChainWarning, FittedMarkovChain, MarkovAttribution, MarkovChain
 from attribution.models.order_selection import OrderSelection, select_order
 from attribution.models.rules import FirstTouch, LastNonDirect, LastTouch, Linear, PositionBased, TimeDecay
+from attribution.models.shapley import Counterfactual, Shapley, ShapleyAttribution, bitmask_game
 
 __all__ = [
     "Attribution",
+    "Counterfactual",
+    "Shapley",
+    "ShapleyAttribution",
+    "bitmask_game",
     "DegenerateChainWarning",
     "FittedMarkovChain",
     "MarkovAttribution",

@@ -56,7 +56,9 @@ def _needs_times(model: Model) -> bool:
     return False
 
 
-def check_model(model: Model, *, max_examples: int = 60, check_repr: bool = True) -> None:
+def check_model(
+    model: Model, *, max_examples: int = 60, check_repr: bool = True, single_touch_rule: bool = True
+) -> None:
     """Check that ``model`` keeps every invariant of an attribution model.
 
     On random journeys (hypothesis), it checks: credits plus unattributed equal total
@@ -68,7 +70,10 @@ def check_model(model: Model, *, max_examples: int = 60, check_repr: bool = True
     with nothing to attribute may be refused with an ``AttributionError``; the result
     is an :class:`~attribution.models.Attribution` indexed by the journeys' channels;
     and ``repr(model)`` rebuilds an equal model (``check_repr=False`` skips this for
-    models whose repr is not meant to be evaluated).
+    models whose repr is not meant to be evaluated). ``single_touch_rule=False`` skips the
+    single-touch check for a model whose definition breaks it on purpose, and says so in
+    its documentation (the exact-set conversion-rate Shapley game: a coalition never
+    observed is worth 0, so single-channel paths also "lose" value to their rivals).
 
     Raises
     ------
@@ -94,7 +99,8 @@ def check_model(model: Model, *, max_examples: int = 60, check_repr: bool = True
         assert _close(total, j.total_conversions), f"credits + unattributed = {total}, not {j.total_conversions}"
         value = float(credits["value"].sum()) + result.unattributed.value
         assert _close(value, j.total_value), f"value credits + unattributed = {value}, not {j.total_value}"
-        assert _close(result.unattributed.conversions, j.unattributed_conversions)
+        # conversions on empty paths are always unattributed; a model may report more it cannot share
+        assert result.unattributed.conversions >= j.unattributed_conversions - _RELATIVE * max(1.0, j.total_conversions)
         assert (credits[["conversions", "value"]].to_numpy() >= -1e-12).all(), "credits must be non-negative"
 
     @run
@@ -167,7 +173,8 @@ def check_model(model: Model, *, max_examples: int = 60, check_repr: bool = True
     relabelling_and_row_order()
     if not timed:
         aggregation()
-    single_touch()
+    if single_touch_rule:
+        single_touch()
     inputs_unchanged()
     if check_repr:
         namespace: dict[str, Any] = {**vars(attribution), **vars(attribution.models)}

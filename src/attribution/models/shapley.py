@@ -1,0 +1,553 @@
+"""Shapley-value attribution with a named characteristic function, exact or sampled (SPEC.md §5).
+
+The Shapley value of channel i is its average marginal contribution v(S ∪ {i}) − v(S)
+over all orders in which channels could join. Everything depends on the game v, so it
+is an explicit parameter:
+
+- ``"conversions"`` (subset-sum, Zhao et al. 2018): v(S) = conversions of paths whose set
+  of channels lies within S. Closed form: each path's conversions split equally among
+  its distinct channels (linear attribution over distinct channels). Any number of
+  channels; nulls do not enter.
+- ``"conversion_rate"`` (exact set, Dalessandro et al. 2012; DP6 MAM's default): v(S) =
+  conversions / journeys of the paths whose set is exactly S; sets never observed take
+  ``unobserved`` (default 0); v(∅) = 0, since empty paths stay out of every game (their
+  conversions are reported as unattributed).
+- ``"markov"``: v(S) = P(conversion) of the fitted Markov chain with every channel outside S
+  removed.
+- a callable over coalitions (``frozenset`` of labels), or over bitmasks when wrapped
+  with :func:`bitmask_game` (bit j ↔ ``channels[j]``), for speed.
+
+Exact values come from Harsanyi dividends: d = Möbius transform of v over bitmasks, and
+φ_i = Σ_{T ∋ i} d(T) / |T|, in O(n·2ⁿ). Past ``max_exact_channels``, permutations are
+sampled in antithetic pairs (a permutation and its reverse), with standard errors.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from attribution.errors import AttributionError, ParameterError
+from attribution.journeys import Journeys, _ragged
+from attribution.models.base import Attribution, ModelSpec, Unattributed, attribution_from_touch_weights
+
+__all__ = ["Counterfactual", "Shapley", "ShapleyAttribution", "bitmask_game", "exact_shapley"]
+
+FloatArray = npt.NDArray[np.float64]
+BoolMatrix = npt.NDArray[np.bool_]
+Game = Callable[[BoolMatrix], FloatArray]  # coalitions as rows of a membership matrix -> values
+
+
+def bitmask_game(function: Callable[[npt.NDArray[np.int64]], npt.ArrayLike]) -> Callable[..., Any]:
+    """Mark ``function`` as a vectorised game: it takes an int64 array of bitmasks, returns values.
+
+    Bit j of a mask stands for ``journeys.channels[j]``; the empty coalition is mask 0.
+
+    Examples
+    --------
+    >>> @bitmask_game
+    ... def coverage(masks):
+    ...     return np.array([bin(m).count("1") for m in masks.tolist()], dtype=float)  # v(S) = |S|
+    >>> j = Journeys.from_sequences([["A", "B"]], conversions=[1])
+    >>> Shapley(value=coverage).attribute(j).raw_values.tolist()
+    [1.0, 1.0]
+    """
+    function.bitmask = True  # type: ignore[attr-defined]
+    return function
+
+
+def _popcount(masks: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    counts = np.zeros(masks.shape, dtype=np.int64)
+    work = masks.copy()
+    while work.any():
+        counts += work & 1
+        work >>= 1
+    return counts
+
+
+def exact_shapley(values: FloatArray, n: int) -> tuple[FloatArray, FloatArray]:
+    """Shapley values and Harsanyi dividends from v over all 2ⁿ bitmasks (index = mask).
+
+    Examples
+    --------
+    >>> v = np.array([0.0, 1.0, 1.0, 3.0])   # v(∅), v({0}), v({1}), v({0, 1})
+    >>> phi, dividends = exact_shapley(v, 2)
+    >>> phi.tolist(), dividends.tolist()
+    ([1.5, 1.5], [0.0, 1.0, 1.0, 1.0])
+    """
+    dividends = np.array(values, dtype=np.float64)
+    shape = (2,) * n
+    for axis in range(n):  # Möbius transform, one channel at a time
+        view = dividends.reshape(shape)
+        index_in: list[Any] = [slice(None)] * n
+        index_out: list[Any] = [slice(None)] * n
+        index_in[n - 1 - axis] = 1
+        index_out[n - 1 - axis] = 0
+        view[tuple(index_in)] -= view[tuple(index_out)]
+    sizes = _popcount(np.arange(2**n, dtype=np.int64))
+    share = np.zeros(2**n)
+    share[1:] = dividends[1:] / sizes[1:]
+    view = share.reshape(shape)
+    phi = np.array([view.take(1, axis=n - 1 - i).sum() for i in range(n)])
+    return phi, dividends
+
+
+def _membership(masks: npt.NDArray[np.int64], n: int) -> BoolMatrix:
+    return ((masks[:, None] >> np.arange(n, dtype=np.int64)) & 1).astype(bool)
+
+
+@dataclass(frozen=True)
+class _Sets:
+    """The distinct channel set of every non-empty row, as packed keys."""
+
+    membership: BoolMatrix  # rows x channels
+    conversions: FloatArray
+    nulls: FloatArray
+
+
+def _row_sets(journeys: Journeys) -> _Sets:
+    n = len(journeys.channels)
+    rows = _ragged.row_of_element(journeys.offsets)
+    membership = np.zeros((journeys.n_rows, n), dtype=bool)
+    membership[rows, journeys.codes] = True
+    return _Sets(membership, journeys.conversions, journeys.nulls)
+
+
+def _packed(membership: BoolMatrix) -> npt.NDArray[np.bytes_]:
+    packed = np.packbits(membership, axis=1)
+    return packed.view(f"S{packed.shape[1]}").ravel() if packed.shape[1] else np.zeros(len(membership), dtype="S1")
+
+
+def _conversion_rate_game(journeys: Journeys, unobserved: float) -> Game:
+    # empty paths stay out of the game (their conversions are unattributed), so v(∅) = 0
+    journeys = journeys.filter(min_length=1)
+    sets = _row_sets(journeys)
+    keys = _packed(sets.membership)
+    uniques, inverse = np.unique(keys, return_inverse=True)
+    conversions = np.bincount(inverse, weights=sets.conversions, minlength=len(uniques))
+    journeys_per_set = np.bincount(inverse, weights=sets.conversions + sets.nulls, minlength=len(uniques))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(journeys_per_set > 0, conversions / journeys_per_set, unobserved)
+
+    def game(members: BoolMatrix) -> FloatArray:
+        empty = ~members.any(axis=1)
+        if len(uniques) == 0:
+            return np.where(empty, 0.0, unobserved)
+        wanted = _packed(members)
+        at = np.minimum(np.searchsorted(uniques, wanted), len(uniques) - 1)
+        found = uniques[at] == wanted
+        return np.where(empty, 0.0, np.where(found, rate[at], unobserved))
+
+    return game
+
+
+def _markov_game(journeys: Journeys, order: int) -> Game:
+    from attribution.models.markov import MarkovChain
+
+    chain = MarkovChain(order=order).fit(journeys)
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import spsolve
+
+    state_members = np.zeros((len(chain.r), len(journeys.channels)), dtype=bool)
+    for state, window in enumerate(chain._states.windows):
+        state_members[state, list(window)] = True
+    q = sp.csr_array(chain.q)
+    cache: dict[bytes, float] = {}
+
+    def one(member: BoolMatrix) -> float:
+        key = np.packbits(member).tobytes()
+        if key not in cache:
+            allowed = np.flatnonzero(~state_members[:, ~member].any(axis=1))
+            if allowed.size == 0:
+                cache[key] = 0.0
+            else:
+                sub = sp.csc_matrix(sp.identity(allowed.size) - q[allowed][:, allowed])
+                x = np.atleast_1d(spsolve(sub, chain.r[allowed]))
+                cache[key] = float(chain.p_start[allowed] @ x)
+        return cache[key]
+
+    def game(members: BoolMatrix) -> FloatArray:
+        return np.array([one(m) for m in members])
+
+    return game
+
+
+def _callable_game(function: Callable[..., Any], channels: tuple[str, ...]) -> Game:
+    n = len(channels)
+    if getattr(function, "bitmask", False):
+        if n > 62:
+            raise ParameterError(
+                f"a bitmask game handles at most 62 channels; these journeys have {n}. "
+                "Fix: pass a function of frozensets instead."
+            )
+        weights = np.left_shift(np.int64(1), np.arange(n, dtype=np.int64))
+
+        def game(members: BoolMatrix) -> FloatArray:
+            masks = members.astype(np.int64) @ weights if n else np.zeros(len(members), dtype=np.int64)
+            return np.asarray(function(masks), dtype=np.float64).reshape(len(members))
+
+        return game
+    labels = np.asarray(channels, dtype=object)
+
+    def game_of_sets(members: BoolMatrix) -> FloatArray:
+        return np.array([float(function(frozenset(labels[m].tolist()))) for m in members])
+
+    return game_of_sets
+
+
+@dataclass(frozen=True, repr=True)
+class Shapley:
+    """Shapley-value attribution over a named characteristic function.
+
+    Parameters
+    ----------
+    value
+        The game: ``"conversions"`` (subset-sum, closed form), ``"conversion_rate"``
+        (exact set), ``"markov"`` (chain conversion probability), or a callable over
+        coalitions (see :func:`bitmask_game`).
+    method
+        ``"exact"`` (Harsanyi dividends over all 2ⁿ coalitions), ``"sampling"``
+        (antithetic permutation pairs with standard errors), or ``"auto"`` (default:
+        exact up to ``max_exact_channels``, sampling beyond). The subset-sum game always
+        uses its closed form.
+    n_permutations
+        Permutations to sample at most (default 2,000); rounded up to an even number.
+    precision
+        Stop sampling once every raw value's standard error is at most this.
+    seed
+        Seed of the permutation sampler (sampling only).
+    max_exact_channels
+        Largest number of channels computed exactly by ``"auto"`` (2ⁿ values in memory).
+    unobserved
+        v of a coalition never observed as an exact set (``"conversion_rate"``), default 0.
+    order
+        Order of the chain for ``value="markov"``.
+
+    Notes
+    -----
+    Raw Shapley values φ satisfy Σφ = v(N) − v(∅) and may be negative. Credits are
+    formed from the positive parts: channel i gets attributable conversions (and value)
+    × max(φ_i, 0) / Σ_j max(φ_j, 0). If no channel has a positive value, the
+    conversions cannot be shared and are reported as unattributed.
+
+    Examples
+    --------
+    >>> j = Journeys.from_sequences([["A", "B", "C"], ["A", "C"], ["B"], ["C"], ["A", "B"]],
+    ...                             conversions=[2, 1, 0, 1, 0], nulls=[0, 1, 2, 1, 1])
+    >>> result = Shapley(value="conversion_rate").attribute(j)
+    >>> (result.raw_values * 12).round(9).tolist()
+    [4.0, 1.0, 7.0]
+    >>> (result.credits["conversions"] * 3).round(9).tolist()
+    [4.0, 1.0, 7.0]
+    """
+
+    value: Any = "conversions"
+    method: Literal["auto", "exact", "sampling"] = "auto"
+    n_permutations: int | None = None
+    precision: float | None = None
+    seed: int | None = None
+    max_exact_channels: int = 20
+    unobserved: float = 0.0
+    order: int = 1
+    label: ClassVar[str] = "Shapley"
+    _game_name: str = field(init=False, repr=False, compare=False, default="")
+
+    def __post_init__(self) -> None:
+        if not (callable(self.value) or self.value in ("conversions", "conversion_rate", "markov")):
+            raise ParameterError(
+                "parameter 'value' of Shapley must be 'conversions', 'conversion_rate', 'markov' or a callable; "
+                f"got {self.value!r}."
+            )
+        if self.method not in ("auto", "exact", "sampling"):
+            raise ParameterError(
+                f"parameter 'method' of Shapley must be 'auto', 'exact' or 'sampling'; got {self.method!r}."
+            )
+        for name in ("n_permutations", "max_exact_channels", "order"):
+            given = getattr(self, name)
+            if given is None:
+                continue
+            if isinstance(given, bool) or not isinstance(given, (int, np.integer)) or given < 1:
+                raise ParameterError(f"parameter {name!r} of Shapley must be a positive integer; got {given!r}.")
+        if self.precision is not None and not (
+            isinstance(self.precision, (int, float)) and math.isfinite(self.precision) and self.precision > 0
+        ):
+            raise ParameterError(f"parameter 'precision' of Shapley must be a positive number; got {self.precision!r}.")
+        if not isinstance(self.unobserved, (int, float)) or not math.isfinite(self.unobserved):
+            raise ParameterError(f"parameter 'unobserved' of Shapley must be a finite number; got {self.unobserved!r}.")
+        name = self.value if isinstance(self.value, str) else getattr(self.value, "__name__", "custom")
+        object.__setattr__(self, "_game_name", name)
+
+    @property
+    def name(self) -> str:
+        """``"Shapley (game)"``."""
+        return f"Shapley ({self._game_name})"
+
+    def params(self) -> dict[str, Any]:
+        """The constructor's parameters that differ from the defaults, and the game."""
+        out: dict[str, Any] = {"value": self._game_name, "method": self.method}
+        for name in ("n_permutations", "precision", "seed"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        return out
+
+    def attribute(self, journeys: Journeys, *, per_path: bool = False) -> ShapleyAttribution:
+        """Shapley values of the channels and the credits formed from them."""
+        if not isinstance(journeys, Journeys):
+            raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
+        spec = ModelSpec(self.name, self.params())
+        if self.value == "conversions":
+            return self._subset_sum(journeys, spec, per_path)
+        if per_path:
+            raise AttributionError(
+                f"{self.name} values belong to the whole set of journeys, not to single paths. "
+                "Fix: call attribute(journeys) without per_path (value='conversions' supports per_path)."
+            )
+        n = len(journeys.channels)
+        game = self._game(journeys)
+        use_exact = self.method == "exact" or (self.method == "auto" and n <= self.max_exact_channels)
+        if use_exact and n > 30:
+            raise ParameterError(
+                f"exact Shapley values over {n} channels need 2^{n} coalitions, too many to hold. "
+                "Fix: use method='sampling' (or 'auto')."
+            )
+        values: FloatArray | None
+        dividends: FloatArray | None
+        if use_exact:
+            masks = np.arange(2**n, dtype=np.int64)
+            values = game(_membership(masks, n)) if n else game(np.zeros((1, 0), dtype=bool))
+            phi, dividends = exact_shapley(values, n)
+            errors = np.zeros(n)
+            used, count = "exact", 0
+        else:
+            phi, errors, count = self._sample(game, n)
+            values = dividends = None
+            used = "sampling"
+        return _from_raw_values(journeys, spec, phi, errors, used, count, values, dividends)
+
+    def _game(self, journeys: Journeys) -> Game:
+        if self.value == "conversion_rate":
+            return _conversion_rate_game(journeys, float(self.unobserved))
+        if self.value == "markov":
+            if journeys.total_conversions - journeys.unattributed_conversions <= 0:
+                raise AttributionError("no conversions on any non-empty path: the Markov game is 0 everywhere.")
+            return _markov_game(journeys, int(self.order))
+        return _callable_game(self.value, journeys.channels)
+
+    def _subset_sum(self, journeys: Journeys, spec: ModelSpec, per_path: bool) -> ShapleyAttribution:
+        distinct = journeys.first_occurrences()
+        weights = 1.0 / np.repeat(np.maximum(distinct.lengths, 1), distinct.lengths)
+        base = attribution_from_touch_weights(distinct, weights, spec, per_path=per_path)
+        phi = base.credits["conversions"].to_numpy()
+        return ShapleyAttribution(
+            spec,
+            journeys.channels,
+            phi,
+            base.credits["value"].to_numpy(),
+            base.unattributed,
+            path_credits=base._path_credits,
+            raw_values=phi,
+            standard_errors=np.zeros(len(phi)),
+            method="closed form",
+            n_permutations=0,
+        )
+
+    def _sample(self, game: Game, n: int) -> tuple[FloatArray, FloatArray, int]:
+        rng = np.random.default_rng(self.seed)
+        limit = int(self.n_permutations or 2000)
+        pairs_limit = max(1, (limit + 1) // 2)
+        batch = 64
+        pair_values: list[FloatArray] = []
+        done = 0
+        while done < pairs_limit:
+            size = min(batch, pairs_limit - done)
+            perms = np.argsort(rng.random((size, n)), axis=1)
+            both = np.concatenate([perms, perms[:, ::-1]])
+            contributions = _marginals(game, both, n)
+            pair_values.append((contributions[:size] + contributions[size:]) / 2)
+            done += size
+            if self.precision is not None and done >= 2:
+                stacked = np.concatenate(pair_values)
+                errors = stacked.std(axis=0, ddof=1) / math.sqrt(len(stacked))
+                if errors.max() <= self.precision:
+                    break
+        stacked = np.concatenate(pair_values)
+        errors = stacked.std(axis=0, ddof=1) / math.sqrt(len(stacked)) if len(stacked) > 1 else np.full(n, np.nan)
+        return stacked.mean(axis=0), errors, 2 * len(stacked)
+
+
+def _marginals(game: Game, perms: npt.NDArray[np.int64], n: int) -> FloatArray:
+    """Marginal contribution of every channel in every permutation (rows)."""
+    m = len(perms)
+    members = np.zeros((m, n + 1, n), dtype=bool)
+    rank = np.empty_like(perms)
+    rank[np.arange(m)[:, None], perms] = np.arange(n)
+    for step in range(1, n + 1):  # coalition after step joins: channels of rank < step
+        members[:, step, :] = rank < step
+    values = game(members.reshape(m * (n + 1), n)).reshape(m, n + 1)
+    gains = np.diff(values, axis=1)  # gain at each step
+    out = np.empty((m, n))
+    out[np.arange(m)[:, None], perms] = gains
+    return out
+
+
+def _from_raw_values(
+    journeys: Journeys,
+    spec: ModelSpec,
+    phi: FloatArray,
+    errors: FloatArray,
+    method: str,
+    count: int,
+    values: FloatArray | None,
+    dividends: FloatArray | None,
+) -> ShapleyAttribution:
+    positive = np.clip(phi, 0.0, None)
+    attributable = journeys.total_conversions - journeys.unattributed_conversions
+    attributable_value = journeys.total_value - journeys.unattributed_value
+    mass = positive.sum()
+    if mass > 0 and math.isfinite(mass):
+        conversions = attributable * positive / mass
+        value = attributable_value * positive / mass
+        unattributed = Unattributed(journeys.unattributed_conversions, journeys.unattributed_value)
+    else:  # nothing positive to share by: report, never drop
+        conversions = value = np.zeros(len(phi))
+        unattributed = Unattributed(journeys.total_conversions, journeys.total_value)
+    return ShapleyAttribution(
+        spec,
+        journeys.channels,
+        conversions,
+        value,
+        unattributed,
+        raw_values=phi,
+        standard_errors=errors,
+        method=method,
+        n_permutations=count,
+        coalition_values=values,
+        dividends=dividends,
+    )
+
+
+class ShapleyAttribution(Attribution):
+    """:class:`Attribution` plus raw Shapley values, standard errors and the method used."""
+
+    __slots__ = ("_coalition_values", "_dividends", "_method", "_n_permutations", "_raw", "_standard_errors")
+
+    def __init__(
+        self,
+        model: ModelSpec,
+        channels: tuple[str, ...],
+        conversions: FloatArray,
+        value: FloatArray,
+        unattributed: Unattributed,
+        *,
+        path_credits: Any = None,
+        raw_values: FloatArray,
+        standard_errors: FloatArray,
+        method: str,
+        n_permutations: int,
+        coalition_values: FloatArray | None = None,
+        dividends: FloatArray | None = None,
+    ) -> None:
+        super().__init__(model, channels, conversions, value, unattributed, path_credits)
+        self._raw = np.asarray(raw_values, dtype=np.float64)
+        self._standard_errors = np.asarray(standard_errors, dtype=np.float64)
+        self._method = method
+        self._n_permutations = n_permutations
+        self._coalition_values = coalition_values
+        self._dividends = dividends
+
+    @property
+    def raw_values(self) -> pd.Series:
+        """Signed Shapley values φ of the game, per channel (Σφ = v(N) − v(∅))."""
+        return pd.Series(self._raw, index=pd.Index(self.channels, name="channel"), name="shapley")
+
+    @property
+    def standard_errors(self) -> pd.Series:
+        """Standard errors of the raw values (0 when computed exactly)."""
+        return pd.Series(self._standard_errors, index=pd.Index(self.channels, name="channel"), name="standard_error")
+
+    @property
+    def method(self) -> str:
+        """``"exact"``, ``"sampling"`` or ``"closed form"``: how the values were computed."""
+        return self._method
+
+    @property
+    def n_permutations(self) -> int:
+        """Permutations sampled (0 unless sampled)."""
+        return self._n_permutations
+
+    def coalitions(self) -> pd.DataFrame:
+        """Every coalition's value v(S) and Harsanyi dividend d(S) (exact method only)."""
+        if self._coalition_values is None or self._dividends is None:
+            raise AttributionError(
+                f"coalition values are kept by the exact method only; this result used {self._method}."
+            )
+        n = len(self.channels)
+        masks = np.arange(2**n, dtype=np.int64)
+        labels = np.asarray(self.channels, dtype=object)
+        names = [" + ".join(labels[_membership(np.array([m]), n)[0]].tolist()) or "(none)" for m in masks]
+        return pd.DataFrame(
+            {"value": self._coalition_values, "dividend": self._dividends}, index=pd.Index(names, name="coalition")
+        )
+
+
+@dataclass(frozen=True, repr=True)
+class Counterfactual:
+    """fractribution's normalised leave-one-out gain (SPEC.md §6) — not a Shapley value.
+
+    For each converting path, touch i gets max(p(path) − p(path without touch i), 0),
+    with p the conversion rate of that exact path among the journeys (0 if never seen);
+    the gains are normalised per path, and a path where every gain is 0 gives its
+    conversions to its last touch.
+
+    Examples
+    --------
+    >>> j = Journeys.from_sequences([["A", "B", "C"], ["A", "C"], ["B"], ["C"], ["A", "B"]],
+    ...                             conversions=[2, 1, 0, 1, 0], nulls=[0, 1, 2, 1, 1])
+    >>> Counterfactual().attribute(j).credits["conversions"].round(9).tolist()
+    [0.8, 0.4, 2.8]
+    """
+
+    label: ClassVar[str] = "Counterfactual"
+
+    @property
+    def name(self) -> str:
+        """``"Counterfactual"``."""
+        return self.label
+
+    def attribute(self, journeys: Journeys, *, per_path: bool = False) -> Attribution:
+        """Credit each converting path's touches by their leave-one-out gain."""
+        weights = _counterfactual_weights(journeys)
+        return attribution_from_touch_weights(journeys, weights, ModelSpec(self.name), per_path=per_path)
+
+
+def _counterfactual_weights(journeys: Journeys) -> FloatArray:
+    lengths = journeys.lengths
+    rows = _ragged.row_of_element(journeys.offsets)
+    position = np.arange(journeys.n_touches) - journeys.offsets[rows]
+    # every path with one touch left out: for each touch, its row's range minus that position
+    per_touch = lengths[rows]
+    flat = _ragged.concatenated_ranges(journeys.offsets[:-1][rows], per_touch)
+    block_start = np.repeat(_ragged.offsets_from_lengths(per_touch)[:-1], per_touch)
+    keep = np.arange(len(flat)) - block_start != np.repeat(position, per_touch)
+    derived_codes = journeys.codes[flat[keep]]
+    derived_lengths = per_touch - 1
+    all_codes = np.concatenate([journeys.codes, derived_codes])
+    all_offsets = _ragged.offsets_from_lengths(np.concatenate([lengths, derived_lengths]))
+    ids, n_ids = _ragged.path_ids(all_codes, all_offsets)
+    original, derived = ids[: journeys.n_rows], ids[journeys.n_rows :]
+    conversions = np.bincount(original, weights=journeys.conversions, minlength=n_ids)
+    totals = np.bincount(original, weights=journeys.conversions + journeys.nulls, minlength=n_ids)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(totals > 0, conversions / totals, 0.0)
+    gain = np.maximum(rate[original][rows] - rate[derived], 0.0)
+    row_gain = np.bincount(rows, weights=gain, minlength=journeys.n_rows)
+    last = position == lengths[rows] - 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        weights: FloatArray = np.where(row_gain[rows] > 0, gain / row_gain[rows], last.astype(np.float64))
+    return weights

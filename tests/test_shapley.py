@@ -1,0 +1,209 @@
+"""Shapley values: SPEC.md §8, axioms on random games, brute force, sampling statistics, Counterfactual."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from attribution import AttributionError, Journeys, Linear, ParameterError
+from attribution.models.shapley import Counterfactual, Shapley, bitmask_game, exact_shapley
+from attribution.testing import check_model
+from attribution.testing.strategies import journeys
+
+
+def test_spec_subset_sum(spec_journeys: Journeys) -> None:
+    result = Shapley().attribute(spec_journeys)
+    assert result.credits["conversions"].tolist() == pytest.approx([7 / 6, 2 / 3, 13 / 6], rel=1e-12)
+    assert result.method == "closed form"
+
+
+def test_spec_conversion_rate_raw_rescaled_and_dividends(spec_journeys: Journeys) -> None:
+    result = Shapley(value="conversion_rate").attribute(spec_journeys)
+    assert result.raw_values.tolist() == pytest.approx([1 / 3, 1 / 12, 7 / 12], rel=1e-12)
+    assert result.raw_values.sum() == pytest.approx(1.0)  # v(N) - v(∅) = 1 - 0
+    assert result.credits["conversions"].tolist() == pytest.approx([4 / 3, 1 / 3, 7 / 3], rel=1e-12)
+    dividends = result.coalitions()["dividend"]
+    assert dividends[dividends.abs() > 1e-12].to_dict() == pytest.approx({"C": 0.5, "B + C": -0.5, "A + B + C": 1.0})
+    assert result.method == "exact"
+
+
+def test_spec_extra_case_subset_sum_repeated_channel() -> None:
+    j = Journeys.from_sequences([["A", "A", "B"]], conversions=[1])
+    assert Shapley().attribute(j).credits["conversions"].tolist() == pytest.approx([0.5, 0.5])
+
+
+def test_counterfactual_matches_fractribution(spec_journeys: Journeys) -> None:
+    assert Counterfactual().attribute(spec_journeys).credits["conversions"].tolist() == pytest.approx([0.8, 0.4, 2.8])
+
+
+def test_counterfactual_falls_back_to_last_touch() -> None:
+    """A > B alone: removing either touch leaves an unseen path (p = 0) — gains 1, 1; B > A unseen too."""
+    j = Journeys.from_sequences([["A", "B"], ["A"], ["B"]], conversions=[1, 1, 1], nulls=[0, 0, 0])
+    # every gain is 0 (all paths convert at rate 1): the last touch takes it
+    assert Counterfactual().attribute(j).credits["conversions"].tolist() == pytest.approx([1.0, 2.0])
+
+
+@given(journeys())
+def test_subset_sum_is_linear_over_distinct_channels(j: Journeys) -> None:
+    expected = Linear().attribute(j.first_occurrences()).credits["conversions"].to_numpy()
+    np.testing.assert_allclose(
+        Shapley().attribute(j).credits["conversions"].to_numpy(), expected, rtol=1e-12, atol=1e-12
+    )
+
+
+def _brute_force(values: np.ndarray, n: int) -> np.ndarray:
+    phi = np.zeros(n)
+    for perm in itertools.permutations(range(n)):
+        mask = 0
+        for i in perm:
+            phi[i] += values[mask | (1 << i)] - values[mask]
+            mask |= 1 << i
+    return phi / math.factorial(n)
+
+
+games = st.integers(1, 6).flatmap(
+    lambda n: st.tuples(st.just(n), st.lists(st.floats(-10, 10), min_size=2**n, max_size=2**n))
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(games)
+def test_exact_equals_brute_force_and_keeps_the_axioms(game: tuple[int, list[float]]) -> None:
+    n, raw = game
+    values = np.array(raw)
+    phi, _ = exact_shapley(values, n)
+    np.testing.assert_allclose(phi, _brute_force(values, n), rtol=1e-9, atol=1e-9)
+    assert phi.sum() == pytest.approx(values[-1] - values[0], abs=1e-9)  # efficiency
+    # additivity: φ(v + w) = φ(v) + φ(w)
+    other = np.cos(np.arange(2**n))
+    np.testing.assert_allclose(exact_shapley(values + other, n)[0], phi + exact_shapley(other, n)[0], atol=1e-9)
+
+
+def test_exact_equals_brute_force_for_seven_players() -> None:
+    values = np.random.default_rng(7).normal(size=2**7)
+    np.testing.assert_allclose(exact_shapley(values, 7)[0], _brute_force(values, 7), atol=1e-9)
+
+
+def test_symmetry_and_null_player() -> None:
+    """v(S) = [0 ∈ S and 1 ∈ S]: players 0 and 1 are symmetric, player 2 is null."""
+    masks = np.arange(8)
+    values = ((masks & 0b011) == 0b011).astype(float)
+    phi, _ = exact_shapley(values, 3)
+    assert phi.tolist() == pytest.approx([0.5, 0.5, 0.0])
+
+
+def test_callable_games_over_sets_and_bitmasks_agree(spec_journeys: Journeys) -> None:
+    def squares(coalition: frozenset[str]) -> float:
+        return float(len(coalition) ** 2 + ("C" in coalition))
+
+    @bitmask_game
+    def squares_by_mask(masks: np.ndarray) -> np.ndarray:
+        size = np.array([bin(m).count("1") for m in masks.tolist()], dtype=float)
+        return size**2 + ((masks >> 2) & 1)
+
+    by_set = Shapley(value=squares).attribute(spec_journeys).raw_values
+    by_mask = Shapley(value=squares_by_mask).attribute(spec_journeys).raw_values
+    assert by_set.tolist() == pytest.approx(by_mask.tolist())
+    assert by_set.tolist() == pytest.approx([3.0, 3.0, 4.0])
+
+
+def test_markov_game_sums_to_the_chain_conversion_probability(spec_journeys: Journeys) -> None:
+    result = Shapley(value="markov").attribute(spec_journeys)
+    assert result.raw_values.sum() == pytest.approx(4 / 9)
+    assert result.credits["conversions"].sum() == pytest.approx(4.0)
+
+
+def test_sampling_intervals_cover_at_the_nominal_rate(spec_journeys: Journeys) -> None:
+    """200 seeds × 3 channels: ~95 % of estimate ± 1.96 SE intervals hold the exact value."""
+    exact = Shapley(value="conversion_rate").attribute(spec_journeys).raw_values.to_numpy()
+    covered = 0
+    trials = 200
+    for seed in range(trials):
+        r = Shapley(value="conversion_rate", method="sampling", n_permutations=40, seed=seed).attribute(spec_journeys)
+        low = r.raw_values.to_numpy() - 1.96 * r.standard_errors.to_numpy()
+        high = r.raw_values.to_numpy() + 1.96 * r.standard_errors.to_numpy()
+        covered += int(np.sum((low <= exact) & (exact <= high)))
+    rate = covered / (3 * trials)
+    assert 0.89 <= rate <= 0.99, rate  # binomial 99.9 % band around 0.95 is about ±0.03, plus small-sample t slack
+
+
+def test_sampling_error_shrinks_like_one_over_root_n(spec_journeys: Journeys) -> None:
+    small = Shapley(value="conversion_rate", method="sampling", n_permutations=1_000, seed=3).attribute(spec_journeys)
+    large = Shapley(value="conversion_rate", method="sampling", n_permutations=16_000, seed=3).attribute(spec_journeys)
+    ratio = small.standard_errors.to_numpy() / large.standard_errors.to_numpy()
+    np.testing.assert_allclose(ratio, 4.0, rtol=0.15)
+
+
+def test_sampling_stops_at_the_requested_precision(spec_journeys: Journeys) -> None:
+    r = Shapley(value="conversion_rate", method="sampling", precision=0.01, n_permutations=100_000, seed=0).attribute(
+        spec_journeys
+    )
+    assert r.standard_errors.max() <= 0.01
+    assert r.n_permutations < 100_000
+
+
+def test_sampling_is_reproducible_with_a_seed(spec_journeys: Journeys) -> None:
+    a = Shapley(value="conversion_rate", method="sampling", n_permutations=100, seed=5).attribute(spec_journeys)
+    b = Shapley(value="conversion_rate", method="sampling", n_permutations=100, seed=5).attribute(spec_journeys)
+    assert a.raw_values.equals(b.raw_values)
+
+
+def test_auto_switches_to_sampling_beyond_the_exact_limit(spec_journeys: Journeys) -> None:
+    r = Shapley(value="conversion_rate", max_exact_channels=2, n_permutations=50, seed=0).attribute(spec_journeys)
+    assert r.method == "sampling"
+    with pytest.raises(AttributionError, match="exact method only"):
+        r.coalitions()
+
+
+def test_negative_values_are_shown_and_get_no_credit() -> None:
+    """v: {A} = 1, {B} = 1, {A, B} = 0 → φ = (0, 0); {A} = 1, {A,B} = 0.5, {B} = 0 → φ_B < 0."""
+    j = Journeys.from_sequences([["A"], ["A", "B"]], conversions=[1, 1], nulls=[0, 1])
+    result = Shapley(value="conversion_rate").attribute(j)
+    assert result.raw_values["B"] < 0
+    assert result.credits.loc["B", "conversions"] == 0.0
+    assert result.credits["conversions"].sum() == pytest.approx(2.0)
+
+
+def test_when_nothing_is_positive_the_conversions_are_reported_unattributed() -> None:
+    j = Journeys.from_sequences([["A"], ["B"]], conversions=[1, 1])  # {A, B} never seen: φ = (0, 0)
+    result = Shapley(value="conversion_rate").attribute(j)
+    assert result.raw_values.tolist() == pytest.approx([0.0, 0.0])
+    assert result.unattributed == (2.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"value": "clicks"}, "parameter 'value' of Shapley must be"),
+        ({"method": "monte"}, "parameter 'method' of Shapley must be 'auto', 'exact' or 'sampling'"),
+        ({"n_permutations": 0}, "parameter 'n_permutations' of Shapley must be a positive integer"),
+        ({"precision": -1.0}, "parameter 'precision' of Shapley must be a positive number"),
+    ],
+)
+def test_parameters_are_validated(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ParameterError, match=message):
+        Shapley(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("model", [Shapley(), Counterfactual()], ids=repr)
+def test_contract(model: object) -> None:
+    check_model(model, max_examples=30)  # type: ignore[arg-type]
+
+
+def test_contract_of_the_conversion_rate_game() -> None:
+    """Every invariant but the single-touch rule, which this game breaks by definition (see below)."""
+    check_model(Shapley(value="conversion_rate"), max_examples=30, single_touch_rule=False)
+
+
+def test_conversion_rate_game_breaks_the_single_touch_rule_by_definition() -> None:
+    """Paths A (rate 1) and B (rate 1/2), never together: v(AB) = 0 (unobserved), so
+    φ_A = v(A)/2 - v(B)/2 = 1/4 and φ_B = -1/4; B's own conversions go to A."""
+    j = Journeys.from_sequences([["A"], ["B"]], conversions=[1, 1], nulls=[0, 1])
+    result = Shapley(value="conversion_rate").attribute(j)
+    assert result.raw_values.tolist() == pytest.approx([0.25, -0.25])
+    assert result.credits["conversions"].tolist() == pytest.approx([2.0, 0.0])
