@@ -163,3 +163,10 @@ def test_repr_and_html_show_headline_and_rows(spec_journeys: Journeys) -> None:
     html = spec_journeys._repr_html_()
     assert html.startswith("<div><p><b>Journeys: 5 rows")
     assert "<table" in html
+
+
+def test_first_occurrences_with_more_than_63_channels() -> None:
+    """Past 63 channels the bitmask scan gives way to a sort; both keep the first touch."""
+    labels = [f"c{i:02d}" for i in range(70)]
+    j = Journeys.from_sequences([[*labels, "c00", "c69"], ["c69", "c69"]], conversions=[1, 1])
+    assert j.first_occurrences().paths() == [tuple(labels), ("c69",)]

@@ -95,3 +95,34 @@ def path_ids(codes: npt.NDArray[np.int32], offsets: IntArray) -> tuple[IntArray,
     ids = np.empty(n_rows, dtype=np.int64)
     ids[by_length] = inverse
     return ids, len(uniques)
+
+
+def first_in_row(codes: npt.NDArray[np.int32], offsets: IntArray, n_codes: int) -> BoolArray:
+    """Whether each element is the first of its code in its row (A > B > A: True, True, False).
+
+    With at most 63 codes, a prefix OR of one-bit masks within rows, by doubling steps
+    (log₂ of the longest row passes, no sort); otherwise the first index of each
+    (row, code) pair.
+    """
+    n = len(codes)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    position = position_in_row(offsets)
+    if n_codes <= 63:
+        bit = np.left_shift(np.int64(1), codes.astype(np.int64))
+        seen = bit.copy()  # after the loop: OR of the row's bits up to and including each element
+        shift = 1
+        longest = int(np.diff(offsets).max())
+        while shift < longest:
+            reach = position[shift:] >= shift  # the element `shift` back is in the same row
+            seen[shift:][reach] |= seen[:-shift][reach]
+            shift *= 2
+        before = np.zeros(n, dtype=np.int64)
+        inside = position > 0
+        before[inside] = seen[:-1][inside[1:]]
+        return np.asarray((before & bit) == 0)
+    key = row_of_element(offsets) * n_codes + codes
+    _, first = np.unique(key, return_index=True)
+    out = np.zeros(n, dtype=bool)
+    out[first] = True
+    return out

@@ -73,12 +73,7 @@ def collapse_repeats(journeys: Journeys) -> Journeys:
 
 def first_occurrences(journeys: Journeys) -> Journeys:
     """Keep each channel's first touch in every path."""
-    rows = _ragged.row_of_element(journeys.offsets)
-    key = rows * max(len(journeys.channels), 1) + journeys.codes
-    _, first = np.unique(key, return_index=True)
-    keep = np.zeros(len(key), dtype=bool)
-    keep[first] = True
-    return keep_touches(journeys, keep)
+    return keep_touches(journeys, _ragged.first_in_row(journeys.codes, journeys.offsets, len(journeys.channels)))
 
 
 def last_touches(journeys: Journeys, k: int) -> Journeys:

@@ -340,9 +340,12 @@ class Shapley:
         return _callable_game(self.value, journeys.channels)
 
     def _subset_sum(self, journeys: Journeys, spec: ModelSpec, per_path: bool) -> ShapleyAttribution:
-        distinct = journeys.first_occurrences()
-        weights = 1.0 / np.repeat(np.maximum(distinct.lengths, 1), distinct.lengths)
-        base = attribution_from_touch_weights(distinct, weights, spec, per_path=per_path)
+        # each path's conversions split equally among its distinct channels
+        first = _ragged.first_in_row(journeys.codes, journeys.offsets, len(journeys.channels))
+        rows = _ragged.row_of_element(journeys.offsets)
+        distinct = np.bincount(rows[first], minlength=journeys.n_rows)
+        weights = first / np.maximum(distinct, 1)[rows]
+        base = attribution_from_touch_weights(journeys, weights, spec, per_path=per_path)
         phi = base.credits["conversions"].to_numpy()
         return ShapleyAttribution(
             spec,
