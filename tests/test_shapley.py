@@ -207,3 +207,11 @@ def test_conversion_rate_game_breaks_the_single_touch_rule_by_definition() -> No
     result = Shapley(value="conversion_rate").attribute(j)
     assert result.raw_values.tolist() == pytest.approx([0.25, -0.25])
     assert result.credits["conversions"].tolist() == pytest.approx([2.0, 0.0])
+
+
+@given(journeys())
+def test_subset_sum_by_bitmasks_equals_the_per_touch_route(j: Journeys) -> None:
+    fast = Shapley().attribute(j).credits
+    per_path = Shapley().attribute(j, per_path=True)  # the per-touch route, which keeps path credits
+    np.testing.assert_allclose(fast.to_numpy(), per_path.credits.to_numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(per_path.path_credits().sum(axis=0), fast["conversions"].to_numpy(), atol=1e-9)

@@ -63,6 +63,9 @@ def bitmask_game(function: Callable[[npt.NDArray[np.int64]], npt.ArrayLike]) -> 
 
 
 def _popcount(masks: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    if hasattr(np, "bitwise_count"):  # numpy >= 2
+        counted: npt.NDArray[np.int64] = np.bitwise_count(masks).astype(np.int64)
+        return counted
     counts = np.zeros(masks.shape, dtype=np.int64)
     work = masks.copy()
     while work.any():
@@ -340,6 +343,8 @@ class Shapley:
         return _callable_game(self.value, journeys.channels)
 
     def _subset_sum(self, journeys: Journeys, spec: ModelSpec, per_path: bool) -> ShapleyAttribution:
+        if not per_path and len(journeys.channels) <= 63:
+            return self._subset_sum_by_masks(journeys, spec)
         # each path's conversions split equally among its distinct channels
         first = _ragged.first_in_row(journeys.codes, journeys.offsets, len(journeys.channels))
         rows = _ragged.row_of_element(journeys.offsets)
@@ -356,6 +361,34 @@ class Shapley:
             path_credits=base._path_credits,
             raw_values=phi,
             standard_errors=np.zeros(len(phi)),
+            method="closed form",
+            n_permutations=0,
+        )
+
+    def _subset_sum_by_masks(self, journeys: Journeys, spec: ModelSpec) -> ShapleyAttribution:
+        """The closed form from one bitmask of channels per path (an OR over its touches)."""
+        n = len(journeys.channels)
+        non_empty = np.flatnonzero(journeys.lengths > 0)
+        bits = np.left_shift(np.int64(1), journeys.codes.astype(np.int64))
+        masks = np.bitwise_or.reduceat(bits, journeys.offsets[:-1][non_empty]) if len(non_empty) else bits[:0]
+        size = _popcount(masks).astype(np.float64)
+        per_channel_conversions = journeys.conversions[non_empty] / size
+        per_channel_value = journeys.value[non_empty] / size
+        conversions = np.empty(n)
+        value = np.empty(n)
+        for channel in range(n):  # a loop over channels (at most 63), not over paths
+            member = ((masks >> channel) & 1).astype(bool)
+            conversions[channel] = per_channel_conversions[member].sum()
+            value[channel] = per_channel_value[member].sum()
+        unattributed = Unattributed(journeys.unattributed_conversions, journeys.unattributed_value)
+        return ShapleyAttribution(
+            spec,
+            journeys.channels,
+            conversions,
+            value,
+            unattributed,
+            raw_values=conversions.copy(),
+            standard_errors=np.zeros(n),
             method="closed form",
             n_permutations=0,
         )
