@@ -215,3 +215,21 @@ def test_subset_sum_by_bitmasks_equals_the_per_touch_route(j: Journeys) -> None:
     per_path = Shapley().attribute(j, per_path=True)  # the per-touch route, which keeps path credits
     np.testing.assert_allclose(fast.to_numpy(), per_path.credits.to_numpy(), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(per_path.path_credits().sum(axis=0), fast["conversions"].to_numpy(), atol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(games)
+def test_null_player_and_symmetry_on_random_games(game: tuple[int, list[float]]) -> None:
+    n, raw = game
+    base = np.array(raw)
+    # add a null player (bit n): v(S ∪ {null}) = v(S)
+    with_null = np.concatenate([base, base])
+    phi, _ = exact_shapley(with_null, n + 1)
+    assert phi[n] == pytest.approx(0.0, abs=1e-9)
+    if n >= 2:
+        # symmetrise players 0 and 1: v(S) = (g(S) + g(swap(S))) / 2
+        masks = np.arange(2**n)
+        swapped = (masks & ~0b11) | ((masks & 1) << 1) | ((masks >> 1) & 1)
+        symmetric = (base + base[swapped]) / 2
+        phi, _ = exact_shapley(symmetric, n)
+        assert phi[0] == pytest.approx(phi[1], abs=1e-9)
