@@ -394,27 +394,36 @@ class Shapley:
         )
 
     def _sample(self, game: Game, n: int) -> tuple[FloatArray, FloatArray, int]:
+        """Antithetic permutation pairs in batches; running sums give means and standard errors."""
         rng = np.random.default_rng(self.seed)
-        limit = int(self.n_permutations or 2000)
-        pairs_limit = max(1, (limit + 1) // 2)
-        batch = 64
-        pair_values: list[FloatArray] = []
+        pairs_limit = max(1, (int(self.n_permutations or 2000) + 1) // 2)
+        total = np.zeros(n)
+        total_squares = np.zeros(n)
         done = 0
+        batch = 32
         while done < pairs_limit:
             size = min(batch, pairs_limit - done)
             perms = np.argsort(rng.random((size, n)), axis=1)
-            both = np.concatenate([perms, perms[:, ::-1]])
-            contributions = _marginals(game, both, n)
-            pair_values.append((contributions[:size] + contributions[size:]) / 2)
+            contributions = _marginals(game, np.concatenate([perms, perms[:, ::-1]]), n)
+            pair_means = (contributions[:size] + contributions[size:]) / 2
+            total += pair_means.sum(axis=0)
+            total_squares += (pair_means**2).sum(axis=0)
             done += size
-            if self.precision is not None and done >= 2:
-                stacked = np.concatenate(pair_values)
-                errors = stacked.std(axis=0, ddof=1) / math.sqrt(len(stacked))
-                if errors.max() <= self.precision:
-                    break
-        stacked = np.concatenate(pair_values)
-        errors = stacked.std(axis=0, ddof=1) / math.sqrt(len(stacked)) if len(stacked) > 1 else np.full(n, np.nan)
-        return stacked.mean(axis=0), errors, 2 * len(stacked)
+            batch = min(2 * batch, 1024)  # small first batches let a loose precision stop early
+            if (
+                self.precision is not None
+                and done >= 2
+                and _standard_errors(total, total_squares, done).max() <= (self.precision)
+            ):
+                break
+        errors = _standard_errors(total, total_squares, done) if done > 1 else np.full(n, np.nan)
+        return total / done, errors, 2 * done
+
+
+def _standard_errors(total: FloatArray, total_squares: FloatArray, count: int) -> FloatArray:
+    variance = np.maximum(total_squares - total**2 / count, 0.0) / (count - 1)
+    errors: FloatArray = np.sqrt(variance / count)
+    return errors
 
 
 def _marginals(game: Game, perms: npt.NDArray[np.int64], n: int) -> FloatArray:
