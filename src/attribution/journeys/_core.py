@@ -75,7 +75,17 @@ class Journeys:
     [('A', 'B', 'C'), ('A', 'C'), ('B',)]
     """
 
-    __slots__ = ("_channels", "_codes", "_conversions", "_nulls", "_offsets", "_times", "_users", "_value")
+    __slots__ = (
+        "_channels",
+        "_codes",
+        "_conversions",
+        "_nulls",
+        "_offsets",
+        "_times",
+        "_touch_rows",
+        "_users",
+        "_value",
+    )
 
     _codes: CodeArray
     _offsets: IntArray
@@ -166,6 +176,7 @@ class Journeys:
         self._value = _frozen(value)
         self._times = None if times is None else _frozen(times)
         self._users = users
+        self._touch_rows: IntArray | None = None
 
     @classmethod
     def _trusted(
@@ -343,6 +354,12 @@ class Journeys:
     def unattributed_value(self) -> float:
         """Conversion value on empty paths."""
         return float(self._value[self.lengths == 0].sum())
+
+    def touch_rows(self) -> IntArray:
+        """The row of every touch (read-only int64), computed once and shared by every model."""
+        if self._touch_rows is None:
+            self._touch_rows = _frozen(_ragged.row_of_element(self._offsets))
+        return self._touch_rows
 
     def __len__(self) -> int:
         return self.n_rows
@@ -566,9 +583,10 @@ class Journeys:
         return render_html(self)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}
+        return {name: getattr(self, name) for name in self.__slots__ if name != "_touch_rows"}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        object.__setattr__(self, "_touch_rows", None)
         for name, item in state.items():
             if isinstance(item, np.ndarray):
                 item = np.array(item)  # pickled arrays come back writeable; freeze a private copy

@@ -12,7 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from attribution.errors import AttributionError, ParameterError
-from attribution.journeys import Journeys, _ragged
+from attribution.journeys import Journeys
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -206,9 +206,10 @@ def attribution_from_touch_weights(
     touches (value likewise); conversions on empty paths are reported as unattributed.
     """
     n_channels = len(journeys.channels)
-    rows = _ragged.row_of_element(journeys.offsets)
-    conversion_weight = weights * journeys.conversions[rows]
-    value_weight = weights * journeys.value[rows]
+    lengths = journeys.lengths
+    # repeating each row's counts over its touches streams memory; a gather by row would not
+    conversion_weight = weights * np.repeat(journeys.conversions, lengths)
+    value_weight = weights * np.repeat(journeys.value, lengths)
     conversions: FloatArray = np.bincount(journeys.codes, weights=conversion_weight, minlength=n_channels).astype(float)
     value: FloatArray = np.bincount(journeys.codes, weights=value_weight, minlength=n_channels).astype(float)
     unattributed = Unattributed(journeys.unattributed_conversions, journeys.unattributed_value)
@@ -216,9 +217,24 @@ def attribution_from_touch_weights(
     if per_path:
         import scipy.sparse as sp
 
+        rows = journeys.touch_rows()
         shape = (journeys.n_rows, n_channels)
         path_credits = (
             sp.csr_array((conversion_weight, (rows, journeys.codes)), shape=shape),
             sp.csr_array((value_weight, (rows, journeys.codes)), shape=shape),
         )
     return Attribution(model, journeys.channels, conversions, value, unattributed, path_credits)
+
+
+def attribution_from_chosen_touches(journeys: Journeys, chosen: npt.NDArray[np.int64], model: ModelSpec) -> Attribution:
+    """Credit from one touch per non-empty row taking all of it (``chosen``: touch index per such row).
+
+    Row-level work only, for first touch, last touch and last non-direct.
+    """
+    non_empty = journeys.lengths > 0
+    n_channels = len(journeys.channels)
+    codes = journeys.codes[chosen]
+    conversions = np.bincount(codes, weights=journeys.conversions[non_empty], minlength=n_channels).astype(float)
+    value = np.bincount(codes, weights=journeys.value[non_empty], minlength=n_channels).astype(float)
+    unattributed = Unattributed(journeys.unattributed_conversions, journeys.unattributed_value)
+    return Attribution(model, journeys.channels, conversions, value, unattributed)

@@ -67,6 +67,11 @@ def _encode_states(journeys: Journeys, order: int) -> _States:
     A window is encoded as an integer with one base-(channels + 1) digit per channel
     (digit 0 unused), so windows of different lengths never collide.
     """
+    if order == 1:  # every touch is a step and its channel is its state
+        used = np.flatnonzero(np.bincount(journeys.codes, minlength=len(journeys.channels)))
+        lookup = np.zeros(len(journeys.channels), dtype=np.int64)
+        lookup[used] = np.arange(len(used))
+        return _States(used.astype(np.int64) + 1, [(int(c),) for c in used], lookup[journeys.codes], journeys.offsets)
     codes = journeys.codes.astype(np.int64) + 1
     base = len(journeys.channels) + 1
     lengths = journeys.lengths
@@ -139,8 +144,13 @@ class FittedMarkovChain:
         source = states.walk_state[np.flatnonzero(follows) - 1]
         target = states.walk_state[follows]
         self.start_counts = np.bincount(states.walk_state[first_step], weights=weight[walking], minlength=n)
-        entries: Any = (weight[row_of_step[follows]], (source, target))
-        self.transition_counts = sp.csr_array(entries, shape=(n, n), dtype=np.float64)
+        step_weight = weight[row_of_step[follows]]
+        if n * n <= 4_000_000:  # few states: sum counts densely, far faster than sorting COO entries
+            dense = np.bincount(source * n + target, weights=step_weight, minlength=n * n).reshape(n, n)
+            self.transition_counts = sp.csr_array(dense)
+        else:
+            entries: Any = (step_weight, (source, target))
+            self.transition_counts = sp.csr_array(entries, shape=(n, n), dtype=np.float64)
         last_state = states.walk_state[last_step]
         self.conversion_counts = np.bincount(last_state, weights=walked.conversions[walking], minlength=n)
         self.null_counts = np.bincount(last_state, weights=walked.nulls[walking], minlength=n)

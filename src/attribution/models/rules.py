@@ -17,8 +17,13 @@ import pandas as pd
 
 from attribution._durations import duration_seconds
 from attribution.errors import AttributionError, ParameterError
-from attribution.journeys import Journeys, _ragged
-from attribution.models.base import Attribution, ModelSpec, attribution_from_touch_weights
+from attribution.journeys import Journeys
+from attribution.models.base import (
+    Attribution,
+    ModelSpec,
+    attribution_from_chosen_touches,
+    attribution_from_touch_weights,
+)
 
 __all__ = ["FirstTouch", "LastNonDirect", "LastTouch", "Linear", "PositionBased", "TimeDecay"]
 
@@ -55,19 +60,34 @@ class _RuleModel:
         """
         if not isinstance(journeys, Journeys):
             raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
+        spec = ModelSpec(self.name, self.params())
+        if isinstance(self, _SingleTouchModel) and not per_path:
+            return attribution_from_chosen_touches(journeys, self.chosen_touches(journeys), spec)
         weights = self.touch_weights(journeys)
-        return attribution_from_touch_weights(journeys, weights, ModelSpec(self.name, self.params()), per_path=per_path)
+        return attribution_from_touch_weights(journeys, weights, spec, per_path=per_path)
 
 
-def _positions(journeys: Journeys) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Zero-based position of every touch and the length of its path."""
-    rows = _ragged.row_of_element(journeys.offsets)
-    lengths = journeys.lengths[rows]
-    return np.arange(journeys.n_touches, dtype=np.int64) - journeys.offsets[rows], lengths
+class _SingleTouchModel(_RuleModel):
+    """A model that gives each path's whole credit to one touch: row-level work only."""
+
+    def chosen_touches(self, journeys: Journeys) -> npt.NDArray[np.int64]:
+        """Index (into ``codes``) of the credited touch of every non-empty row."""
+        raise NotImplementedError
+
+    def touch_weights(self, journeys: Journeys) -> FloatArray:
+        weights = np.zeros(journeys.n_touches)
+        weights[self.chosen_touches(journeys)] = 1.0
+        return weights
+
+
+def _per_touch(journeys: Journeys, per_row: FloatArray) -> FloatArray:
+    """Spread one number per row over the row's touches."""
+    spread: FloatArray = np.repeat(per_row, journeys.lengths)
+    return spread
 
 
 @dataclass(frozen=True, repr=True)
-class FirstTouch(_RuleModel):
+class FirstTouch(_SingleTouchModel):
     """All credit to the first touch of each path: P(1, 0, 0).
 
     Examples
@@ -79,14 +99,12 @@ class FirstTouch(_RuleModel):
 
     label: ClassVar[str] = "First touch"
 
-    def touch_weights(self, journeys: Journeys) -> FloatArray:
-        position, _ = _positions(journeys)
-        weights: FloatArray = (position == 0).astype(np.float64)
-        return weights
+    def chosen_touches(self, journeys: Journeys) -> npt.NDArray[np.int64]:
+        return journeys.offsets[:-1][journeys.lengths > 0]
 
 
 @dataclass(frozen=True, repr=True)
-class LastTouch(_RuleModel):
+class LastTouch(_SingleTouchModel):
     """All credit to the last touch of each path: P(0, 0, 1).
 
     Examples
@@ -98,14 +116,12 @@ class LastTouch(_RuleModel):
 
     label: ClassVar[str] = "Last touch"
 
-    def touch_weights(self, journeys: Journeys) -> FloatArray:
-        position, lengths = _positions(journeys)
-        weights: FloatArray = (position == lengths - 1).astype(np.float64)
-        return weights
+    def chosen_touches(self, journeys: Journeys) -> npt.NDArray[np.int64]:
+        return journeys.offsets[1:][journeys.lengths > 0] - 1
 
 
 @dataclass(frozen=True, repr=True)
-class LastNonDirect(_RuleModel):
+class LastNonDirect(_SingleTouchModel):
     """All credit to the last touch whose channel is not skipped (Google's long-time default).
 
     Parameters
@@ -147,20 +163,17 @@ class LastNonDirect(_RuleModel):
         """The same model after channels are relabelled with ``mapping``."""
         return LastNonDirect(skip=tuple(mapping.get(s, s) for s in self.skip))
 
-    def touch_weights(self, journeys: Journeys) -> FloatArray:
+    def chosen_touches(self, journeys: Journeys) -> npt.NDArray[np.int64]:
         skipped_codes = [i for i, c in enumerate(journeys.channels) if c in self.skip]
         eligible = ~np.isin(journeys.codes, skipped_codes)
-        index = np.arange(journeys.n_touches, dtype=np.int64)
-        rows = _ragged.row_of_element(journeys.offsets)
-        # last eligible touch of each row (or -1), then the last touch where there is none
-        last_eligible = np.full(journeys.n_rows, -1, dtype=np.int64)
-        np.maximum.at(last_eligible, rows[eligible], index[eligible])
-        last_touch = journeys.offsets[1:] - 1
-        chosen = np.where(last_eligible >= 0, last_eligible, last_touch)
-        weights = np.zeros(journeys.n_touches)
         non_empty = journeys.lengths > 0
-        weights[chosen[non_empty]] = 1.0
-        return weights
+        if not non_empty.any():
+            return np.zeros(0, dtype=np.int64)
+        # the last eligible touch of each row (or -1) by a max over each row, then the last touch
+        candidate = np.where(eligible, np.arange(journeys.n_touches, dtype=np.int64), -1)
+        last_eligible = np.maximum.reduceat(candidate, journeys.offsets[:-1][non_empty])
+        chosen: npt.NDArray[np.int64] = np.where(last_eligible >= 0, last_eligible, journeys.offsets[1:][non_empty] - 1)
+        return chosen
 
 
 @dataclass(frozen=True, repr=True)
@@ -177,8 +190,8 @@ class Linear(_RuleModel):
     label: ClassVar[str] = "Linear"
 
     def touch_weights(self, journeys: Journeys) -> FloatArray:
-        _, lengths = _positions(journeys)
-        return 1.0 / lengths
+        with np.errstate(divide="ignore"):
+            return _per_touch(journeys, 1.0 / journeys.lengths)
 
 
 _PRESETS = {(0.4, 0.2, 0.4): "U-shaped", (0.2, 0.2, 0.6): "J-curve", (0.6, 0.2, 0.2): "Inverse J"}
@@ -255,21 +268,20 @@ class PositionBased(_RuleModel):
         return cls(0.6, 0.2, 0.2)
 
     def touch_weights(self, journeys: Journeys) -> FloatArray:
-        position, lengths = _positions(journeys)
         first, middle, last = self.first, self.middle, self.last
-        is_first = position == 0
-        is_last = position == lengths - 1
-        weights = np.empty(journeys.n_touches)
-        long = lengths >= 3
+        lengths = journeys.lengths
         total = first + middle + last
-        weights[long] = (
-            np.where(is_first[long], first, np.where(is_last[long], last, middle / np.maximum(lengths[long] - 2, 1)))
-            / total
-        )
-        two = lengths == 2
+        # middle share on every touch, then the two ends of each row overwritten (row-level work)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            weights = _per_touch(journeys, middle / (lengths - 2) / total).copy()
+        start, end = journeys.offsets[:-1], journeys.offsets[1:] - 1
+        long, two = lengths >= 3, lengths == 2
+        weights[start[long]] = first / total
+        weights[end[long]] = last / total
         ends = first + last
-        weights[two] = np.where(is_first[two], first, last) / ends if ends > 0 else 0.5
-        weights[lengths == 1] = 1.0
+        weights[start[two]] = first / ends if ends > 0 else 0.5
+        weights[end[two]] = last / ends if ends > 0 else 0.5
+        weights[start[lengths == 1]] = 1.0
         return weights
 
 
@@ -333,7 +345,8 @@ class TimeDecay(_RuleModel):
         return {"half_life": self.half_life, "by": self.by}
 
     def touch_weights(self, journeys: Journeys) -> FloatArray:
-        rows = _ragged.row_of_element(journeys.offsets)
+        lengths = journeys.lengths
+        last_touch = journeys.offsets[1:] - 1
         if self.by == "time":
             if journeys.times is None:
                 raise AttributionError(
@@ -341,13 +354,16 @@ class TimeDecay(_RuleModel):
                     "(aggregated path tables carry no times). Fix: build them with Journeys.from_events, "
                     "pass times to Journeys.from_sequences, or ask for TimeDecay(half_life=..., by='position')."
                 )
-            age = journeys.times
-        else:
-            age = (journeys.offsets[1:][rows] - 1 - np.arange(journeys.n_touches)).astype(np.float64)
-        # measure from each path's most recent touch so the largest weight is exactly 1 (no underflow)
-        newest = np.zeros(journeys.n_rows)
-        non_empty = journeys.lengths > 0
-        newest[non_empty] = age[journeys.offsets[1:][non_empty] - 1]
+            # measure from each path's most recent touch so the largest weight is exactly 1 (no underflow)
+            newest = np.zeros(journeys.n_rows)
+            newest[lengths > 0] = journeys.times[last_touch[lengths > 0]]
+            age = journeys.times - np.repeat(newest, lengths)
+        else:  # touches before the last one
+            age = (np.repeat(last_touch, lengths) - np.arange(journeys.n_touches)).astype(np.float64)
         with np.errstate(over="ignore", under="ignore"):
-            raw = np.exp2(-(age - newest[rows]) / self._scale)
-        return raw / np.bincount(rows, weights=raw, minlength=journeys.n_rows)[rows]
+            raw = np.exp2(-age / self._scale)
+        non_empty = lengths > 0
+        totals = np.ones(journeys.n_rows)
+        totals[non_empty] = np.add.reduceat(raw, journeys.offsets[:-1][non_empty]) if raw.size else 0.0
+        weights: FloatArray = raw / np.repeat(totals, lengths)
+        return weights

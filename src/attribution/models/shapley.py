@@ -116,7 +116,7 @@ class _Sets:
 
 def _row_sets(journeys: Journeys) -> _Sets:
     n = len(journeys.channels)
-    rows = _ragged.row_of_element(journeys.offsets)
+    rows = journeys.touch_rows()
     membership = np.zeros((journeys.n_rows, n), dtype=bool)
     membership[rows, journeys.codes] = True
     return _Sets(membership, journeys.conversions, journeys.nulls)
@@ -347,7 +347,7 @@ class Shapley:
             return self._subset_sum_by_masks(journeys, spec)
         # each path's conversions split equally among its distinct channels
         first = _ragged.first_in_row(journeys.codes, journeys.offsets, len(journeys.channels))
-        rows = _ragged.row_of_element(journeys.offsets)
+        rows = journeys.touch_rows()
         distinct = np.bincount(rows[first], minlength=journeys.n_rows)
         weights = first / np.maximum(distinct, 1)[rows]
         base = attribution_from_touch_weights(journeys, weights, spec, per_path=per_path)
@@ -573,7 +573,7 @@ class Counterfactual:
 
 def _counterfactual_weights(journeys: Journeys) -> FloatArray:
     lengths = journeys.lengths
-    rows = _ragged.row_of_element(journeys.offsets)
+    rows = journeys.touch_rows()
     position = np.arange(journeys.n_touches) - journeys.offsets[rows]
     # every path with one touch left out: for each touch, its row's range minus that position
     per_touch = lengths[rows]
