@@ -36,9 +36,9 @@ def offsets_from_lengths(row_lengths: npt.ArrayLike) -> IntArray:
 
 def offsets_after_mask(offsets: IntArray, keep: BoolArray) -> IntArray:
     """Offsets of the rows once the flat elements where ``keep`` is false are removed."""
-    n_rows = len(offsets) - 1
-    rows = row_of_element(offsets)
-    return offsets_from_lengths(np.bincount(rows[keep], minlength=n_rows))
+    kept_before = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept_before[1:])
+    return kept_before[offsets]
 
 
 def concatenated_ranges(starts: IntArray, counts: IntArray) -> IntArray:

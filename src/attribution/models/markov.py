@@ -136,7 +136,7 @@ class FittedMarkovChain:
         steps = np.diff(states.walk_offsets)
         walking = np.flatnonzero(steps > 0)
         weight = walked.conversions + walked.nulls
-        row_of_step = np.repeat(np.arange(walked.n_rows, dtype=np.int64), steps)
+        weight_of_step = np.repeat(weight, steps)
         first_step = states.walk_offsets[:-1][walking]
         last_step = states.walk_offsets[1:][walking] - 1
         follows = np.ones(len(states.walk_state), dtype=bool)
@@ -144,7 +144,7 @@ class FittedMarkovChain:
         source = states.walk_state[np.flatnonzero(follows) - 1]
         target = states.walk_state[follows]
         self.start_counts = np.bincount(states.walk_state[first_step], weights=weight[walking], minlength=n)
-        step_weight = weight[row_of_step[follows]]
+        step_weight = weight_of_step[follows]
         if n * n <= 4_000_000:  # few states: sum counts densely, far faster than sorting COO entries
             dense = np.bincount(source * n + target, weights=step_weight, minlength=n * n).reshape(n, n)
             self.transition_counts = sp.csr_array(dense)
