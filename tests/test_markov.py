@@ -40,12 +40,29 @@ def test_spec_order_2(spec_journeys: Journeys) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(journeys(max_rows=8, max_length=5), st.integers(1, 3), st.booleans(), st.sampled_from([0, 64]))
-def test_matches_the_dense_reference(j: Journeys, order: int, collapse: bool, schur_max: int) -> None:
-    """Both removal routes (Schur complement on one LU; a reduced chain's own LU) against dense solves."""
+@given(
+    journeys(max_rows=8, max_length=5),
+    st.integers(1, 3),
+    st.booleans(),
+    st.sampled_from(["schur", "reduced LU", "gmres"]),
+    st.booleans(),
+)
+def test_matches_the_dense_reference(j: Journeys, order: int, collapse: bool, route: str, tiny_chunks: bool) -> None:
+    """Every removal route against dense solves: the Schur complement on one LU, a reduced
+    chain's own LU, and GMRES on the reduced chain (the route of large chains). With
+    ``tiny_chunks`` the walks are counted 3 touches at a time with the sparse and sorted-key
+    routes (the ones of large inputs), so many chunks of whole rows are merged."""
     from unittest import mock
 
-    with mock.patch("attribution.models.markov._SCHUR_MAX_STATES", schur_max):
+    direct_max, schur_max = {"schur": (2_000, 64), "reduced LU": (2_000, 0), "gmres": (0, 64)}[route]
+    chunk, dense_keys, dense_pairs = (3, 0, 0) if tiny_chunks else (1 << 21, 1 << 22, 4_000_000)
+    with (
+        mock.patch("attribution.models._absorbing.DIRECT_MAX_STATES", direct_max),
+        mock.patch("attribution.models._absorbing.SCHUR_MAX_STATES", schur_max),
+        mock.patch("attribution.models._walks.CHUNK_TOUCHES", chunk),
+        mock.patch("attribution.models._walks.DENSE_KEYS_MAX", dense_keys),
+        mock.patch("attribution.models._walks.DENSE_PAIRS_MAX", dense_pairs),
+    ):
         _check_against_reference(j, order, collapse)
 
 
@@ -183,3 +200,51 @@ def test_contract(order: int) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateChainWarning)
         check_model(MarkovChain(order=order), max_examples=30)
+
+
+def _random_journeys(n_rows: int, n_channels: int, seed: int, max_length: int = 12) -> Journeys:
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, max_length + 1, n_rows)
+    names = [f"c{i:02d}" for i in range(n_channels)]
+    sequences = [[names[k] for k in rng.integers(0, n_channels, n)] for n in lengths]
+    total = rng.integers(1, 20, n_rows)
+    conversions = rng.binomial(total, 0.3)
+    return Journeys.from_sequences(
+        sequences, conversions=conversions, nulls=total - conversions, value=conversions * 10.0
+    )
+
+
+@pytest.mark.parametrize("collapse", [True, False])
+def test_the_krylov_route_converges_and_agrees_with_the_lu_route(collapse: bool) -> None:
+    """An order-2 chain of ~600 states: GMRES (no LU fallback allowed) equals the direct LU route to 1e-10."""
+    from unittest import mock
+
+    j = _random_journeys(3_000, 25, seed=7)
+    direct = MarkovChain(order=2, collapse_repeats=collapse).attribute(j)
+    assert len(direct.chain.state_labels()) > 400
+
+    def no_fallback(*args: object, **kwargs: object) -> None:
+        raise AssertionError("GMRES did not converge: the LU fallback was used")
+
+    with (
+        mock.patch("attribution.models._absorbing.DIRECT_MAX_STATES", 0),
+        mock.patch("attribution.models._absorbing.ChainAlgebra._direct_transposed", no_fallback),
+    ):
+        krylov = MarkovChain(order=2, collapse_repeats=collapse).attribute(j)
+    assert krylov.conversion_probability == pytest.approx(direct.conversion_probability, rel=1e-12)
+    for column in ("conversions", "value"):
+        np.testing.assert_allclose(krylov.removal_effects[column], direct.removal_effects[column], rtol=1e-10)
+
+
+def test_a_stalled_krylov_solve_falls_back_to_an_exact_factorisation() -> None:
+    """With an unreachable tolerance GMRES never passes the residual check; the LU answer is used."""
+    from unittest import mock
+
+    j = _random_journeys(400, 8, seed=3)
+    direct = MarkovChain(order=2).attribute(j)
+    with (
+        mock.patch("attribution.models._absorbing.DIRECT_MAX_STATES", 0),
+        mock.patch("attribution.models._absorbing.RTOL", 0.0),
+    ):
+        fallback = MarkovChain(order=2).attribute(j)
+    np.testing.assert_allclose(fallback.removal_effects.to_numpy(), direct.removal_effects.to_numpy(), rtol=1e-12)

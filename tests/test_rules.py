@@ -247,3 +247,20 @@ def test_shares_sum_to_one(spec_journeys: Journeys) -> None:
     shares = Linear().attribute(spec_journeys).shares
     assert shares.sum() == pytest.approx(1.0)
     assert shares["C"] == pytest.approx((13 / 6) / 4)
+
+
+@given(
+    journeys(with_times=True),
+    st.sampled_from([Linear(), PositionBased.u_shaped(), TimeDecay("2D"), TimeDecay(1.5, by="position")]),
+    st.integers(1, 5),
+)
+def test_credits_summed_over_small_row_blocks_equal_the_whole_table(j: Journeys, model: object, block: int) -> None:
+    """Block-by-block credits (blocks of a few touches, the route of large tables) equal the
+    credits from one weight vector over the whole table (the per-path route)."""
+    from unittest import mock
+
+    assert isinstance(model, (Linear, PositionBased, TimeDecay))
+    whole = model.attribute(j, per_path=True).credits
+    with mock.patch("attribution.models.base.TOUCHES_PER_BLOCK", block):
+        blocked = model.attribute(j).credits
+    pd.testing.assert_frame_equal(blocked, whole, check_exact=False, rtol=1e-12, atol=1e-9)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -203,6 +204,34 @@ class Journeys:
             users,
         )
         return obj
+
+    def _row_blocks(self, touches_per_block: int) -> Iterator[Journeys]:
+        """Consecutive blocks of whole rows with about ``touches_per_block`` touches each.
+
+        Internal, for models that work block by block so their per-touch temporaries stay
+        small (cache-resident, and below the allocator's mmap threshold). A block shares
+        this object's channel tuple and codes even when it uses only some channels, so
+        per-channel sums over blocks line up; it is a view and never leaves the library.
+        """
+        offsets = self._offsets
+        targets = np.arange(touches_per_block, int(offsets[-1]), touches_per_block)
+        cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, targets), [self.n_rows]])).tolist()
+        if len(cuts) <= 2:
+            yield self
+            return
+        for lo, hi in itertools.pairwise(cuts):
+            block = Journeys.__new__(Journeys)
+            a, b = int(offsets[lo]), int(offsets[hi])
+            block._codes = self._codes[a:b]
+            block._offsets = _frozen(offsets[lo : hi + 1] - a)
+            block._channels = self._channels
+            block._conversions = self._conversions[lo:hi]
+            block._nulls = self._nulls[lo:hi]
+            block._value = self._value[lo:hi]
+            block._times = None if self._times is None else self._times[a:b]
+            block._users = None
+            block._touch_rows = None
+            yield block
 
     # ------------------------------------------------------------------ builders
     @classmethod

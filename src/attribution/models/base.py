@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
@@ -224,6 +224,31 @@ def attribution_from_touch_weights(
             sp.csr_array((value_weight, (rows, journeys.codes)), shape=shape),
         )
     return Attribution(model, journeys.channels, conversions, value, unattributed, path_credits)
+
+
+# Touches per block when credits are summed block by block: temporaries of a few MB stay
+# in cache and are reused by the allocator instead of being mapped and faulted in anew.
+TOUCHES_PER_BLOCK = 1 << 17
+
+
+def attribution_from_weigher(
+    journeys: Journeys, weigh: Callable[[Journeys], FloatArray], model: ModelSpec
+) -> Attribution:
+    """Like :func:`attribution_from_touch_weights`, with weights computed block by block.
+
+    ``weigh`` maps a block of whole rows to its touches' weights; credits are summed over
+    blocks, so no per-touch array of the whole table is ever allocated.
+    """
+    n_channels = len(journeys.channels)
+    conversions = np.zeros(n_channels)
+    value = np.zeros(n_channels)
+    for block in journeys._row_blocks(TOUCHES_PER_BLOCK):
+        weights = weigh(block)
+        lengths = block.lengths
+        conversions += np.bincount(block.codes, weights * np.repeat(block.conversions, lengths), n_channels)
+        value += np.bincount(block.codes, weights * np.repeat(block.value, lengths), n_channels)
+    unattributed = Unattributed(journeys.unattributed_conversions, journeys.unattributed_value)
+    return Attribution(model, journeys.channels, conversions, value, unattributed)
 
 
 def attribution_from_chosen_touches(journeys: Journeys, chosen: npt.NDArray[np.int64], model: ModelSpec) -> Attribution:

@@ -2,7 +2,7 @@
 
 States are windows of ``order`` consecutive channels (SPEC.md §4). The chain is an
 absorbing Markov chain with START, the transient states, CONV and NULL. Everything is
-exact absorbing-chain algebra on one sparse LU factorisation of (I − Q): no simulation.
+exact absorbing-chain algebra (:mod:`attribution.models._absorbing`): no simulation.
 
 Removal effects come from the Schur complement. With N = (I − Q)⁻¹, x = N r the
 conversion probability from each state and T the states that contain channel c,
@@ -11,8 +11,9 @@ removing c (sending every transition into T to NULL) leaves
     P₋c(conv) = x_S − N[S, T] · N[T, T]⁻¹ · x_T,
 
 so RE_c = N[S, T] · N[T, T]⁻¹ · x_T / x_S = P(walk visits c | walk converts). Order 1 is
-the case |T| = 1: RE_k = (N[S, k] / N[k, k]) · x_k / x_S. The rows N[S, ·] and the
-columns N[·, T] come from the single factorisation.
+the case |T| = 1: RE_k = (N[S, k] / N[k, k]) · x_k / x_S. Small chains take N[S, ·] and
+N[·, T] from one sparse LU; large high-order chains solve the reduced chain per channel
+with GMRES to a relative residual of 1e-12 (checked, with an LU fallback).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from attribution.errors import AttributionError, ParameterError
-from attribution.journeys import Journeys, _ragged
+from attribution.journeys import Journeys
+from attribution.models._absorbing import ChainAlgebra
+from attribution.models._walks import TooManyStatesError, count_walks
 from attribution.models.base import Attribution, ModelSpec, Unattributed
 
 if TYPE_CHECKING:
@@ -39,9 +42,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 START, CONV, NULL = "(start)", "(conversion)", "(null)"
-# Removal by the Schur complement needs |T| solves with the chain's LU; past this many
-# states per channel one factorisation of the reduced chain is cheaper.
-_SCHUR_MAX_STATES = 64
 
 
 class DegenerateChainWarning(UserWarning):
@@ -49,65 +49,6 @@ class DegenerateChainWarning(UserWarning):
 
     Removal effects then degenerate to visit probabilities: RE_c = P(walk visits c).
     """
-
-
-@dataclass(frozen=True)
-class _States:
-    """Windows of channel codes as states, and each path row's walk through them."""
-
-    keys: IntArray  # one integer per state, encoding its window of codes
-    windows: list[tuple[int, ...]]  # the codes of each state's window
-    walk_state: IntArray  # the state of every step of every walk, row after row
-    walk_offsets: IntArray  # row boundaries into walk_state
-
-
-def _encode_states(journeys: Journeys, order: int) -> _States:
-    """Slide a window of ``order`` channels along every path; a path shorter than that is one state.
-
-    A window is encoded as an integer with one base-(channels + 1) digit per channel
-    (digit 0 unused), so windows of different lengths never collide.
-    """
-    if order == 1:  # every touch is a step and its channel is its state
-        used = np.flatnonzero(np.bincount(journeys.codes, minlength=len(journeys.channels)))
-        lookup = np.zeros(len(journeys.channels), dtype=np.int64)
-        lookup[used] = np.arange(len(used))
-        return _States(used.astype(np.int64) + 1, [(int(c),) for c in used], lookup[journeys.codes], journeys.offsets)
-    codes = journeys.codes.astype(np.int64) + 1
-    base = len(journeys.channels) + 1
-    lengths = journeys.lengths
-    ends = journeys.offsets[1:]
-    # full windows end at every touch from the order-th on; short paths give one window
-    steps_per_row = np.where(lengths >= order, lengths - order + 1, np.minimum(lengths, 1))
-    walk_offsets = _ragged.offsets_from_lengths(steps_per_row)
-    step_row = np.repeat(np.arange(journeys.n_rows, dtype=np.int64), steps_per_row)
-    step_index = np.arange(int(walk_offsets[-1]), dtype=np.int64) - walk_offsets[step_row]
-    full = lengths[step_row] >= order
-    # the touch that ends each window
-    step_end = np.where(full, journeys.offsets[:-1][step_row] + order - 1 + step_index, ends[step_row] - 1)
-    width = np.where(full, order, lengths[step_row])
-    key = np.zeros(len(step_end), dtype=np.int64)
-    if full.all():
-        for back in range(order):  # oldest channel of the window first
-            key = key * base + codes[step_end - (order - 1) + back]
-    else:
-        for back in range(order):
-            take = width > back
-            key[take] = key[take] * base + codes[step_end[take] - (width[take] - 1) + back]
-    if base**order <= 50_000_000:  # a dense lookup beats sorting when the key space is small
-        present = np.zeros(base**order, dtype=bool)
-        present[key] = True
-        keys = np.flatnonzero(present).astype(np.int64)
-        lookup = np.cumsum(present) - 1
-        walk_state = lookup[key]
-    else:
-        keys, walk_state = np.unique(key, return_inverse=True)
-    any_step = np.zeros(len(keys), dtype=np.int64)
-    any_step[walk_state] = np.arange(len(walk_state), dtype=np.int64)
-    windows = [
-        tuple(int(c) - 1 for c in codes[e - w + 1 : e + 1])
-        for e, w in zip(step_end[any_step].tolist(), width[any_step].tolist(), strict=True)
-    ]
-    return _States(keys, windows, walk_state.astype(np.int64), walk_offsets)
 
 
 class FittedMarkovChain:
@@ -123,40 +64,21 @@ class FittedMarkovChain:
         self.order = order
         self.collapse_repeats = collapse_repeats
         self.channels = journeys.channels
-        walked = journeys.collapse_repeats() if collapse_repeats else journeys
-        states = _encode_states(walked, order)  # empty paths have no step: they never enter the chain
-        n = len(states.keys)
-        if n > max_states:
+        try:  # empty paths have no step: they never enter the chain
+            walks = count_walks(journeys, order, collapse_repeats, max_states)
+        except TooManyStatesError as too_many:
             raise AttributionError(
-                f"a Markov chain of order {order} on these journeys has {n:,} states, over the budget of "
-                f"max_states={max_states:,}. Fix: use a lower order, shorten paths with journeys.last_touches(k), "
-                "or raise max_states if memory allows."
-            )
-        self._states = states
-        steps = np.diff(states.walk_offsets)
-        walking = np.flatnonzero(steps > 0)
-        weight = walked.conversions + walked.nulls
-        weight_of_step = np.repeat(weight, steps)
-        first_step = states.walk_offsets[:-1][walking]
-        last_step = states.walk_offsets[1:][walking] - 1
-        follows = np.ones(len(states.walk_state), dtype=bool)
-        follows[first_step] = False  # a row's first step comes from START
-        source = states.walk_state[np.flatnonzero(follows) - 1]
-        target = states.walk_state[follows]
-        self.start_counts = np.bincount(states.walk_state[first_step], weights=weight[walking], minlength=n)
-        step_weight = weight_of_step[follows]
-        if n * n <= 4_000_000:  # few states: sum counts densely, far faster than sorting COO entries
-            dense = np.bincount(source * n + target, weights=step_weight, minlength=n * n).reshape(n, n)
-            self.transition_counts = sp.csr_array(dense)
-        else:
-            entries: Any = (step_weight, (source, target))
-            self.transition_counts = sp.csr_array(entries, shape=(n, n), dtype=np.float64)
-        last_state = states.walk_state[last_step]
-        self.conversion_counts = np.bincount(last_state, weights=walked.conversions[walking], minlength=n)
-        self.null_counts = np.bincount(last_state, weights=walked.nulls[walking], minlength=n)
-        value_ending = np.bincount(last_state, weights=walked.value[walking], minlength=n)
+                f"a Markov chain of order {order} on these journeys has {too_many.count:,} states, over the budget "
+                f"of max_states={max_states:,}. Fix: use a lower order, shorten paths with "
+                "journeys.last_touches(k), or raise max_states if memory allows."
+            ) from None
+        self._states = walks
+        self.start_counts = walks.start
+        self.transition_counts = walks.transitions
+        self.conversion_counts = walks.conversions
+        self.null_counts = walks.nulls
         with np.errstate(invalid="ignore", divide="ignore"):
-            self.mean_value = np.where(self.conversion_counts > 0, value_ending / self.conversion_counts, 0.0)
+            self.mean_value = np.where(walks.conversions > 0, walks.value / walks.conversions, 0.0)
         out = np.asarray(self.transition_counts.sum(axis=1)).ravel() + self.conversion_counts + self.null_counts
         safe = np.where(out > 0, out, 1.0)
         self.q = sp.csr_array(sp.diags_array(1.0 / safe) @ self.transition_counts)
@@ -167,32 +89,17 @@ class FittedMarkovChain:
 
     # ------------------------------------------------------------------ algebra
     def _solve(self) -> None:
-        import scipy.sparse as sp
-        from scipy.sparse.linalg import splu
-
-        n = len(self.r)
-        a = sp.csc_matrix(sp.identity(n, format="csc") - self.q)
-        self._a = a
-        self._lu = splu(a) if n else None
-        if self._lu is None:
-            self.x = np.zeros(0)
-            self.x_value = np.zeros(0)
-            self.n_start = np.zeros(0)
-            return
-        self.x = self._lu.solve(self.r)  # P(conv) from each state
-        self.x_value = self._lu.solve(self.r * self.mean_value)  # value flow from each state
-        lu: Any = self._lu
-        self.n_start = lu.solve(self.p_start, trans="T")  # N[S, ·]: expected visits from START
+        self._algebra = ChainAlgebra(self.q, self.r, self.r * self.mean_value, self.p_start)
 
     @property
     def conversion_probability(self) -> float:
         """P(a walk from START converts)."""
-        return float(self.p_start @ self.x) if len(self.x) else 0.0
+        return self._algebra.conversion_probability
 
     @property
     def value_flow(self) -> float:
         """Expected conversion value of a walk from START."""
-        return float(self.p_start @ self.x_value) if len(self.x) else 0.0
+        return self._algebra.value_flow
 
     def _states_of_channel(self) -> list[IntArray]:
         member: list[list[int]] = [[] for _ in self.channels]
@@ -210,39 +117,11 @@ class FittedMarkovChain:
         p_conv, flow = self.conversion_probability, self.value_flow
         effects = np.zeros((len(self.channels), 2))
         for c, members in enumerate(self._states_of_channel()):
-            if members.size == 0 or self._lu is None:
-                continue
-            if members.size <= _SCHUR_MAX_STATES:
-                lost, lost_value = self._loss_by_schur(members)
-            else:
-                lost, lost_value = self._loss_by_reduced_system(members)
+            lost, lost_value = self._algebra.loss_without(members)
             effects[c, 0] = lost / p_conv if p_conv > 0 else 0.0
             effects[c, 1] = lost_value / flow if flow > 0 else 0.0
         effects = np.clip(effects, 0.0, 1.0)  # exact up to rounding
         return pd.DataFrame(effects, index=pd.Index(self.channels, name="channel"), columns=["conversions", "value"])
-
-    def _loss_by_schur(self, members: IntArray) -> tuple[float, float]:
-        """P(conv) and value flow lost without the states ``members``: N[S,T] N[T,T]⁻¹ x_T, one LU."""
-        assert self._lu is not None
-        rhs = np.zeros((len(self.x), members.size))
-        rhs[members, np.arange(members.size)] = 1.0
-        block = self._lu.solve(rhs)[members]  # N[T, T]
-        weights = np.linalg.solve(block.T, self.n_start[members])  # N[T,T]^-T N[S,T]^T
-        return float(weights @ self.x[members]), float(weights @ self.x_value[members])
-
-    def _loss_by_reduced_system(self, members: IntArray) -> tuple[float, float]:
-        """The same loss from the chain without ``members`` (its own LU): cheaper when T is large."""
-        from scipy.sparse.linalg import splu
-
-        keep = np.ones(len(self.x), dtype=bool)
-        keep[members] = False
-        if not keep.any():
-            return self.conversion_probability, self.value_flow
-        index = np.flatnonzero(keep)
-        reduced = splu(self._a[index][:, index].tocsc())
-        y = reduced.solve(np.column_stack([self.r[index], (self.r * self.mean_value)[index]]))
-        p_start = self.p_start[index]
-        return self.conversion_probability - float(p_start @ y[:, 0]), self.value_flow - float(p_start @ y[:, 1])
 
     # ------------------------------------------------------------------ views
     def state_labels(self) -> list[str]:

@@ -23,6 +23,7 @@ from attribution.models.base import (
     ModelSpec,
     attribution_from_chosen_touches,
     attribution_from_touch_weights,
+    attribution_from_weigher,
 )
 
 __all__ = ["FirstTouch", "LastNonDirect", "LastTouch", "Linear", "PositionBased", "TimeDecay"]
@@ -63,8 +64,9 @@ class _RuleModel:
         spec = ModelSpec(self.name, self.params())
         if isinstance(self, _SingleTouchModel) and not per_path:
             return attribution_from_chosen_touches(journeys, self.chosen_touches(journeys), spec)
-        weights = self.touch_weights(journeys)
-        return attribution_from_touch_weights(journeys, weights, spec, per_path=per_path)
+        if not per_path:
+            return attribution_from_weigher(journeys, self.touch_weights, spec)
+        return attribution_from_touch_weights(journeys, self.touch_weights(journeys), spec, per_path=True)
 
 
 class _SingleTouchModel(_RuleModel):
