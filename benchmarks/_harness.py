@@ -71,10 +71,17 @@ def report(result: dict[str, Any]) -> None:
 
 
 # ---------------------------------------------------------------------- subprocesses
-def run_module(module: str, args: Sequence[str], *, timeout: float = 1800) -> dict[str, Any]:
-    """Run ``python -m module args`` in a fresh interpreter and return the result it reported."""
-    command = [sys.executable, "-m", module, *args]
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False)
+def run_module(
+    module: str,
+    args: Sequence[str],
+    *,
+    timeout: float = 1800,
+    python: str | None = None,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Run ``python -m module args`` in a fresh interpreter (any virtualenv) and return what it reported."""
+    command = [python or sys.executable, "-m", module, *args]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
     for line in reversed(done.stdout.splitlines()):

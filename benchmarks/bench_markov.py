@@ -269,17 +269,7 @@ def worker_theirs(shape: str, order: int) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------- driver
 def _run(python: str, args: list[str], *, timeout: float, module: str = "benchmarks.bench_markov") -> dict[str, Any]:
-    command = [python, "-m", module, *args]
-    done = subprocess.run(
-        command, cwd=_harness.REPO, capture_output=True, text=True, timeout=timeout, check=False, env=_env(python)
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
-    for line in reversed(done.stdout.splitlines()):
-        if line.startswith(_harness.RESULT_MARK):
-            result: dict[str, Any] = json.loads(line[len(_harness.RESULT_MARK) :])
-            return result
-    raise RuntimeError(f"{' '.join(command)} reported nothing:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return _harness.run_module(module, args, timeout=timeout, python=python, env=_env(python))
 
 
 def _env(python: str) -> dict[str, str]:

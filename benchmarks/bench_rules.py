@@ -270,15 +270,7 @@ def _peer(shape: str) -> dict[str, Any]:
 
 def run_worker(python: str, module: str, args: list[str], *, timeout: float = 3600) -> dict[str, Any]:
     """``python -m module args`` in a fresh interpreter (any virtualenv); the result it reported."""
-    command = [python, "-m", module, *args]
-    done = subprocess.run(command, cwd=_harness.REPO, capture_output=True, text=True, timeout=timeout, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
-    for line in reversed(done.stdout.splitlines()):
-        if line.startswith(_harness.RESULT_MARK):
-            result: dict[str, Any] = json.loads(line[len(_harness.RESULT_MARK) :])
-            return result
-    raise RuntimeError(f"{' '.join(command)} reported nothing:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return _harness.run_module(module, args, timeout=timeout, python=python)
 
 
 def peer_versions(python: str) -> dict[str, Any]:

@@ -250,10 +250,28 @@ class Journeys:
         tiebreak: str | None = None,
         drop_duplicates: bool = False,
     ) -> Journeys:
-        """Build journeys from an event log (one row per touch or conversion); see :func:`attribution.journeys.from_events`."""
+        """Build journeys from an event log (one row per touch or conversion); see :func:`attribution.journeys.from_events`.
+
+        A pandas DataFrame is built with pandas; a file path or glob, a DuckDB relation,
+        a pyarrow Table or a polars DataFrame is built inside DuckDB (the ``duckdb`` extra),
+        with the same result: see :func:`attribution.engines.duckdb.from_events_duckdb`.
+        """
+        from attribution.engines.duckdb import is_duckdb_input
         from attribution.journeys.from_events import from_events
 
-        return from_events(
+        build: Callable[..., Journeys] = from_events
+        if is_duckdb_input(events):
+            try:
+                import duckdb  # noqa: F401
+
+                from attribution.engines.duckdb import from_events_duckdb
+            except ImportError:
+                raise ImportError(
+                    f"building journeys from a {type(events).__name__} runs inside DuckDB, which is not installed. "
+                    "Fix: pip install 'multitouch-attribution[duckdb]', or pass a pandas DataFrame."
+                ) from None
+            build = from_events_duckdb
+        return build(
             events,
             user=user,
             time=time,

@@ -1,0 +1,143 @@
+"""Events to ``Journeys`` in each engine, side by side: pandas and DuckDB (Spark and Dask to come).
+
+Usage (from the repository root, in the project's virtualenv with the ``duckdb`` extra)::
+
+    python -m benchmarks.bench_engines                       # 4M users (~20M events), 3 rounds
+    python -m benchmarks.bench_engines --users 400000 --rounds 1 --results /tmp/engines.json
+
+Input: ``benchmarks.synthetic`` event log (seed 0, 10 channels, 4.8 touches per user on
+average, about 5 events per user with the conversions) written once as Parquet. Each contender is a fresh process that goes from the
+file to a ``Journeys`` (reading included: DuckDB reads the file itself, pandas must load
+it first), timed with ``time.perf_counter``; peak memory is the process's ``VmHWM``
+(DuckDB runs in-process, so this is the whole process tree). Every contender reports a
+fingerprint of the journeys it built (a hash of every array), and the run checks they are
+identical. Contenders alternate within each round; medians of the rounds.
+Results: ``benchmarks/results/engines.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import _harness
+
+CONTENDERS = ("pandas", "duckdb", "duckdb_1GB")
+GOAL = "DuckDB <= 0.7x the pandas builder's time at <= 1/3 of its peak memory"
+
+
+def data_file(users: int) -> Path:
+    return _harness.DATA_DIR / f"events_{users}u_seed0.parquet"
+
+
+def fingerprint(journeys: Any) -> str:
+    digest = hashlib.sha256()
+    for array in (
+        journeys.codes,
+        journeys.offsets,
+        journeys.conversions,
+        journeys.nulls,
+        journeys.value,
+        journeys.times,
+    ):
+        digest.update(array.tobytes())
+    digest.update("\x1f".join(journeys.channels).encode())
+    digest.update("\x1f".join(map(str, journeys.users)).encode())
+    return digest.hexdigest()[:16]
+
+
+def worker(contender: str, users: int) -> dict[str, Any]:
+    from attribution import Journeys
+
+    path = data_file(users)
+    columns = {
+        "user": "user_id",
+        "time": "timestamp",
+        "channel": "channel",
+        "conversion": "converted",
+        "value": "revenue",
+    }
+    _harness.reset_peak()
+    started = time.perf_counter()
+    if contender == "pandas":
+        import pandas as pd
+
+        journeys = Journeys.from_events(pd.read_parquet(path), **columns)
+    else:
+        from attribution.engines.duckdb import from_events_duckdb
+
+        limit = "1GB" if contender == "duckdb_1GB" else None
+        journeys = from_events_duckdb(str(path), **columns, memory_limit=limit)
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": round(seconds, 3),
+        "peak_mib": round(_harness.peak_mib(), 1),
+        "rows": journeys.n_rows,
+        "touches": journeys.n_touches,
+        "fingerprint": fingerprint(journeys),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_engines", description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=4_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--results", type=Path, default=_harness.RESULTS_DIR / "engines.json")
+    parser.add_argument("--worker", choices=CONTENDERS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        _harness.report(worker(args.worker, args.users))
+        return
+    path = _harness.ensure_data(data_file(args.users), ["--users", str(args.users), "--mean-touches", "4.8"])
+    runs: dict[str, list[dict[str, Any]]] = {c: [] for c in CONTENDERS}
+    for round_ in range(args.rounds):
+        shift = round_ % len(CONTENDERS)
+        for contender in CONTENDERS[shift:] + CONTENDERS[:shift]:
+            result = _harness.run_module(
+                "benchmarks.bench_engines", ["--worker", contender, "--users", str(args.users)], timeout=3600
+            )
+            runs[contender].append(result)
+            print(f"  round {round_ + 1} {contender:11} {result['seconds']:8.2f} s  peak {result['peak_mib']:8.0f} MiB")
+    summary = {
+        c: {
+            "median_seconds": _harness.median([r["seconds"] for r in rs]),
+            "median_peak_mib": _harness.median([r["peak_mib"] for r in rs]),
+        }
+        for c, rs in runs.items()
+    }
+    prints = {r["fingerprint"] for rs in runs.values() for r in rs}
+    pandas = summary["pandas"]
+    ratios = {
+        c: {
+            "time_ratio_to_pandas": round(s["median_seconds"] / pandas["median_seconds"], 3),
+            "memory_ratio_to_pandas": round(s["median_peak_mib"] / pandas["median_peak_mib"], 3),
+        }
+        for c, s in summary.items()
+        if c != "pandas"
+    }
+    payload = {
+        "machine": _harness.machine_info(),
+        "users": args.users,
+        "events_file": path.name,
+        "rows": runs["pandas"][0]["rows"],
+        "touches": runs["pandas"][0]["touches"],
+        "identical_journeys": len(prints) == 1,
+        "goal": GOAL,
+        "summary": summary,
+        "ratios": ratios,
+        "runs": runs,
+    }
+    _harness.write_json(args.results, payload)
+    print(
+        json.dumps(
+            {"identical_journeys": payload["identical_journeys"], "summary": summary, "ratios": ratios}, indent=1
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

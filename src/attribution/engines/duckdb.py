@@ -1,0 +1,390 @@
+"""Build journeys inside DuckDB: files larger than memory, Arrow tables, polars frames.
+
+The events are ordered, split into journeys, windowed and cut in SQL (window functions);
+only the journeys come back, as flat columns, and become the same :class:`Journeys` the
+pandas builder returns (the engine-parity tests hold both to equality). With a
+``memory_limit`` the users are processed in ``chunks`` contiguous ranges of the sorted
+users, one query each; a user's events are always split into journeys in one place, so the
+chunks concatenate exactly (and in order).
+
+The SQL this runs is in :func:`journeys_sql`, so warehouse users can run it elsewhere.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from attribution._durations import parse_duration
+from attribution.errors import JourneyError
+from attribution.journeys import _ragged
+from attribution.journeys._core import Journeys
+from attribution.journeys._messages import bad_argument
+
+__all__ = ["from_events_duckdb", "is_duckdb_input", "journeys_sql"]
+
+EVENTS_PER_CHUNK = 5_000_000  # with a memory_limit and no chunks given: about this many events per query
+
+
+def is_duckdb_input(events: Any) -> bool:
+    """Whether ``from_events`` should hand ``events`` to DuckDB (paths, Arrow, polars, relations)."""
+    if isinstance(events, (str, Path)):
+        return True
+    module = type(events).__module__.split(".")[0]
+    return module in ("duckdb", "_duckdb", "pyarrow", "polars")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def journeys_sql(
+    *,
+    user: str,
+    time: str,
+    channel: str,
+    conversion: str,
+    value: str | None = None,
+    tiebreak: str | None = None,
+    lookback_ns: int | None = None,
+    max_touches: int | None = None,
+    split_on_conversion: bool = True,
+    drop_duplicates: bool = False,
+    labels: list[str] | tuple[str, ...] = (),
+    source: str = "events",
+    where: str = "TRUE",
+) -> str:
+    """The SQL that turns an event table into one row per journey, with its touches as lists.
+
+    Columns out, ordered by user and then journey (in time): ``u`` (user), ``closes``
+    (whether it ends in a conversion), ``value``, ``codes`` (the kept touches' channels as
+    positions in ``labels``, oldest first; null when none is kept) and ``befores`` (ns from
+    each touch to the journey's end). Events are ordered per user by time, then
+    ``tiebreak``, then touches before conversions, then channel label, then value — the
+    pandas builder's order.
+    """
+    tb = _quote(tiebreak) if tiebreak else "NULL"
+    code_rows = ", ".join(f"({_literal(label)}, {i})" for i, label in enumerate(labels)) or "(NULL, 0)"
+    val = f"CAST({_quote(value)} AS DOUBLE)" if value else "0.0"
+    select = "SELECT DISTINCT" if drop_duplicates else "SELECT"
+    events = f"""
+raw AS (
+  {select} {_quote(user)} AS u, epoch_ns({_quote(time)}) AS t, CAST({_quote(conversion)} AS BOOLEAN) AS conv,
+         CAST({_quote(channel)} AS VARCHAR) AS ch, COALESCE({val}, 0.0) AS v, {tb} AS tb
+  FROM {source} WHERE {where}
+),
+codes(label, code) AS (VALUES {code_rows}),
+ev AS (SELECT raw.*, codes.code FROM raw LEFT JOIN codes ON raw.ch = codes.label),
+ranked AS (
+  SELECT *, row_number() OVER (
+      PARTITION BY u
+      ORDER BY t, tb, CASE WHEN conv AND ch IS NULL THEN 2 WHEN conv THEN 1 ELSE 0 END, ch NULLS FIRST, v
+  ) AS s
+  FROM ev
+)"""
+    if split_on_conversion:
+        journeys = """
+cut AS (
+  SELECT *, COALESCE(SUM(CAST(conv AS INTEGER)) OVER (
+      PARTITION BY u ORDER BY s ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS jid
+  FROM ranked
+),
+ends AS (
+  SELECT u, jid, max(s) AS j, arg_max(t, s) AS end_t, arg_max(conv, s) AS closes, arg_max(v, s) AS v
+  FROM cut GROUP BY u, jid
+),
+touches AS (
+  SELECT c.u, e.j, c.s, c.code, e.end_t - c.t AS before_ns
+  FROM cut c JOIN ends e ON c.u = e.u AND c.jid = e.jid WHERE c.ch IS NOT NULL
+)"""
+    else:
+        journeys = """
+converting AS (SELECT DISTINCT u FROM ranked WHERE conv),
+ends AS (
+  SELECT u, s AS j, t AS end_t, TRUE AS closes, v FROM ranked WHERE conv
+  UNION ALL
+  SELECT u, max(s) AS j, arg_max(t, s) AS end_t, FALSE AS closes, 0.0 AS v
+  FROM ranked WHERE u NOT IN (SELECT u FROM converting) GROUP BY u
+),
+touches AS (
+  SELECT r.u, e.j, r.s, r.code, e.end_t - r.t AS before_ns
+  FROM ranked r JOIN ends e ON r.u = e.u AND r.s <= e.j WHERE r.ch IS NOT NULL
+)"""
+    keep = "TRUE" if lookback_ns is None else f"before_ns <= {int(lookback_ns)}"
+    cap = (
+        "" if max_touches is None else f"QUALIFY row_number() OVER (PARTITION BY u, j ORDER BY s DESC) <= {max_touches}"
+    )
+    return f"""
+WITH {events},{journeys},
+kept AS (SELECT * FROM touches WHERE {keep} {cap}),
+lists AS (
+  SELECT u, j, list(code ORDER BY s) AS codes, list(before_ns ORDER BY s) AS befores FROM kept GROUP BY u, j
+)
+SELECT e.u, e.closes, CASE WHEN e.closes THEN e.v ELSE 0.0 END AS value, l.codes, l.befores
+FROM ends e LEFT JOIN lists l ON e.u = l.u AND e.j = l.j
+ORDER BY e.u, e.j
+"""
+
+
+def from_events_duckdb(
+    events: Any,
+    *,
+    user: str,
+    time: str,
+    channel: str,
+    conversion: str,
+    value: str | None = None,
+    lookback: str | pd.Timedelta | float | None = None,
+    max_touches: int | None = None,
+    split_on_conversion: bool = True,
+    tiebreak: str | None = None,
+    drop_duplicates: bool = False,
+    memory_limit: str | None = None,
+    chunks: int | None = None,
+    connection: Any = None,
+) -> Journeys:
+    """Build journeys from events inside DuckDB; the same result as :meth:`Journeys.from_events`.
+
+    Parameters
+    ----------
+    events
+        A file path or glob (``.parquet``, ``.csv``), a DuckDB relation, a pyarrow Table,
+        a polars DataFrame, or a pandas DataFrame.
+    user, time, channel, conversion, value, lookback, max_touches, split_on_conversion, tiebreak, drop_duplicates
+        As in :meth:`Journeys.from_events`.
+    memory_limit
+        DuckDB's ``memory_limit`` for this build, e.g. ``"1GB"``; with it and no ``chunks``,
+        the users are processed in ranges of about five million events each.
+    chunks
+        Number of user ranges to process one after another (default 1, or as above).
+    connection
+        A DuckDB connection to use (default: a new in-memory one). Ignored for a relation,
+        which runs on its own connection.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> events = pa.table({
+    ...     "user": ["u1", "u1", "u1", "u2"],
+    ...     "time": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-03"]),
+    ...     "channel": ["Social", "Email", None, "Search"],
+    ...     "converted": [False, False, True, False],
+    ... })
+    >>> Journeys.from_events(events, user="user", time="time", channel="channel", conversion="converted").paths()
+    [('Social', 'Email'), ('Search',)]
+    """
+    import duckdb
+
+    window = None if lookback is None else int(parse_duration(lookback, "lookback").value)
+    if max_touches is not None and (
+        isinstance(max_touches, bool) or not isinstance(max_touches, (int, np.integer)) or max_touches < 1
+    ):
+        raise bad_argument(
+            "max_touches", "must be a positive integer or None", max_touches, "pass e.g. 20, or None for no cap."
+        )
+    if chunks is not None and (isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 1):
+        raise bad_argument("chunks", "must be a positive integer or None", chunks, "pass e.g. 4.")
+    runner = _Runner(duckdb, events, connection, memory_limit)
+    columns = {"user": user, "time": time, "channel": channel, "conversion": conversion}
+    columns.update({k: v for k, v in {"value": value, "tiebreak": tiebreak}.items() if v is not None})
+    _check_columns(runner, columns)
+    _validate(runner, user=user, time=time, channel=channel, conversion=conversion, value=value)
+    channels = [row[0] for row in runner.fetch(f"SELECT DISTINCT CAST({_quote(channel)} AS VARCHAR) FROM events")]
+    labels = sorted(c for c in channels if c is not None)
+    n_chunks = chunks or (1 if memory_limit is None else max(1, math.ceil(runner.count() / EVENTS_PER_CHUNK)))
+    parts = [
+        runner.arrow(
+            journeys_sql(
+                user=user,
+                time=time,
+                channel=channel,
+                conversion=conversion,
+                value=value,
+                tiebreak=tiebreak,
+                lookback_ns=window,
+                max_touches=max_touches,
+                split_on_conversion=split_on_conversion,
+                drop_duplicates=drop_duplicates,
+                labels=labels,
+                where=where,
+            )
+        )
+        for where in _user_ranges(runner, user, n_chunks)
+    ]
+    return _assemble(parts, labels)
+
+
+class _Runner:
+    """Runs SQL over the events, exposed as the view ``events``, whatever their form."""
+
+    def __init__(self, duckdb: Any, events: Any, connection: Any, memory_limit: str | None) -> None:
+        self.relation = events if isinstance(events, duckdb.DuckDBPyRelation) else None
+        if self.relation is None:
+            self.connection = connection if connection is not None else duckdb.connect()
+            if isinstance(events, (str, Path)):
+                self.connection.execute(f"CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM {_reader(str(events))}")
+            else:
+                self.connection.register("attribution_input", events)
+                self.connection.execute("CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM attribution_input")
+            if memory_limit is not None:
+                self.connection.execute(f"SET memory_limit = '{memory_limit}'")
+                self.connection.execute("SET preserve_insertion_order = false")
+        elif memory_limit is not None:
+            self.relation.query("events", f"SET memory_limit = '{memory_limit}'")
+
+    def _run(self, sql: str) -> Any:
+        if self.relation is not None:
+            return self.relation.query("events", sql)
+        return self.connection.sql(sql)
+
+    def fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = self._run(sql).fetchall()
+        return rows
+
+    def arrow(self, sql: str) -> Any:
+        result = self._run(sql)
+        return result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
+
+    def columns(self) -> list[str]:
+        described = self._run("SELECT * FROM events LIMIT 0")
+        return [str(c) for c in described.columns]
+
+    def count(self) -> int:
+        return int(self.fetch("SELECT count(*) FROM events")[0][0])
+
+
+def _reader(path: str) -> str:
+    quoted = "'" + path.replace("'", "''") + "'"
+    lowered = path.lower()
+    if lowered.endswith((".csv", ".csv.gz")):
+        return f"read_csv({quoted})"
+    if lowered.endswith((".parquet", ".pq")):
+        return f"read_parquet({quoted})"
+    raise JourneyError(
+        f"cannot tell the format of {path!r}: DuckDB input paths must end in .parquet, .pq, .csv or .csv.gz. "
+        "Fix: rename the files, or read them yourself and pass a DuckDB relation or an Arrow table."
+    )
+
+
+def _check_columns(runner: _Runner, columns: dict[str, str]) -> None:
+    existing = runner.columns()
+    for argument, column in columns.items():
+        if column not in existing:
+            shown = ", ".join(map(repr, existing[:20])) + (", ..." if len(existing) > 20 else "")
+            raise JourneyError(
+                f"column {column!r} (argument {argument!r}) is not in the data; the columns are: {shown}. "
+                f"Fix: pass {argument}= the name of the column that holds it."
+            )
+
+
+def _validate(runner: _Runner, *, user: str, time: str, channel: str, conversion: str, value: str | None) -> None:
+    """The pandas builder's rules, checked in one pass; the first broken one is raised."""
+    u, t, c, f = _quote(user), _quote(time), _quote(channel), _quote(conversion)
+    v = _quote(value) if value else "NULL"
+    flag = f"TRY_CAST({f} AS BOOLEAN)"
+    rules = [
+        (f"column {user!r} must not be null", f"{u} IS NULL", "drop those events or fill in the missing values."),
+        (f"column {time!r} must not be null", f"{t} IS NULL", "drop those events or fill in their timestamps."),
+        (
+            f"column {conversion!r} must be boolean (True/False or 1/0)",
+            f"{f} IS NULL OR {flag} IS NULL OR CAST({f} AS VARCHAR) NOT IN ('true', 'false', '0', '1', '1.0', '0.0')",
+            f"make {conversion!r} True/False (or 1/0); the builder does not guess what other values mean.",
+        ),
+        (
+            f"column {channel!r} must name a channel on every touch (a row that is not a conversion)",
+            f"{c} IS NULL AND NOT COALESCE({flag}, TRUE)",
+            "fill in the channel (e.g. 'Unknown') or drop those events; only conversions may lack one.",
+        ),
+        (
+            f"column {channel!r} must not hold empty channel labels",
+            f"trim(CAST({c} AS VARCHAR)) = ''",
+            "name the channel (e.g. 'Unknown'), or set it to null on pure conversions.",
+        ),
+    ]
+    if value:
+        number = f"TRY_CAST({v} AS DOUBLE)"
+        rules += [
+            (
+                f"column {value!r} must be numeric",
+                f"{v} IS NOT NULL AND {number} IS NULL",
+                f"convert {value!r} to numbers.",
+            ),
+            (
+                f"column {value!r} must be null or 0 on rows that are not conversions",
+                f"NOT COALESCE({flag}, TRUE) AND COALESCE({number}, 0) <> 0",
+                "a value belongs to a conversion: flag the row as a conversion, or clear its value.",
+            ),
+            (
+                f"column {value!r} must not be null on a conversion",
+                f"COALESCE({flag}, FALSE) AND {v} IS NULL",
+                f"fill the missing conversion values (0 if unknown), e.g. coalesce({value}, 0).",
+            ),
+            (
+                f"column {value!r} must be finite and >= 0",
+                f"COALESCE({flag}, FALSE) AND (isnan({number}) OR isinf({number}) OR {number} < 0)",
+                "drop or fix those values (refunds belong in a separate analysis).",
+            ),
+        ]
+    checks = ", ".join(
+        f"count(*) FILTER (WHERE {cond}), CAST(min({u}) FILTER (WHERE {cond}) AS VARCHAR)" for _, cond, _ in rules
+    )
+    found = runner.fetch(f"SELECT {checks} FROM events")[0]
+    for i, (rule, _, fix) in enumerate(rules):
+        count, example = found[2 * i], found[2 * i + 1]
+        if count:
+            raise JourneyError(f"{rule}; {count:,} event(s) break this, e.g. one of user {example!r}. Fix: {fix}")
+
+
+def _user_ranges(runner: _Runner, user: str, n_chunks: int) -> list[str]:
+    """WHERE clauses splitting the sorted users into ``n_chunks`` contiguous ranges."""
+    if n_chunks == 1:
+        return ["TRUE"]
+    fractions = ", ".join(f"{i / n_chunks!r}" for i in range(1, n_chunks))
+    cuts = runner.fetch(f"SELECT quantile_disc({_quote(user)}, [{fractions}]) FROM events")[0][0]
+    if not cuts:  # no events
+        return ["TRUE"]
+    bounds = sorted(set(cuts))
+    literal = [_literal(b) for b in bounds]
+    u = _quote(user)
+    clauses = [f"{u} <= {literal[0]}"]
+    clauses += [f"{u} > {lo} AND {u} <= {hi}" for lo, hi in itertools.pairwise(literal)]
+    clauses.append(f"{u} > {literal[-1]}")
+    return clauses
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return f"'{value}'"  # dates and other scalars: DuckDB casts the text back
+
+
+def _assemble(parts: list[Any], labels: list[str]) -> Journeys:
+    """One Journeys from the per-chunk result tables (each in user, journey order)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+    codes = table.column("codes").combine_chunks()
+    befores = table.column("befores").combine_chunks()
+    lengths = pc.fill_null(pc.list_value_length(codes), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    flat_codes = codes.flatten().to_numpy(zero_copy_only=False).astype(np.int32)
+    flat_before = befores.flatten().to_numpy(zero_copy_only=False).astype(np.int64)
+    conversions = table.column("closes").to_numpy().astype(np.float64)
+    value = table.column("value").to_numpy().astype(np.float64)
+    return Journeys._trusted(
+        flat_codes,
+        _ragged.offsets_from_lengths(lengths),
+        labels,
+        conversions,
+        1.0 - conversions,
+        value,
+        flat_before / 1_000_000_000,
+        pd.Index(table.column("u").to_pandas().to_numpy()),
+    )

@@ -1,0 +1,203 @@
+"""Engine parity: every engine builds exactly the Journeys of the pandas builder.
+
+Random event logs (hypothesis) go through pandas and DuckDB — as an Arrow table, as a
+Parquet file, and in three user ranges under a memory limit — with every option of
+``from_events``; a fixed set of tricky logs does too. Equality is exact: paths, counts,
+value, times (seconds before the journey's end) and users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from attribution import JourneyError, Journeys
+from attribution.testing.strategies import event_logs
+
+duckdb = pytest.importorskip("duckdb", reason="the duckdb extra is not installed")
+pa = pytest.importorskip("pyarrow", reason="pyarrow (the duckdb and parquet extras) is not installed")
+pq = pytest.importorskip("pyarrow.parquet")
+
+COLUMNS = {"user": "user", "time": "time", "channel": "channel", "conversion": "converted"}
+
+
+def _arrow(events: pd.DataFrame) -> Any:
+    return pa.Table.from_pandas(events, preserve_index=False)
+
+
+def via_arrow(events: pd.DataFrame, **options: Any) -> Journeys:
+    return Journeys.from_events(_arrow(events), **COLUMNS, **options)
+
+
+def via_parquet(events: pd.DataFrame, tmp: Path, **options: Any) -> Journeys:
+    path = tmp / "events.parquet"
+    pq.write_table(_arrow(events), path)
+    return Journeys.from_events(str(path), **COLUMNS, **options)
+
+
+def via_chunks(events: pd.DataFrame, **options: Any) -> Journeys:
+    from attribution.engines.duckdb import from_events_duckdb
+
+    return from_events_duckdb(_arrow(events), **COLUMNS, memory_limit="500MB", chunks=3, **options)
+
+
+def via_relation(events: pd.DataFrame, **options: Any) -> Journeys:
+    connection = duckdb.connect()
+    relation = connection.from_arrow(_arrow(events))
+    return Journeys.from_events(relation, **COLUMNS, **options)
+
+
+ENGINES: dict[str, Callable[..., Journeys]] = {
+    "duckdb-arrow": via_arrow,
+    "duckdb-chunks": via_chunks,
+    "duckdb-relation": via_relation,
+}
+
+option_sets = st.fixed_dictionaries(
+    {
+        "value": st.sampled_from([None, "value"]),
+        "lookback": st.sampled_from([None, "1D", "36h", pd.Timedelta(hours=12)]),
+        "max_touches": st.sampled_from([None, 1, 2]),
+        "split_on_conversion": st.booleans(),
+        "tiebreak": st.sampled_from([None, "hit"]),
+        "drop_duplicates": st.booleans(),
+    }
+)
+
+
+def _assert_same(expected: Journeys, got: Journeys) -> None:
+    assert got.channels == expected.channels
+    assert got.to_frame(times=True).equals(expected.to_frame(times=True)), (expected.to_frame(times=True), got)
+    assert got.equals(expected)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(event_logs(), option_sets, st.sampled_from(sorted(ENGINES)))
+def test_duckdb_builds_what_pandas_builds(events: pd.DataFrame, options: dict[str, Any], engine: str) -> None:
+    expected = Journeys.from_events(events, **COLUMNS, **options)
+    _assert_same(expected, ENGINES[engine](events, **options))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(event_logs(max_users=8, max_events=40), option_sets)
+def test_duckdb_from_a_parquet_file(tmp_path: Path, events: pd.DataFrame, options: dict[str, Any]) -> None:
+    expected = Journeys.from_events(events, **COLUMNS, **options)
+    _assert_same(expected, via_parquet(events, tmp_path, **options))
+
+
+def tricky_logs() -> dict[str, pd.DataFrame]:
+    """Ties, lookback edges, conversions without touches, users with only touches."""
+    t = pd.Timestamp("2024-03-01")
+    day = pd.Timedelta(days=1)
+    return {
+        "ties": pd.DataFrame(
+            {
+                "user": ["a", "a", "a", "a", "b", "b"],
+                "time": [t, t, t, t + day, t, t],
+                "channel": ["Search", "Email", None, "Email", "Display", "Display"],
+                "converted": [False, False, True, True, True, False],
+                "value": [np.nan, np.nan, 10.0, 20.0, 5.0, np.nan],
+                "hit": [3, 1, 2, 4, 1, 2],
+            }
+        ),
+        "lookback_edge": pd.DataFrame(
+            {
+                "user": [1, 1, 1, 2, 2],
+                "time": [t, t + day, t + 2 * day, t, t + 2 * day + pd.Timedelta(seconds=1)],
+                "channel": ["A", "B", None, "A", None],
+                "converted": [False, False, True, False, True],
+                "value": [np.nan, np.nan, 3.0, np.nan, 4.0],
+                "hit": [1, 2, 3, 4, 5],
+            }
+        ),
+        "conversions_without_touches": pd.DataFrame(
+            {
+                "user": ["x", "x", "y"],
+                "time": [t, t + day, t],
+                "channel": [None, None, None],
+                "converted": [True, True, True],
+                "value": [1.0, 2.0, 3.0],
+                "hit": [1, 2, 3],
+            }
+        ),
+        "only_touches": pd.DataFrame(
+            {
+                "user": ["p", "p", "q"],
+                "time": [t, t + day, t],
+                "channel": ["A", "A", "B"],
+                "converted": [False, False, False],
+                "value": [np.nan, np.nan, np.nan],
+                "hit": [1, 2, 3],
+            }
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(tricky_logs()))
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+@pytest.mark.parametrize("lookback", [None, "2D"])
+@pytest.mark.parametrize("tiebreak", [None, "hit"])
+def test_tricky_logs(name: str, engine: str, lookback: str | None, tiebreak: str | None) -> None:
+    events = tricky_logs()[name]
+    options = {"value": "value", "lookback": lookback, "tiebreak": tiebreak}
+    _assert_same(Journeys.from_events(events, **COLUMNS, **options), ENGINES[engine](events, **options))
+
+
+def test_the_input_is_not_modified_and_time_decay_runs_on_engine_journeys() -> None:
+    from attribution import TimeDecay
+
+    events = tricky_logs()["ties"]
+    before = events.copy()
+    table = _arrow(events)
+    built = Journeys.from_events(table, **COLUMNS, value="value")
+    pd.testing.assert_frame_equal(events, before)
+    assert table.equals(_arrow(before))
+    credits = TimeDecay("1D").attribute(built).credits
+    expected = TimeDecay("1D").attribute(Journeys.from_events(events, **COLUMNS, value="value")).credits
+    pd.testing.assert_frame_equal(credits, expected)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"channel": [None, "A"], "converted": [False, False]}, "must name a channel on every touch"),
+        ({"channel": [" ", "A"]}, "must not hold empty channel labels"),
+        ({"converted": [2, 0]}, "must be boolean"),
+        ({"value": [5.0, np.nan], "converted": [False, False]}, "must be null or 0 on rows that are not conversions"),
+        ({"value": [-1.0, np.nan], "converted": [True, False]}, "must be finite and >= 0"),
+        ({"user": [None, "u"]}, "column 'user' must not be null"),
+    ],
+)
+def test_bad_input_is_a_clear_error(change: dict[str, list[Any]], message: str) -> None:
+    events = pd.DataFrame(
+        {
+            "user": ["u", "u"],
+            "time": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "channel": ["A", "B"],
+            "converted": [False, True],
+            "value": [np.nan, 3.0],
+        }
+    )
+    for column, values in change.items():
+        events[column] = values
+    with pytest.raises(JourneyError, match=message) as raised:
+        via_arrow(events, value="value")
+    assert "Fix:" in str(raised.value)
+
+
+def test_a_missing_column_names_the_argument() -> None:
+    events = tricky_logs()["ties"].rename(columns={"channel": "source"})
+    with pytest.raises(JourneyError, match=r"column 'channel' \(argument 'channel'\) is not in the data"):
+        via_arrow(events)
+
+
+def test_an_unknown_file_format_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(JourneyError, match=r"must end in \.parquet"):
+        Journeys.from_events(str(tmp_path / "events.json"), **COLUMNS)
