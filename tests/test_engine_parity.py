@@ -1,7 +1,8 @@
 """Engine parity: every engine builds exactly the Journeys of the pandas builder.
 
 Random event logs (hypothesis) go through pandas and DuckDB — as an Arrow table, as a
-Parquet file, and in three user ranges under a memory limit — with every option of
+Parquet file, as a relation, in three user ranges under a memory limit, and entirely in
+SQL (``method="sql"``, the query for warehouses) — with every option of
 ``from_events``; a fixed set of tricky logs does too. Equality is exact: paths, counts,
 value, times (seconds before the journey's end) and users.
 """
@@ -48,6 +49,12 @@ def via_chunks(events: pd.DataFrame, **options: Any) -> Journeys:
     return from_events_duckdb(_arrow(events), **COLUMNS, memory_limit="500MB", chunks=3, **options)
 
 
+def via_sql(events: pd.DataFrame, **options: Any) -> Journeys:
+    from attribution.engines.duckdb import from_events_duckdb
+
+    return from_events_duckdb(_arrow(events), **COLUMNS, method="sql", chunks=2, **options)
+
+
 def via_relation(events: pd.DataFrame, **options: Any) -> Journeys:
     connection = duckdb.connect()
     relation = connection.from_arrow(_arrow(events))
@@ -58,6 +65,7 @@ ENGINES: dict[str, Callable[..., Journeys]] = {
     "duckdb-arrow": via_arrow,
     "duckdb-chunks": via_chunks,
     "duckdb-relation": via_relation,
+    "duckdb-sql": via_sql,
 }
 
 option_sets = st.fixed_dictionaries(

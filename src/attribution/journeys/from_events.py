@@ -21,7 +21,7 @@ from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument, bad_rows
 from attribution.journeys._validate import check_non_negative_finite
 
-__all__ = ["from_events", "require_columns"]
+__all__ = ["Events", "from_events", "journeys_from_events", "require_columns"]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -47,7 +47,7 @@ def require_columns(frame: Any, columns: Mapping[str, str | None]) -> None:
 
 
 @dataclass(frozen=True)
-class _Events:
+class Events:
     """The validated columns of an event log, as numpy arrays in input order."""
 
     user: IntArray  # user codes in sorted-user order
@@ -59,8 +59,8 @@ class _Events:
     value: npt.NDArray[np.float64]
     tiebreak: IntArray | None
 
-    def take(self, order: IntArray) -> _Events:
-        return _Events(
+    def take(self, order: IntArray) -> Events:
+        return Events(
             self.user[order],
             self.user_labels,
             self.time[order],
@@ -174,8 +174,32 @@ def from_events(
     parsed = _read_events(
         events, user=user, time=time, channel=channel, conversion=conversion, value=value, tiebreak=tiebreak
     )
-    # rebinding frees the unsorted columns before the journeys are cut (peak memory)
-    parsed = parsed.take(_event_order(parsed))
+    return journeys_from_events(
+        parsed,
+        split_on_conversion=split_on_conversion,
+        drop_duplicates=drop_duplicates,
+        window=window,
+        max_touches=max_touches,
+    )
+
+
+def journeys_from_events(
+    parsed: Events,
+    *,
+    split_on_conversion: bool,
+    drop_duplicates: bool,
+    window: int | None,
+    max_touches: int | None,
+) -> Journeys:
+    """Order validated events (cheap when already sorted by user and time) and cut journeys.
+
+    Shared by the pandas builder and the engines that read and sort events elsewhere.
+    """
+    order = _event_order(parsed)
+    if not bool(np.all(order == np.arange(len(order)))):  # sorted input (from an engine) needs no copy
+        # rebinding frees the unsorted columns before the journeys are cut (peak memory)
+        parsed = parsed.take(order)
+    del order
     if drop_duplicates:
         parsed = parsed.take(np.flatnonzero(~_repeats_previous(parsed)))
     build = _split_journeys if split_on_conversion else _cumulative_journeys
@@ -192,7 +216,7 @@ def _read_events(
     conversion: str,
     value: str | None,
     tiebreak: str | None,
-) -> _Events:
+) -> Events:
     index = events.index
     user_codes, user_labels = _factorize_column(events[user], user, index)
     converted = _flags(events[conversion], conversion, index)
@@ -203,7 +227,7 @@ def _read_events(
     tiebreak_codes = None
     if tiebreak is not None:
         tiebreak_codes, _ = _factorize_column(events[tiebreak], tiebreak, index)
-    return _Events(
+    return Events(
         user_codes,
         user_labels,
         _times_ns(events[time], time, index),
@@ -416,12 +440,12 @@ def _parse_times(column: pd.Series, name: str, index: pd.Index) -> pd.Series:
 
 
 # ---------------------------------------------------------------------- ordering
-def _kind(events: _Events) -> npt.NDArray[np.int8]:
+def _kind(events: Events) -> npt.NDArray[np.int8]:
     """0 = touch, 1 = touch that converts, 2 = conversion without a touch: the order at equal times."""
     return (events.converted.astype(np.int8) + (events.converted & (events.channel < 0))).astype(np.int8)
 
 
-def _event_order(events: _Events) -> IntArray:
+def _event_order(events: Events) -> IntArray:
     """Permutation sorting events by user, time, tiebreak, kind, channel, value.
 
     One int64 sort key of (user, time) when it fits, which is much faster than a
@@ -457,7 +481,7 @@ def _event_order(events: _Events) -> IntArray:
     return order
 
 
-def _order_ties(events: _Events, order: IntArray, tie: BoolArray) -> IntArray:
+def _order_ties(events: Events, order: IntArray, tie: BoolArray) -> IntArray:
     """Sort the runs of equal (user, time) by tiebreak, kind, channel and value, in place."""
     in_run = np.zeros(len(order), dtype=bool)
     in_run[1:] |= tie
@@ -474,7 +498,7 @@ def _order_ties(events: _Events, order: IntArray, tie: BoolArray) -> IntArray:
     return order
 
 
-def _repeats_previous(events: _Events) -> BoolArray:
+def _repeats_previous(events: Events) -> BoolArray:
     """Events equal to the one before in every used column (adjacent once sorted)."""
     same = np.zeros(len(events.user), dtype=bool)
     if len(same) > 1:
@@ -492,7 +516,7 @@ def _repeats_previous(events: _Events) -> BoolArray:
 _Plan = tuple[IntArray, IntArray, IntArray, BoolArray, npt.NDArray[np.float64], IntArray]
 
 
-def _split_journeys(events: _Events) -> _Plan:
+def _split_journeys(events: Events) -> _Plan:
     n = len(events.user)
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -515,7 +539,7 @@ def _split_journeys(events: _Events) -> _Plan:
     )
 
 
-def _cumulative_journeys(events: _Events) -> _Plan:
+def _cumulative_journeys(events: Events) -> _Plan:
     n = len(events.user)
     is_touch = events.channel >= 0
     touch_rows = np.flatnonzero(is_touch)
@@ -542,7 +566,7 @@ def _cumulative_journeys(events: _Events) -> _Plan:
 
 
 def _finish(
-    events: _Events,
+    events: Events,
     touch_rows: IntArray,
     journey: IntArray,
     end_time: IntArray,
