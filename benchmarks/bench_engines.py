@@ -1,4 +1,4 @@
-"""Events to ``Journeys`` in each engine, side by side: pandas and DuckDB (Spark and Dask to come).
+"""Events to ``Journeys`` in each engine, side by side: pandas, DuckDB, Spark ``local[2]``, Dask ``LocalCluster``.
 
 Usage (from the repository root, in the project's virtualenv with the ``duckdb`` extra)::
 
@@ -8,8 +8,9 @@ Usage (from the repository root, in the project's virtualenv with the ``duckdb``
 Input: ``benchmarks.synthetic`` event log (seed 0, 10 channels, 4.8 touches per user on
 average, about 5 events per user with the conversions) written once as Parquet. Each contender is a fresh process that goes from the
 file to a ``Journeys`` (reading included: DuckDB reads the file itself, pandas must load
-it first), timed with ``time.perf_counter``; peak memory is the process's ``VmHWM``
-(DuckDB runs in-process, so this is the whole process tree). Every contender reports a
+it first; Spark's session start-up is timed apart), timed with ``time.perf_counter``;
+peak memory is the whole process tree's (the JVM and dask workers are child processes),
+sampled every 50 ms. Every contender reports a
 fingerprint of the journeys it built (a hash of every array), and the run checks they are
 identical. Contenders alternate within each round; medians of the rounds.
 Results: ``benchmarks/results/engines.json``.
@@ -26,12 +27,32 @@ from typing import Any
 
 from benchmarks import _harness
 
-CONTENDERS = ("pandas", "duckdb", "duckdb_1GB")
+CONTENDERS = ("pandas", "duckdb", "duckdb_1GB", "spark", "dask")
 GOAL = "DuckDB <= 0.7x the pandas builder's time at <= 1/3 of its peak memory"
 
 
 def data_file(users: int) -> Path:
     return _harness.DATA_DIR / f"events_{users}u_seed0.parquet"
+
+
+def microsecond_copy(path: Path) -> Path:
+    """The same events with microsecond timestamps: Spark cannot read Parquet's nanosecond ones.
+
+    The synthetic times are whole seconds, so the copy is exact.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    copy = path.with_name(path.stem + "_us.parquet")
+    if not copy.exists():
+        source = pq.ParquetFile(path)
+        schema = pa.schema(
+            [f.with_type(pa.timestamp("us")) if pa.types.is_timestamp(f.type) else f for f in source.schema_arrow]
+        )
+        with pq.ParquetWriter(copy, schema) as writer:
+            for batch in source.iter_batches():
+                writer.write_table(pa.Table.from_batches([batch]).cast(schema))
+    return copy
 
 
 def fingerprint(journeys: Any) -> str:
@@ -61,21 +82,50 @@ def worker(contender: str, users: int) -> dict[str, Any]:
         "conversion": "converted",
         "value": "revenue",
     }
-    _harness.reset_peak()
-    started = time.perf_counter()
-    if contender == "pandas":
-        import pandas as pd
+    startup = 0.0
+    spark_path = microsecond_copy(path) if contender == "spark" else path  # prepared before the clock
+    with _harness.TreeSampler() as sampler:
+        if contender == "spark":
+            from pyspark.sql import SparkSession
 
-        journeys = Journeys.from_events(pd.read_parquet(path), **columns)
-    else:
-        from attribution.engines.duckdb import from_events_duckdb
+            began = time.perf_counter()
+            spark = (
+                SparkSession.builder.master("local[2]")
+                .config("spark.driver.memory", "6g")
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.ui.enabled", "false")
+                .getOrCreate()
+            )
+            startup = time.perf_counter() - began
+        if contender == "dask":
+            from dask.distributed import Client, LocalCluster
 
-        limit = "1GB" if contender == "duckdb_1GB" else None
-        journeys = from_events_duckdb(str(path), **columns, memory_limit=limit)
-    seconds = time.perf_counter() - started
+            cluster = LocalCluster(n_workers=2, threads_per_worker=1, memory_limit="6GiB", dashboard_address=None)
+            client = Client(cluster)
+        started = time.perf_counter()
+        if contender == "pandas":
+            import pandas as pd
+
+            journeys = Journeys.from_events(pd.read_parquet(path), **columns)
+        elif contender == "spark":
+            journeys = Journeys.from_events(spark.read.parquet(str(spark_path)), **columns)
+        elif contender == "dask":
+            import dask.dataframe as dd
+
+            journeys = Journeys.from_events(dd.read_parquet(str(path), split_row_groups=True), **columns)
+        else:
+            from attribution.engines.duckdb import from_events_duckdb
+
+            limit = "1GB" if contender == "duckdb_1GB" else None
+            journeys = from_events_duckdb(str(path), **columns, memory_limit=limit)
+        seconds = time.perf_counter() - started
+    if contender == "dask":
+        client.close()
+        cluster.close()
     return {
         "seconds": round(seconds, 3),
-        "peak_mib": round(_harness.peak_mib(), 1),
+        "startup_seconds": round(startup, 3),
+        "peak_mib": round(sampler.peak_mib, 1),
         "rows": journeys.n_rows,
         "touches": journeys.n_touches,
         "fingerprint": fingerprint(journeys),

@@ -16,3 +16,21 @@ def spec_journeys() -> Journeys:
         nulls=[0, 1, 2, 1, 1],
         value=[200, 50, 0, 30, 0],
     )
+
+
+@pytest.fixture(scope="session")
+def spark() -> object:
+    """One local[2] Spark session for every Spark test (start-up takes ~15 s), in UTC."""
+    pyspark_sql = pytest.importorskip("pyspark.sql", reason="the spark extra is not installed")
+    session = (
+        pyspark_sql.SparkSession.builder.master("local[2]")
+        .appName("attribution-tests")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

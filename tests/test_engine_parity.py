@@ -80,9 +80,18 @@ option_sets = st.fixed_dictionaries(
 )
 
 
+def _frame(journeys: Journeys) -> pd.DataFrame:
+    """Every row with its user, path, counts, value and times; users compared by value, since an
+    engine may hand back the same labels in another dtype (dask's Arrow strings, say)."""
+    frame = journeys.to_frame(times=True)
+    if "user" in frame:
+        frame["user"] = frame["user"].astype(object)
+    return frame
+
+
 def _assert_same(expected: Journeys, got: Journeys) -> None:
     assert got.channels == expected.channels
-    assert got.to_frame(times=True).equals(expected.to_frame(times=True)), (expected.to_frame(times=True), got)
+    assert _frame(got).equals(_frame(expected)), (_frame(expected), _frame(got))
     assert got.equals(expected)
 
 
@@ -158,6 +167,56 @@ def test_tricky_logs(name: str, engine: str, lookback: str | None, tiebreak: str
     _assert_same(Journeys.from_events(events, **COLUMNS, **options), ENGINES[engine](events, **options))
 
 
+TRICKY_OPTIONS = [
+    {"value": "value"},
+    {"value": "value", "lookback": "2D", "tiebreak": "hit"},
+    {"value": "value", "max_touches": 1, "split_on_conversion": False},
+    {"lookback": "36h", "drop_duplicates": True},
+]
+
+
+def _spark_frame(spark: Any, events: pd.DataFrame) -> Any:
+    from pyspark.sql import types as T
+
+    schema = T.StructType(
+        [
+            # an empty log's user column is float64 in pandas: keep the type so the users match
+            T.StructField(
+                "user", {"i": T.LongType(), "f": T.DoubleType()}.get(events["user"].dtype.kind, T.StringType())
+            ),
+            T.StructField("time", T.TimestampType()),
+            T.StructField("channel", T.StringType()),
+            T.StructField("converted", T.BooleanType()),
+            T.StructField("value", T.DoubleType()),
+            T.StructField("hit", T.LongType()),
+        ]
+    )
+    columns = [
+        [u.item() if isinstance(u, np.generic) else u for u in events["user"]],
+        [t.to_pydatetime() for t in events["time"]],
+        [None if pd.isna(c) else c for c in events["channel"]],
+        [bool(c) for c in events["converted"]],
+        [None if pd.isna(v) else float(v) for v in events["value"]],
+        [int(h) for h in events["hit"]],
+    ]
+    return spark.createDataFrame(list(zip(*columns, strict=True)), schema)
+
+
+@pytest.mark.parametrize("name", sorted(tricky_logs()))
+@pytest.mark.parametrize("options", TRICKY_OPTIONS, ids=lambda o: ",".join(o))
+def test_spark_builds_what_pandas_builds(spark: Any, name: str, options: dict[str, Any]) -> None:
+    events = tricky_logs()[name]
+    expected = Journeys.from_events(events, **COLUMNS, **options)
+    _assert_same(expected, Journeys.from_events(_spark_frame(spark, events), **COLUMNS, **options))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(event_logs(max_users=4, max_events=15), option_sets)
+def test_spark_on_random_logs(spark: Any, events: pd.DataFrame, options: dict[str, Any]) -> None:
+    expected = Journeys.from_events(events, **COLUMNS, **options)
+    _assert_same(expected, Journeys.from_events(_spark_frame(spark, events), **COLUMNS, **options))
+
+
 def test_the_input_is_not_modified_and_time_decay_runs_on_engine_journeys() -> None:
     from attribution import TimeDecay
 
@@ -209,3 +268,50 @@ def test_a_missing_column_names_the_argument() -> None:
 def test_an_unknown_file_format_is_refused(tmp_path: Path) -> None:
     with pytest.raises(JourneyError, match=r"must end in \.parquet"):
         Journeys.from_events(str(tmp_path / "events.json"), **COLUMNS)
+
+
+def _dask_frame(events: pd.DataFrame, partitions: int = 3) -> Any:
+    dd = pytest.importorskip("dask.dataframe", reason="the dask extra is not installed")
+    return dd.from_pandas(events, npartitions=partitions, sort=False)
+
+
+@pytest.mark.parametrize("name", sorted(tricky_logs()))
+@pytest.mark.parametrize("options", TRICKY_OPTIONS, ids=lambda o: ",".join(o))
+def test_dask_builds_what_pandas_builds(name: str, options: dict[str, Any]) -> None:
+    dask = pytest.importorskip("dask", reason="the dask extra is not installed")
+    events = tricky_logs()[name]
+    expected = Journeys.from_events(events, **COLUMNS, **options)
+    with dask.config.set(scheduler="synchronous"):
+        _assert_same(expected, Journeys.from_events(_dask_frame(events), **COLUMNS, **options))
+
+
+@settings(max_examples=25, deadline=None)
+@given(event_logs(max_users=6, max_events=30), option_sets, st.integers(1, 4))
+def test_dask_on_random_logs(events: pd.DataFrame, options: dict[str, Any], partitions: int) -> None:
+    dask = pytest.importorskip("dask", reason="the dask extra is not installed")
+    expected = Journeys.from_events(events, **COLUMNS, **options)
+    with dask.config.set(scheduler="synchronous"):
+        _assert_same(expected, Journeys.from_events(_dask_frame(events, partitions), **COLUMNS, **options))
+
+
+def test_dask_on_a_local_cluster() -> None:
+    distributed = pytest.importorskip("dask.distributed", reason="the dask extra is not installed")
+    events = pd.concat([log.assign(user=log["user"].astype(str) + name) for name, log in tricky_logs().items()])
+    expected = Journeys.from_events(events, **COLUMNS, value="value", lookback="2D")
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster),
+    ):
+        got = Journeys.from_events(
+            _dask_frame(events.reset_index(drop=True), 2), **COLUMNS, value="value", lookback="2D"
+        )
+    _assert_same(expected, got)
+
+
+def test_dask_refuses_a_user_split_over_partitions_without_a_shuffle() -> None:
+    dask = pytest.importorskip("dask", reason="the dask extra is not installed")
+    from attribution.engines.dask import from_events_dask
+
+    events = tricky_logs()["ties"]
+    with dask.config.set(scheduler="synchronous"), pytest.raises(JourneyError, match=r"overlap|more than one"):
+        from_events_dask(_dask_frame(events, 2), **COLUMNS, shuffle=False)

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from attribution._durations import parse_duration
+from attribution.engines._assemble import assemble_lists, channel_codes, check_columns, concat_in_order
 from attribution.errors import JourneyError
-from attribution.journeys import _ragged
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument
 
@@ -200,7 +200,7 @@ def from_events_duckdb(
     runner = _Runner(duckdb, events, connection, memory_limit)
     columns = {"user": user, "time": time, "channel": channel, "conversion": conversion}
     columns.update({k: v for k, v in {"value": value, "tiebreak": tiebreak}.items() if v is not None})
-    _check_columns(runner, columns)
+    check_columns(runner.columns(), columns)
     _validate(runner, user=user, time=time, channel=channel, conversion=conversion, value=value)
     channels = [row[0] for row in runner.fetch(f"SELECT DISTINCT CAST({_quote(channel)} AS VARCHAR) FROM events")]
     labels = sorted(c for c in channels if c is not None)
@@ -223,7 +223,7 @@ def from_events_duckdb(
             runner.arrow(journeys_sql(**options, lookback_ns=window, max_touches=max_touches, labels=labels, where=w))
             for w in where_clauses
         ]
-        return _assemble(sql_parts, labels)
+        return assemble_lists(sql_parts, labels)
     from attribution.journeys.from_events import journeys_from_events
 
     parts = [  # each range's journeys, user ranges in ascending order
@@ -236,42 +236,7 @@ def from_events_duckdb(
         )
         for w in where_clauses
     ]
-    return parts[0] if len(parts) == 1 else _concat_in_order(parts)
-
-
-def _concat_in_order(parts: list[Journeys]) -> Journeys:
-    """Stack the journeys of disjoint, ascending user ranges, one array at a time.
-
-    The parts share the channel list's codes only after remapping, so codes go through
-    each part's own labels; every other array is stacked as is. Each part's arrays are
-    released as soon as they are stacked, so the peak is the parts plus one stacked array.
-    """
-    labels = sorted(set().union(*(p.channels for p in parts)))
-    position = {label: i for i, label in enumerate(labels)}
-    columns: dict[str, list[Any]] = {
-        "codes": [np.array([position[c] for c in p.channels], dtype=np.int32)[p.codes] for p in parts],
-        "lengths": [p.lengths for p in parts],
-        "conversions": [p.conversions for p in parts],
-        "nulls": [p.nulls for p in parts],
-        "value": [p.value for p in parts],
-        "times": [p.times for p in parts],
-        "users": [p.users for p in parts],
-    }
-    parts.clear()
-    stacked: dict[str, Any] = {}
-    for name, pieces in columns.items():
-        stacked[name] = pieces[0].append(pieces[1:]) if name == "users" else np.concatenate(pieces)
-        pieces.clear()
-    return Journeys._trusted(
-        stacked["codes"],
-        _ragged.offsets_from_lengths(stacked["lengths"]),
-        labels,
-        stacked["conversions"],
-        stacked["nulls"],
-        stacked["value"],
-        stacked["times"],
-        stacked["users"],
-    )
+    return parts[0] if len(parts) == 1 else concat_in_order(parts)
 
 
 def _sorted_events(
@@ -318,7 +283,7 @@ def _sorted_events(
         labels_of_users,
         table.column("t").to_numpy().astype(np.int64, copy=False),
         table.column("conv").to_numpy(zero_copy_only=False).astype(bool, copy=False),
-        _codes(table.column("ch"), {label: i for i, label in enumerate(labels)}),
+        channel_codes(table.column("ch"), {label: i for i, label in enumerate(labels)}),
         list(labels),
         table.column("v").to_numpy(zero_copy_only=False).astype(np.float64, copy=False),
         tiebreak_codes,
@@ -375,17 +340,6 @@ def _reader(path: str) -> str:
         f"cannot tell the format of {path!r}: DuckDB input paths must end in .parquet, .pq, .csv or .csv.gz. "
         "Fix: rename the files, or read them yourself and pass a DuckDB relation or an Arrow table."
     )
-
-
-def _check_columns(runner: _Runner, columns: dict[str, str]) -> None:
-    existing = runner.columns()
-    for argument, column in columns.items():
-        if column not in existing:
-            shown = ", ".join(map(repr, existing[:20])) + (", ..." if len(existing) > 20 else "")
-            raise JourneyError(
-                f"column {column!r} (argument {argument!r}) is not in the data; the columns are: {shown}. "
-                f"Fix: pass {argument}= the name of the column that holds it."
-            )
 
 
 def _validate(runner: _Runner, *, user: str, time: str, channel: str, conversion: str, value: str | None) -> None:
@@ -473,38 +427,3 @@ def _literal(value: Any) -> str:
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     return f"'{value}'"  # dates and other scalars: DuckDB casts the text back
-
-
-def _assemble(parts: list[Any], labels: list[str]) -> Journeys:
-    """One Journeys from the per-chunk result tables (each in user, journey order)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
-    codes = table.column("codes").combine_chunks()
-    befores = table.column("befores").combine_chunks()
-    lengths = pc.fill_null(pc.list_value_length(codes), 0).to_numpy(zero_copy_only=False).astype(np.int64)
-    flat_codes = codes.flatten().to_numpy(zero_copy_only=False).astype(np.int32)
-    flat_before = befores.flatten().to_numpy(zero_copy_only=False).astype(np.int64)
-    conversions = table.column("closes").to_numpy().astype(np.float64)
-    value = table.column("value").to_numpy().astype(np.float64)
-    return Journeys._trusted(
-        flat_codes,
-        _ragged.offsets_from_lengths(lengths),
-        labels,
-        conversions,
-        1.0 - conversions,
-        value,
-        flat_before / 1_000_000_000,
-        pd.Index(table.column("u").to_pandas().to_numpy()),
-    )
-
-
-def _codes(column: Any, position: dict[str, int]) -> Any:
-    """Channel labels to codes through Arrow's dictionary encoding (no Python loop per touch); null is -1."""
-    import pyarrow.compute as pc
-
-    encoded = pc.dictionary_encode(column).combine_chunks()
-    remap = np.array([position[label] for label in encoded.dictionary.to_pylist()] + [-1], dtype=np.int32)
-    indices = pc.fill_null(encoded.indices, len(remap) - 1).to_numpy(zero_copy_only=False)
-    return remap[indices] if len(indices) else np.zeros(0, dtype=np.int32)

@@ -253,14 +253,28 @@ class Journeys:
         """Build journeys from an event log (one row per touch or conversion); see :func:`attribution.journeys.from_events`.
 
         A pandas DataFrame is built with pandas; a file path or glob, a DuckDB relation,
-        a pyarrow Table or a polars DataFrame is built inside DuckDB (the ``duckdb`` extra),
-        with the same result: see :func:`attribution.engines.duckdb.from_events_duckdb`.
+        a pyarrow Table or a polars DataFrame is built inside DuckDB (the ``duckdb`` extra);
+        a Spark DataFrame inside Spark (the ``spark`` extra); a dask DataFrame partition by
+        partition (the ``dask`` extra). The result is the same: see
+        :func:`attribution.engines.duckdb.from_events_duckdb`,
+        :func:`attribution.engines.spark.from_events_spark` and
+        :func:`attribution.engines.dask.from_events_dask`.
         """
+        from attribution.engines.dask import is_dask_input
         from attribution.engines.duckdb import is_duckdb_input
+        from attribution.engines.spark import is_spark_input
         from attribution.journeys.from_events import from_events
 
         build: Callable[..., Journeys] = from_events
-        if is_duckdb_input(events):
+        if is_dask_input(events):
+            from attribution.engines.dask import from_events_dask
+
+            build = from_events_dask
+        elif is_spark_input(events):
+            from attribution.engines.spark import from_events_spark
+
+            build = from_events_spark
+        elif is_duckdb_input(events):
             try:
                 import duckdb  # noqa: F401
 

@@ -1,0 +1,96 @@
+"""What every engine shares: checking columns, and turning engine output into ``Journeys``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from attribution.errors import JourneyError
+from attribution.journeys import _ragged
+from attribution.journeys._core import Journeys
+
+__all__ = ["assemble_lists", "channel_codes", "check_columns", "concat_in_order"]
+
+
+def check_columns(existing: list[str], columns: dict[str, str]) -> None:
+    """Raise, naming the argument, unless every column is in ``existing``."""
+    for argument, column in columns.items():
+        if column not in existing:
+            shown = ", ".join(map(repr, existing[:20])) + (", ..." if len(existing) > 20 else "")
+            raise JourneyError(
+                f"column {column!r} (argument {argument!r}) is not in the data; the columns are: {shown}. "
+                f"Fix: pass {argument}= the name of the column that holds it."
+            )
+
+
+def concat_in_order(parts: list[Journeys]) -> Journeys:
+    """Stack the journeys of disjoint, ascending user ranges, one array at a time.
+
+    The parts share the channel list's codes only after remapping, so codes go through
+    each part's own labels; every other array is stacked as is. Each part's arrays are
+    released as soon as they are stacked, so the peak is the parts plus one stacked array.
+    """
+    labels = sorted(set().union(*(p.channels for p in parts)))
+    position = {label: i for i, label in enumerate(labels)}
+    columns: dict[str, list[Any]] = {
+        "codes": [np.array([position[c] for c in p.channels], dtype=np.int32)[p.codes] for p in parts],
+        "lengths": [p.lengths for p in parts],
+        "conversions": [p.conversions for p in parts],
+        "nulls": [p.nulls for p in parts],
+        "value": [p.value for p in parts],
+        "times": [p.times for p in parts],
+        "users": [p.users for p in parts],
+    }
+    parts.clear()
+    stacked: dict[str, Any] = {}
+    for name, pieces in columns.items():
+        stacked[name] = pieces[0].append(pieces[1:]) if name == "users" else np.concatenate(pieces)
+        pieces.clear()
+    return Journeys._trusted(
+        stacked["codes"],
+        _ragged.offsets_from_lengths(stacked["lengths"]),
+        labels,
+        stacked["conversions"],
+        stacked["nulls"],
+        stacked["value"],
+        stacked["times"],
+        stacked["users"],
+    )
+
+
+def assemble_lists(parts: list[Any], labels: list[str]) -> Journeys:
+    """One Journeys from Arrow tables of journeys with list columns (``u``, ``closes``, ``value``,
+    ``codes``, ``befores``; each table in user, journey order, tables in ascending user ranges)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+    codes = table.column("codes").combine_chunks()
+    befores = table.column("befores").combine_chunks()
+    lengths = pc.fill_null(pc.list_value_length(codes), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    flat_codes = codes.flatten().to_numpy(zero_copy_only=False).astype(np.int32)
+    flat_before = befores.flatten().to_numpy(zero_copy_only=False).astype(np.int64)
+    conversions = table.column("closes").to_numpy().astype(np.float64)
+    value = table.column("value").to_numpy().astype(np.float64)
+    return Journeys._trusted(
+        flat_codes,
+        _ragged.offsets_from_lengths(lengths),
+        labels,
+        conversions,
+        1.0 - conversions,
+        value,
+        flat_before / 1_000_000_000,
+        pd.Index(table.column("u").to_pandas().to_numpy()),
+    )
+
+
+def channel_codes(column: Any, position: dict[str, int]) -> Any:
+    """Channel labels to codes through Arrow's dictionary encoding (no Python loop per touch); null is -1."""
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    remap = np.array([position[label] for label in encoded.dictionary.to_pylist()] + [-1], dtype=np.int32)
+    indices = pc.fill_null(encoded.indices, len(remap) - 1).to_numpy(zero_copy_only=False)
+    return remap[indices] if len(indices) else np.zeros(0, dtype=np.int32)

@@ -1,0 +1,97 @@
+"""Build journeys from a dask DataFrame: shuffle on user, the pandas builder per partition, merge.
+
+A user's events must be split into journeys in one place, so the events are first
+shuffled on the user column (every user's events land in one partition; skip it with
+``shuffle=False`` when the partitions are already bucketed by user). Each partition then
+goes through the pandas builder, in parallel on whatever scheduler is active (threads,
+processes or a ``distributed`` cluster). The partitions' journeys are disjoint in users,
+so they concatenate exactly; the rows are finally put in user order, which gives the very
+:class:`Journeys` the pandas builder returns on the whole log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from attribution.engines._assemble import check_columns
+from attribution.journeys._core import Journeys
+
+__all__ = ["from_events_dask", "is_dask_input"]
+
+
+def is_dask_input(events: Any) -> bool:
+    """Whether ``events`` is a dask DataFrame."""
+    module = type(events).__module__
+    return module.startswith(("dask.", "dask_expr")) and type(events).__name__ == "DataFrame"
+
+
+def from_events_dask(
+    events: Any,
+    *,
+    user: str,
+    time: str,
+    channel: str,
+    conversion: str,
+    value: str | None = None,
+    lookback: str | pd.Timedelta | float | None = None,
+    max_touches: int | None = None,
+    split_on_conversion: bool = True,
+    tiebreak: str | None = None,
+    drop_duplicates: bool = False,
+    shuffle: bool = True,
+) -> Journeys:
+    """Build journeys from a dask DataFrame of events; the same result as :meth:`Journeys.from_events`.
+
+    Parameters
+    ----------
+    events
+        A ``dask.dataframe.DataFrame`` with the named columns.
+    user, time, channel, conversion, value, lookback, max_touches, split_on_conversion, tiebreak, drop_duplicates
+        As in :meth:`Journeys.from_events`.
+    shuffle
+        Shuffle on ``user`` first (default). Pass ``False`` only if every user's events
+        already sit in one partition; otherwise a user split over partitions is an error.
+    """
+    import importlib
+
+    from attribution.journeys.from_events import from_events
+
+    dask: Any = importlib.import_module("dask")  # untyped: only its delayed and compute are used
+
+    columns = {"user": user, "time": time, "channel": channel, "conversion": conversion}
+    columns.update({k: v for k, v in {"value": value, "tiebreak": tiebreak}.items() if v is not None})
+    check_columns([str(c) for c in events.columns], columns)
+    options: dict[str, Any] = {
+        "user": user,
+        "time": time,
+        "channel": channel,
+        "conversion": conversion,
+        "value": value,
+        "lookback": lookback,
+        "max_touches": max_touches,
+        "split_on_conversion": split_on_conversion,
+        "tiebreak": tiebreak,
+        "drop_duplicates": drop_duplicates,
+    }
+    grouped = events.shuffle(on=user) if shuffle and events.npartitions > 1 else events
+    tasks = [dask.delayed(from_events)(part, **options) for part in grouped.to_delayed()]
+    parts: list[Journeys] = [p for p in dask.compute(*tasks) if p.n_rows]
+    if not parts:
+        return from_events(grouped.head(0, npartitions=-1), **options)  # the empty result, with its dtypes
+    merged = parts[0] if len(parts) == 1 else Journeys.concat(parts)
+    return _in_user_order(merged)
+
+
+def _in_user_order(journeys: Journeys) -> Journeys:
+    """Rows sorted by user (stable: each user's journeys keep their order in time)."""
+    users = journeys.users
+    if users is None or journeys.n_rows < 2:
+        return journeys
+    codes, _ = pd.factorize(users, sort=True)
+    order = np.argsort(codes, kind="stable")
+    if bool(np.all(order == np.arange(len(order)))):
+        return journeys
+    return journeys[order]

@@ -1,0 +1,244 @@
+"""Build journeys inside Spark from a ``pyspark.sql.DataFrame`` (DataFrame API only).
+
+No Python UDFs and no RDDs, so it runs on Spark Connect and Databricks. Events are
+ranked per user with a window (time, then ``tiebreak``, then touches before
+conversions, then channel label, then value — the pandas builder's order), cut at
+conversions with a running count, windowed and capped; each journey's touches are
+gathered with ``sort_array(collect_list(struct(rank, ...)))``, because ``collect_list``
+alone does not keep an order after a shuffle. The journeys come back through Arrow and
+become the same :class:`Journeys` the pandas builder returns.
+
+Spark timestamps have microsecond resolution, so touch times (and the lookback window)
+are measured in whole microseconds; events logged at finer resolution may order or
+window differently than in pandas.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from attribution._durations import parse_duration
+from attribution.engines._assemble import assemble_lists, check_columns
+from attribution.errors import JourneyError
+from attribution.journeys._core import Journeys
+from attribution.journeys._messages import bad_argument
+
+__all__ = ["from_events_spark", "is_spark_input"]
+
+
+def is_spark_input(events: Any) -> bool:
+    """Whether ``events`` is a Spark DataFrame (classic or Spark Connect)."""
+    module = type(events).__module__
+    return module.startswith("pyspark.") and type(events).__name__ == "DataFrame"
+
+
+def from_events_spark(
+    events: Any,
+    *,
+    user: str,
+    time: str,
+    channel: str,
+    conversion: str,
+    value: str | None = None,
+    lookback: str | pd.Timedelta | float | None = None,
+    max_touches: int | None = None,
+    split_on_conversion: bool = True,
+    tiebreak: str | None = None,
+    drop_duplicates: bool = False,
+) -> Journeys:
+    """Build journeys from a Spark DataFrame of events; the same result as :meth:`Journeys.from_events`.
+
+    Parameters
+    ----------
+    events
+        A ``pyspark.sql.DataFrame`` with the named columns; ``time`` a timestamp column.
+    user, time, channel, conversion, value, lookback, max_touches, split_on_conversion, tiebreak, drop_duplicates
+        As in :meth:`Journeys.from_events`.
+    """
+    from pyspark.sql import functions as F
+
+    window = None if lookback is None else int(parse_duration(lookback, "lookback").value)
+    if max_touches is not None and (
+        isinstance(max_touches, bool) or not isinstance(max_touches, (int, np.integer)) or max_touches < 1
+    ):
+        raise bad_argument(
+            "max_touches", "must be a positive integer or None", max_touches, "pass e.g. 20, or None for no cap."
+        )
+    columns = {"user": user, "time": time, "channel": channel, "conversion": conversion}
+    columns.update({k: v for k, v in {"value": value, "tiebreak": tiebreak}.items() if v is not None})
+    check_columns(list(events.columns), columns)
+    ev = events.select(
+        F.col(user).alias("u"),
+        F.col(time).alias("ts"),
+        F.col(conversion).alias("flag"),
+        F.col(channel).cast("string").alias("ch"),
+        (F.col(value).cast("double") if value else F.lit(None).cast("double")).alias("v"),
+        (F.col(tiebreak) if tiebreak else F.lit(None)).alias("tb"),
+    )
+    _validate(ev, user=user, time=time, channel=channel, conversion=conversion, value=value)
+    ev = ev.select(
+        "u",
+        (F.unix_micros(F.col("ts").cast("timestamp")) * 1000).alias("t"),
+        F.col("flag").cast("boolean").alias("conv"),
+        "ch",
+        F.when(F.col("flag").cast("boolean"), F.coalesce(F.col("v"), F.lit(0.0))).otherwise(F.lit(0.0)).alias("v"),
+        "tb",
+    )
+    if drop_duplicates:
+        ev = ev.dropDuplicates()
+    labels = sorted(r[0] for r in ev.where(F.col("ch").isNotNull()).select("ch").distinct().collect())
+    journeys = _journeys(ev, labels, window, max_touches, split_on_conversion)
+    table = _to_arrow(journeys)
+    # ordered on the driver: a global orderBy in Spark would run the whole plan twice (its range
+    # partitioner samples the data first), and the journeys are few next to the events
+    if table.num_rows:
+        table = table.sort_by([("u", "ascending"), ("j", "ascending")])
+    return assemble_lists([table], labels)
+
+
+def _journeys(
+    ev: Any, labels: list[str], window: int | None, max_touches: int | None, split_on_conversion: bool
+) -> Any:
+    """One row per journey: u, j, closes, value, codes (array), befores (array, ns)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    kind = F.when(F.col("conv") & F.col("ch").isNull(), 2).when(F.col("conv"), 1).otherwise(0)
+    code = F.array_position(F.array(*[F.lit(label) for label in labels]), F.col("ch")) - 1 if labels else F.lit(-1)
+    ordered = Window.partitionBy("u").orderBy(
+        "t", F.col("tb").asc_nulls_first(), kind, F.col("ch").asc_nulls_first(), "v"
+    )
+    ranked = ev.withColumn("s", F.row_number().over(ordered)).withColumn("code", code.cast("int"))
+    if split_on_conversion:
+        before = Window.partitionBy("u").orderBy("s").rowsBetween(Window.unboundedPreceding, -1)
+        cut = ranked.withColumn("jid", F.coalesce(F.sum(F.col("conv").cast("int")).over(before), F.lit(0)))
+        ends = cut.groupBy("u", "jid").agg(
+            F.max("s").alias("j"),
+            F.max_by("t", "s").alias("end_t"),
+            F.max_by("conv", "s").alias("closes"),
+            F.max_by("v", "s").alias("ev"),
+        )
+        touches = (
+            cut.where(F.col("ch").isNotNull())
+            .join(ends, ["u", "jid"])
+            .select("u", "j", "s", "code", (F.col("end_t") - F.col("t")).alias("before_ns"))
+        )
+    else:
+        converting = ranked.where("conv").select("u").distinct()
+        conversion_ends = ranked.where("conv").select(
+            "u", F.col("s").alias("j"), F.col("t").alias("end_t"), F.lit(True).alias("closes"), F.col("v").alias("ev")
+        )
+        never = (
+            ranked.join(converting, "u", "left_anti")
+            .groupBy("u")
+            .agg(
+                F.max("s").alias("j"),
+                F.max_by("t", "s").alias("end_t"),
+                F.lit(False).alias("closes"),
+                F.lit(0.0).alias("ev"),
+            )
+        )
+        ends = conversion_ends.unionByName(never)
+        touch_rows = ranked.where(F.col("ch").isNotNull()).select("u", "s", "code", "t")
+        touches = touch_rows.join(ends, (touch_rows["u"] == ends["u"]) & (touch_rows["s"] <= ends["j"])).select(
+            touch_rows["u"], ends["j"], touch_rows["s"], "code", (F.col("end_t") - F.col("t")).alias("before_ns")
+        )
+    if window is not None:
+        touches = touches.where(F.col("before_ns") <= F.lit(window))
+    if max_touches is not None:
+        latest = Window.partitionBy("u", "j").orderBy(F.col("s").desc())
+        touches = touches.withColumn("recent", F.row_number().over(latest)).where(F.col("recent") <= max_touches)
+    lists = touches.groupBy("u", "j").agg(
+        F.sort_array(F.collect_list(F.struct("s", "code", "before_ns"))).alias("items")
+    )
+    return ends.join(lists, ["u", "j"], "left").select(
+        "u",
+        "j",
+        "closes",
+        F.when(F.col("closes"), F.col("ev")).otherwise(F.lit(0.0)).alias("value"),
+        F.col("items.code").alias("codes"),
+        F.col("items.before_ns").alias("befores"),
+    )
+
+
+def _to_arrow(frame: Any) -> Any:
+    """The result as a pyarrow Table (``toArrow`` on Spark 4; Arrow-backed ``toPandas`` before)."""
+    if hasattr(frame, "toArrow"):
+        return frame.toArrow()
+    import pyarrow as pa
+
+    frame.sparkSession.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
+    return pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
+
+
+def _validate(ev: Any, *, user: str, time: str, channel: str, conversion: str, value: str | None) -> None:
+    """The pandas builder's rules, checked in one aggregation; the first broken one is raised."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import BooleanType, NumericType
+
+    flag_type = ev.schema["flag"].dataType
+    if isinstance(flag_type, BooleanType):
+        bad_flag = F.col("flag").isNull()
+        converting = F.coalesce(F.col("flag"), F.lit(False))
+    elif isinstance(flag_type, NumericType):
+        bad_flag = F.col("flag").isNull() | ~F.col("flag").isin(0, 1)
+        converting = F.coalesce(F.col("flag") == 1, F.lit(False))
+    else:
+        raise JourneyError(
+            f"column {conversion!r} must be boolean (True/False or 1/0); got Spark type {flag_type.simpleString()}. "
+            f"Fix: make {conversion!r} a boolean column, e.g. F.col({conversion!r}) == 'purchase'."
+        )
+    rules = [
+        (f"column {user!r} must not be null", F.col("u").isNull(), "drop those events or fill in the missing values."),
+        (f"column {time!r} must not be null", F.col("ts").isNull(), "drop those events or fill in their timestamps."),
+        (
+            f"column {conversion!r} must be boolean (True/False or 1/0)",
+            bad_flag,
+            f"make {conversion!r} True/False (or 1/0); the builder does not guess what other values mean.",
+        ),
+        (
+            f"column {channel!r} must name a channel on every touch (a row that is not a conversion)",
+            F.col("ch").isNull() & ~converting,
+            "fill in the channel (e.g. 'Unknown') or drop those events; only conversions may lack one.",
+        ),
+        (
+            f"column {channel!r} must not hold empty channel labels",
+            F.trim(F.col("ch")) == "",
+            "name the channel (e.g. 'Unknown'), or set it to null on pure conversions.",
+        ),
+    ]
+    if value:
+        v = F.col("v")
+        rules += [
+            (
+                f"column {value!r} must be null or 0 on rows that are not conversions",
+                ~converting & v.isNotNull() & ~F.isnan(v) & (v != 0),
+                "a value belongs to a conversion: flag the row as a conversion, or clear its value.",
+            ),
+            (
+                f"column {value!r} must not be null on a conversion",
+                converting & (v.isNull() | F.isnan(v)),
+                f"fill the missing conversion values (0 if unknown), e.g. F.coalesce({value!r}, F.lit(0)).",
+            ),
+            (
+                f"column {value!r} must be finite and >= 0",
+                converting & ((v < 0) | (F.abs(v) == float("inf"))),
+                "drop or fix those values (refunds belong in a separate analysis).",
+            ),
+        ]
+    aggregates = []
+    for i, (_, condition, _) in enumerate(rules):
+        hit = F.coalesce(condition, F.lit(False))
+        aggregates += [
+            F.count(F.when(hit, 1)).alias(f"n{i}"),
+            F.min(F.when(hit, F.col("u").cast("string"))).alias(f"e{i}"),
+        ]
+    found = ev.agg(*aggregates).collect()[0]
+    for i, (rule, _, fix) in enumerate(rules):
+        if found[f"n{i}"]:
+            raise JourneyError(
+                f"{rule}; {found[f'n{i}']:,} event(s) break this, e.g. one of user {found[f'e{i}']!r}. Fix: {fix}"
+            )
