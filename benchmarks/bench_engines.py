@@ -137,16 +137,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=4_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--results", type=Path, default=_harness.RESULTS_DIR / "engines.json")
+    parser.add_argument("--contenders", nargs="+", choices=CONTENDERS, default=list(CONTENDERS))
     parser.add_argument("--worker", choices=CONTENDERS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         _harness.report(worker(args.worker, args.users))
         return
     path = _harness.ensure_data(data_file(args.users), ["--users", str(args.users), "--mean-touches", "4.8"])
-    runs: dict[str, list[dict[str, Any]]] = {c: [] for c in CONTENDERS}
+    chosen = [c for c in CONTENDERS if c in args.contenders]
+    runs: dict[str, list[dict[str, Any]]] = {c: [] for c in chosen}
     for round_ in range(args.rounds):
-        shift = round_ % len(CONTENDERS)
-        for contender in CONTENDERS[shift:] + CONTENDERS[:shift]:
+        shift = round_ % len(chosen)
+        for contender in chosen[shift:] + chosen[:shift]:
             result = _harness.run_module(
                 "benchmarks.bench_engines", ["--worker", contender, "--users", str(args.users)], timeout=3600
             )
@@ -160,21 +162,21 @@ def main(argv: list[str] | None = None) -> None:
         for c, rs in runs.items()
     }
     prints = {r["fingerprint"] for rs in runs.values() for r in rs}
-    pandas = summary["pandas"]
+    pandas = summary.get("pandas")
     ratios = {
         c: {
             "time_ratio_to_pandas": round(s["median_seconds"] / pandas["median_seconds"], 3),
             "memory_ratio_to_pandas": round(s["median_peak_mib"] / pandas["median_peak_mib"], 3),
         }
         for c, s in summary.items()
-        if c != "pandas"
+        if c != "pandas" and pandas is not None
     }
     payload = {
         "machine": _harness.machine_info(),
         "users": args.users,
         "events_file": path.name,
-        "rows": runs["pandas"][0]["rows"],
-        "touches": runs["pandas"][0]["touches"],
+        "rows": runs[chosen[0]][0]["rows"],
+        "touches": runs[chosen[0]][0]["touches"],
         "identical_journeys": len(prints) == 1,
         "goal": GOAL,
         "summary": summary,

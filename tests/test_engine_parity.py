@@ -315,3 +315,21 @@ def test_dask_refuses_a_user_split_over_partitions_without_a_shuffle() -> None:
     events = tricky_logs()["ties"]
     with dask.config.set(scheduler="synchronous"), pytest.raises(JourneyError, match=r"overlap|more than one"):
         from_events_dask(_dask_frame(events, 2), **COLUMNS, shuffle=False)
+
+
+def test_duckdb_reads_a_glob_of_parquet_files(tmp_path: Path) -> None:
+    """Two files holding different users, read through one glob, build what pandas builds on both."""
+    events = pd.concat([log.assign(user=log["user"].astype(str) + name) for name, log in tricky_logs().items()])
+    users = sorted(events["user"].unique())
+    first = events["user"].isin(users[: len(users) // 2])
+    pq.write_table(_arrow(events[first]), tmp_path / "part-0.parquet")
+    pq.write_table(_arrow(events[~first]), tmp_path / "part-1.parquet")
+    expected = Journeys.from_events(events, **COLUMNS, value="value")
+    _assert_same(expected, Journeys.from_events(str(tmp_path / "*.parquet"), **COLUMNS, value="value"))
+
+
+def test_duckdb_reads_a_polars_frame() -> None:
+    polars = pytest.importorskip("polars", reason="polars is not installed")
+    events = tricky_logs()["ties"]
+    expected = Journeys.from_events(events, **COLUMNS, value="value", tiebreak="hit")
+    _assert_same(expected, Journeys.from_events(polars.from_pandas(events), **COLUMNS, value="value", tiebreak="hit"))
