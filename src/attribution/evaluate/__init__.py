@@ -1,0 +1,8 @@
+"""Evaluation: simulated journeys with a known truth, scoring, bootstrap intervals, validity."""
+
+from attribution.evaluate.bootstrap import BootstrapResult, bootstrap
+from attribution.evaluate.scoring import score
+from attribution.evaluate.simulation import Simulation, simulate
+from attribution.evaluate.validity import predictive_validity
+
+__all__ = ["BootstrapResult", "Simulation", "bootstrap", "predictive_validity", "score", "simulate"]
