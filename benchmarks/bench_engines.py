@@ -27,7 +27,7 @@ from typing import Any
 
 from benchmarks import _harness
 
-CONTENDERS = ("pandas", "duckdb", "duckdb_1GB", "spark", "dask")
+CONTENDERS = ("pandas", "duckdb", "duckdb_256MB", "spark", "dask")
 GOAL = "DuckDB <= 0.7x the pandas builder's time at <= 1/3 of its peak memory"
 
 
@@ -91,7 +91,7 @@ def worker(contender: str, users: int) -> dict[str, Any]:
             began = time.perf_counter()
             spark = (
                 SparkSession.builder.master("local[2]")
-                .config("spark.driver.memory", "6g")
+                .config("spark.driver.memory", "3g")
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.ui.enabled", "false")
                 .getOrCreate()
@@ -116,7 +116,7 @@ def worker(contender: str, users: int) -> dict[str, Any]:
         else:
             from attribution.engines.duckdb import from_events_duckdb
 
-            limit = "1GB" if contender == "duckdb_1GB" else None
+            limit = "256MB" if contender == "duckdb_256MB" else None
             journeys = from_events_duckdb(str(path), **columns, memory_limit=limit)
         seconds = time.perf_counter() - started
     if contender == "dask":

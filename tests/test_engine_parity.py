@@ -1,7 +1,7 @@
 """Engine parity: every engine builds exactly the Journeys of the pandas builder.
 
 Random event logs (hypothesis) go through pandas and DuckDB — as an Arrow table, as a
-Parquet file, as a relation, in three user ranges under a memory limit, and entirely in
+Parquet file, as a relation, streamed in batches of three sorted events, and entirely in
 SQL (``method="sql"``, the query for warehouses) — with every option of
 ``from_events``; a fixed set of tricky logs does too. Equality is exact: paths, counts,
 value, times (seconds before the journey's end) and users.
@@ -44,15 +44,19 @@ def via_parquet(events: pd.DataFrame, tmp: Path, **options: Any) -> Journeys:
 
 
 def via_chunks(events: pd.DataFrame, **options: Any) -> Journeys:
+    """Sorted events streamed 3 rows at a time: users straddle batches and are carried over."""
+    from unittest import mock
+
     from attribution.engines.duckdb import from_events_duckdb
 
-    return from_events_duckdb(_arrow(events), **COLUMNS, memory_limit="500MB", chunks=3, **options)
+    with mock.patch("attribution.engines.duckdb.EVENTS_PER_BATCH", 3):
+        return from_events_duckdb(_arrow(events), **COLUMNS, memory_limit="500MB", **options)
 
 
 def via_sql(events: pd.DataFrame, **options: Any) -> Journeys:
     from attribution.engines.duckdb import from_events_duckdb
 
-    return from_events_duckdb(_arrow(events), **COLUMNS, method="sql", chunks=2, **options)
+    return from_events_duckdb(_arrow(events), **COLUMNS, method="sql", chunks=2, **options)  # two user ranges
 
 
 def via_relation(events: pd.DataFrame, **options: Any) -> Journeys:
@@ -204,10 +208,18 @@ def _spark_frame(spark: Any, events: pd.DataFrame) -> Any:
 
 @pytest.mark.parametrize("name", sorted(tricky_logs()))
 @pytest.mark.parametrize("options", TRICKY_OPTIONS, ids=lambda o: ",".join(o))
-def test_spark_builds_what_pandas_builds(spark: Any, name: str, options: dict[str, Any]) -> None:
+@pytest.mark.parametrize("method", ["collect", "collect in slices of 3 events", "window"])
+def test_spark_builds_what_pandas_builds(spark: Any, name: str, options: dict[str, Any], method: str) -> None:
+    from unittest import mock
+
+    from attribution.engines.spark import from_events_spark
+
     events = tricky_logs()[name]
     expected = Journeys.from_events(events, **COLUMNS, **options)
-    _assert_same(expected, Journeys.from_events(_spark_frame(spark, events), **COLUMNS, **options))
+    slice_size = 3 if "slices" in method else 2_000_000
+    with mock.patch("attribution.engines.spark.EVENTS_PER_SLICE", slice_size):
+        got = from_events_spark(_spark_frame(spark, events), **COLUMNS, **options, method=method.split()[0])
+    _assert_same(expected, got)
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -59,7 +59,7 @@ class Comparison:
     __slots__ = ("_long", "results")
 
     def __init__(self, results: dict[str, Attribution]) -> None:
-        self.results = dict(results)
+        self.results: dict[str, Attribution] = dict(results)
         frames = [r.to_frame() for r in self.results.values()]
         columns = ["model", "channel", "conversions", "value", "share"]
         self._long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

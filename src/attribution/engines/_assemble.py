@@ -90,7 +90,9 @@ def channel_codes(column: Any, position: dict[str, int]) -> Any:
     """Channel labels to codes through Arrow's dictionary encoding (no Python loop per touch); null is -1."""
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(column).combine_chunks()
+    encoded = pc.dictionary_encode(column)
+    if hasattr(encoded, "combine_chunks"):  # a ChunkedArray (table column), not a plain Array
+        encoded = encoded.combine_chunks()
     remap = np.array([position[label] for label in encoded.dictionary.to_pylist()] + [-1], dtype=np.int32)
     indices = pc.fill_null(encoded.indices, len(remap) - 1).to_numpy(zero_copy_only=False)
     return remap[indices] if len(indices) else np.zeros(0, dtype=np.int32)

@@ -1,19 +1,19 @@
 """Build journeys inside DuckDB: files larger than memory, Arrow tables, polars frames.
 
-The events are ordered, split into journeys, windowed and cut in SQL (window functions);
-only the journeys come back, as flat columns, and become the same :class:`Journeys` the
-pandas builder returns (the engine-parity tests hold both to equality). With a
-``memory_limit`` the users are processed in ``chunks`` contiguous ranges of the sorted
-users, one query each; a user's events are always split into journeys in one place, so the
-chunks concatenate exactly (and in order).
-
-The SQL this runs is in :func:`journeys_sql`, so warehouse users can run it elsewhere.
+By default (``method="sort"``) DuckDB does what it is best at — reads the files, checks
+every rule, and sorts the events by user and time, spilling to disk within a
+``memory_limit`` — and streams the sorted events out in batches of whole users; each
+batch is cut into journeys by the pandas builder's own vectorised code, so the result is
+the very :class:`Journeys` the pandas builder returns (the engine-parity tests hold them
+equal). ``method="sql"`` runs everything in DuckDB (:func:`journeys_sql`, window
+functions and ordered list aggregation): the query to port to a warehouse.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,8 @@ from attribution.journeys._messages import bad_argument
 
 __all__ = ["from_events_duckdb", "is_duckdb_input", "journeys_sql"]
 
-EVENTS_PER_CHUNK = 2_000_000  # with a memory_limit and no chunks given: about this many events per query
+EVENTS_PER_BATCH = 2_000_000  # sorted events handed over and cut into journeys at a time
+EVENTS_PER_CHUNK = 2_000_000  # method="sql" with a memory_limit and no chunks: about this many events per query
 SAMPLE_USERS = 200_000  # events sampled to place the boundaries of the user ranges
 
 
@@ -160,10 +161,13 @@ def from_events_duckdb(
     user, time, channel, conversion, value, lookback, max_touches, split_on_conversion, tiebreak, drop_duplicates
         As in :meth:`Journeys.from_events`.
     memory_limit
-        DuckDB's ``memory_limit`` for this build, e.g. ``"1GB"``; with it and no ``chunks``,
-        the users are processed in ranges of about five million events each.
+        DuckDB's ``memory_limit`` for this build, e.g. ``"256MB"``: DuckDB sorts within it,
+        spilling to a private temporary folder (removed afterwards), and the sorted events
+        are cut into journeys two million at a time, so the whole build stays small. On a
+        ``connection`` you pass, the setting stays set.
     chunks
-        Number of user ranges to process one after another (default 1, or as above).
+        With ``method="sql"``: the number of user ranges queried one after another (default
+        1, or ranges of about two million events under a ``memory_limit``).
     connection
         A DuckDB connection to use (default: a new in-memory one). Ignored for a relation,
         which runs on its own connection.
@@ -197,7 +201,42 @@ def from_events_duckdb(
         )
     if chunks is not None and (isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 1):
         raise bad_argument("chunks", "must be a positive integer or None", chunks, "pass e.g. 4.")
-    runner = _Runner(duckdb, events, connection, memory_limit)
+    with _Runner(duckdb, events, connection, memory_limit) as runner:
+        return _build(
+            runner,
+            user=user,
+            time=time,
+            channel=channel,
+            conversion=conversion,
+            value=value,
+            window=window,
+            max_touches=max_touches,
+            split_on_conversion=split_on_conversion,
+            tiebreak=tiebreak,
+            drop_duplicates=drop_duplicates,
+            memory_limit=memory_limit,
+            chunks=chunks,
+            method=method,
+        )
+
+
+def _build(
+    runner: _Runner,
+    *,
+    user: str,
+    time: str,
+    channel: str,
+    conversion: str,
+    value: str | None,
+    window: int | None,
+    max_touches: int | None,
+    split_on_conversion: bool,
+    tiebreak: str | None,
+    drop_duplicates: bool,
+    memory_limit: str | None,
+    chunks: int | None,
+    method: str,
+) -> Journeys:
     columns = {"user": user, "time": time, "channel": channel, "conversion": conversion}
     columns.update({k: v for k, v in {"value": value, "tiebreak": tiebreak}.items() if v is not None})
     check_columns(runner.columns(), columns)
@@ -206,6 +245,10 @@ def from_events_duckdb(
     labels = sorted(c for c in channels if c is not None)
     if method not in ("sort", "sql"):
         raise bad_argument("method", "must be 'sort' or 'sql'", method, "pass method='sort' (default) or 'sql'.")
+    if chunks is not None and method != "sql":
+        raise bad_argument(
+            "chunks", "applies only to method='sql'", chunks, "drop it: the sorted events are streamed in batches."
+        )
     n_chunks = chunks or (1 if memory_limit is None else max(1, math.ceil(runner.count() / EVENTS_PER_CHUNK)))
     options: dict[str, Any] = {
         "user": user,
@@ -217,31 +260,29 @@ def from_events_duckdb(
         "split_on_conversion": split_on_conversion,
         "drop_duplicates": drop_duplicates,
     }
-    where_clauses = _user_ranges(runner, user, n_chunks)
     if method == "sql":
         sql_parts = [
             runner.arrow(journeys_sql(**options, lookback_ns=window, max_touches=max_touches, labels=labels, where=w))
-            for w in where_clauses
+            for w in _user_ranges(runner, user, n_chunks)
         ]
         return assemble_lists(sql_parts, labels)
     from attribution.journeys.from_events import journeys_from_events
 
-    parts = [  # each range's journeys, user ranges in ascending order
+    parts = [  # consecutive runs of whole users, in user order
         journeys_from_events(
-            _sorted_events(runner, labels, where=w, **options),
+            _events_of(batch, labels, tiebreak is not None),
             split_on_conversion=split_on_conversion,
             drop_duplicates=drop_duplicates,
             window=window,
             max_touches=max_touches,
         )
-        for w in where_clauses
+        for batch in _user_batches(runner, **options)
     ]
     return parts[0] if len(parts) == 1 else concat_in_order(parts)
 
 
-def _sorted_events(
+def _user_batches(
     runner: _Runner,
-    labels: list[str],
     *,
     user: str,
     time: str,
@@ -249,24 +290,50 @@ def _sorted_events(
     conversion: str,
     value: str | None,
     tiebreak: str | None,
-    where: str,
     **_: Any,
-) -> Any:
-    """The events of one user range, sorted by user and time, as the pandas builder's arrays.
+) -> Iterator[Any]:
+    """The events sorted by user and time, streamed from one query in Arrow tables of whole users.
 
-    Ties in (user, time) are left to the builder, which orders them by its own rule.
+    DuckDB sorts once (spilling to disk under its memory limit) and hands the result over
+    ``EVENTS_PER_BATCH`` rows at a time; a user whose events run past a batch's end is
+    carried into the next, so each table holds every event of its users. Ties in
+    (user, time) are left to the builder, which orders them by its own rule.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    val = f"COALESCE(CAST({_quote(value)} AS DOUBLE), 0.0)" if value else "0.0"
+    tb = f", {_quote(tiebreak)} AS tb" if tiebreak else ""
+    reader = runner.reader(
+        f"SELECT {_quote(user)} AS u, epoch_ns({_quote(time)}) AS t, CAST({_quote(conversion)} AS BOOLEAN) AS conv, "
+        f"CAST({_quote(channel)} AS VARCHAR) AS ch, {val} AS v{tb} FROM events ORDER BY u, t",
+        EVENTS_PER_BATCH,
+    )
+    pending = reader.schema.empty_table()
+    for batch in reader:
+        table = (
+            pa.concat_tables([pending, pa.Table.from_batches([batch])])
+            if pending.num_rows
+            else pa.Table.from_batches([batch])
+        )
+        if table.num_rows == 0:
+            continue
+        users = table.column("u")
+        trailing = pc.equal(users, users[-1]).to_numpy(zero_copy_only=False)
+        split = int(np.argmax(trailing))  # where the last user's events begin
+        if split:
+            yield table.slice(0, split)
+        pending = table.slice(split)
+    yield pending  # the last user (or an empty table of the right columns)
+
+
+def _events_of(table: Any, labels: list[str], has_tiebreak: bool) -> Any:
+    """Events sorted by user and time (an Arrow table) as the pandas builder's arrays."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from attribution.journeys.from_events import Events
 
-    val = f"COALESCE(CAST({_quote(value)} AS DOUBLE), 0.0)" if value else "0.0"
-    tb = f", {_quote(tiebreak)} AS tb" if tiebreak else ""
-    table = runner.arrow(
-        f"SELECT {_quote(user)} AS u, epoch_ns({_quote(time)}) AS t, CAST({_quote(conversion)} AS BOOLEAN) AS conv, "
-        f"CAST({_quote(channel)} AS VARCHAR) AS ch, {val} AS v{tb} FROM events WHERE {where} ORDER BY u, t"
-    )
     users = table.column("u").combine_chunks()
     n = len(users)
     change = np.ones(n, dtype=bool)
@@ -275,7 +342,7 @@ def _sorted_events(
     first = np.flatnonzero(change)
     labels_of_users = pd.Index(users.take(pa.array(first, type=pa.int64())).to_pandas().to_numpy())
     tiebreak_codes = None
-    if tiebreak:
+    if has_tiebreak:
         codes, _ = pd.factorize(table.column("tb").to_pandas(), sort=True)
         tiebreak_codes = codes.astype(np.int64)
     return Events(
@@ -294,6 +361,8 @@ class _Runner:
     """Runs SQL over the events, exposed as the view ``events``, whatever their form."""
 
     def __init__(self, duckdb: Any, events: Any, connection: Any, memory_limit: str | None) -> None:
+        self.spill: Any = None
+        self.owned = connection is None
         self.relation = events if isinstance(events, duckdb.DuckDBPyRelation) else None
         if self.relation is None:
             self.connection = connection if connection is not None else duckdb.connect()
@@ -305,8 +374,23 @@ class _Runner:
             if memory_limit is not None:
                 self.connection.execute(f"SET memory_limit = '{memory_limit}'")
                 self.connection.execute("SET preserve_insertion_order = false")
+                if connection is None:  # our own connection spills to a private folder, removed after
+                    import tempfile
+
+                    self.spill = tempfile.TemporaryDirectory(prefix="attribution-duckdb-")
+                    self.connection.execute(f"SET temp_directory = '{self.spill.name}'")
         elif memory_limit is not None:
             self.relation.query("events", f"SET memory_limit = '{memory_limit}'")
+
+    def __enter__(self) -> _Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the connection we opened (not the caller's) and remove the spill folder."""
+        if self.relation is None and self.owned:
+            self.connection.close()
+        if self.spill is not None:
+            self.spill.cleanup()
 
     def _run(self, sql: str) -> Any:
         if self.relation is not None:
@@ -316,6 +400,10 @@ class _Runner:
     def fetch(self, sql: str) -> list[tuple[Any, ...]]:
         rows: list[tuple[Any, ...]] = self._run(sql).fetchall()
         return rows
+
+    def reader(self, sql: str, rows_per_batch: int) -> Any:
+        """A pyarrow RecordBatchReader streaming the result ``rows_per_batch`` rows at a time."""
+        return self._run(sql).to_arrow_reader(rows_per_batch)
 
     def arrow(self, sql: str) -> Any:
         result = self._run(sql)

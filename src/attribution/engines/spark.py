@@ -1,12 +1,14 @@
 """Build journeys inside Spark from a ``pyspark.sql.DataFrame`` (DataFrame API only).
 
-No Python UDFs and no RDDs, so it runs on Spark Connect and Databricks. Events are
-ranked per user with a window (time, then ``tiebreak``, then touches before
-conversions, then channel label, then value — the pandas builder's order), cut at
-conversions with a running count, windowed and capped; each journey's touches are
-gathered with ``sort_array(collect_list(struct(rank, ...)))``, because ``collect_list``
-alone does not keep an order after a shuffle. The journeys come back through Arrow and
-become the same :class:`Journeys` the pandas builder returns.
+No Python UDFs and no RDDs, so it runs on Spark Connect and Databricks. By default one
+shuffle gathers each user's events with ``sort_array(collect_list(struct(time, ...)))``
+(``collect_list`` alone keeps no order after a shuffle); the lists come back through
+Arrow and the journeys are cut by the pandas builder's own vectorised code, so the
+result is the same :class:`Journeys` by construction. ``method="window"`` does the cutting
+in Spark instead: events ranked per user with a window (time, then ``tiebreak``, then
+touches before conversions, then channel label, then value — the pandas builder's order),
+cut at conversions with a running count, windowed and capped, each journey's touches
+gathered the same way; only the journeys come back.
 
 Spark timestamps have microsecond resolution, so touch times (and the lookback window)
 are measured in whole microseconds; events logged at finer resolution may order or
@@ -15,18 +17,21 @@ window differently than in pandas.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from attribution._durations import parse_duration
-from attribution.engines._assemble import assemble_lists, check_columns
+from attribution.engines._assemble import assemble_lists, check_columns, concat_in_order
 from attribution.errors import JourneyError
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument
 
 __all__ = ["from_events_spark", "is_spark_input"]
+
+EVENTS_PER_SLICE = 2_000_000  # events cut into journeys at a time on the driver
 
 
 def is_spark_input(events: Any) -> bool:
@@ -48,6 +53,7 @@ def from_events_spark(
     split_on_conversion: bool = True,
     tiebreak: str | None = None,
     drop_duplicates: bool = False,
+    method: str = "collect",
 ) -> Journeys:
     """Build journeys from a Spark DataFrame of events; the same result as :meth:`Journeys.from_events`.
 
@@ -57,8 +63,18 @@ def from_events_spark(
         A ``pyspark.sql.DataFrame`` with the named columns; ``time`` a timestamp column.
     user, time, channel, conversion, value, lookback, max_touches, split_on_conversion, tiebreak, drop_duplicates
         As in :meth:`Journeys.from_events`.
+    method
+        ``"collect"`` (default): one shuffle gathers each user's events, time-sorted, with
+        ``sort_array(collect_list(struct(...)))``; they come back through Arrow and the
+        journeys are cut by the pandas builder's own vectorised code. ``"window"``:
+        everything runs in Spark (window ranks, a running count of conversions, a join to
+        each journey's end, per-journey lists) and only the journeys come back — more
+        Spark stages, less data to the driver. Both give the same journeys.
     """
     from pyspark.sql import functions as F
+
+    if method not in ("collect", "window"):
+        raise bad_argument("method", "must be 'collect' or 'window'", method, "pass method='collect' (default).")
 
     window = None if lookback is None else int(parse_duration(lookback, "lookback").value)
     if max_touches is not None and (
@@ -76,7 +92,7 @@ def from_events_spark(
         F.col(conversion).alias("flag"),
         F.col(channel).cast("string").alias("ch"),
         (F.col(value).cast("double") if value else F.lit(None).cast("double")).alias("v"),
-        (F.col(tiebreak) if tiebreak else F.lit(None)).alias("tb"),
+        (F.col(tiebreak) if tiebreak else F.lit(None).cast("long")).alias("tb"),  # typed: Arrow needs it
     )
     _validate(ev, user=user, time=time, channel=channel, conversion=conversion, value=value)
     ev = ev.select(
@@ -89,6 +105,27 @@ def from_events_spark(
     )
     if drop_duplicates:
         ev = ev.dropDuplicates()
+    if method == "collect":
+        from attribution.journeys.from_events import journeys_from_events
+
+        events_by_user = ev.groupBy("u").agg(
+            F.sort_array(F.collect_list(F.struct("t", "conv", "ch", "v", "tb"))).alias("e")
+        )
+        table = _to_arrow(events_by_user)
+        if table.num_rows:
+            table = table.sort_by([("u", "ascending")])
+        # cut in slices of users so the builder's temporaries stay small next to the lists
+        parts = [
+            journeys_from_events(
+                _events_from_lists(piece, has_tiebreak=tiebreak is not None),
+                split_on_conversion=split_on_conversion,
+                drop_duplicates=False,  # already dropped in Spark
+                window=window,
+                max_touches=max_touches,
+            )
+            for piece in _user_slices(table)
+        ]
+        return parts[0] if len(parts) == 1 else concat_in_order(parts)
     labels = sorted(r[0] for r in ev.where(F.col("ch").isNotNull()).select("ch").distinct().collect())
     journeys = _journeys(ev, labels, window, max_touches, split_on_conversion)
     table = _to_arrow(journeys)
@@ -97,6 +134,50 @@ def from_events_spark(
     if table.num_rows:
         table = table.sort_by([("u", "ascending"), ("j", "ascending")])
     return assemble_lists([table], labels)
+
+
+def _user_slices(table: Any) -> list[Any]:
+    """Consecutive slices of a user-sorted table of event lists, about ``EVENTS_PER_SLICE`` events each."""
+    import pyarrow.compute as pc
+
+    if table.num_rows == 0:
+        return [table]
+    counts = pc.list_value_length(table.column("e")).to_numpy(zero_copy_only=False)
+    ends = np.cumsum(counts)
+    cuts = np.searchsorted(ends, np.arange(EVENTS_PER_SLICE, int(ends[-1]), EVENTS_PER_SLICE))
+    bounds = sorted({0, table.num_rows, *(int(c) + 1 for c in cuts if int(c) + 1 < table.num_rows)})
+    return [table.slice(lo, hi - lo) for lo, hi in itertools.pairwise(bounds)]
+
+
+def _events_from_lists(table: Any, *, has_tiebreak: bool) -> Any:
+    """Per-user lists of time-sorted events (Arrow, users in order) as the pandas builder's
+    sorted event arrays; ties in time are left to the builder's own rule."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from attribution.engines._assemble import channel_codes
+    from attribution.journeys.from_events import Events
+
+    lists = table.column("e").combine_chunks()
+    counts = pc.list_value_length(lists).to_numpy(zero_copy_only=False).astype(np.int64)
+    flat = lists.flatten()
+    channels = flat.field("ch")
+    labels = sorted(c for c in pc.unique(channels).to_pylist() if c is not None)
+    tiebreak_codes = None
+    if has_tiebreak:
+        codes, _ = pd.factorize(flat.field("tb").to_pandas(), sort=True)
+        tiebreak_codes = codes.astype(np.int64)
+    users = table.column("u").combine_chunks()
+    return Events(
+        np.repeat(np.arange(len(counts), dtype=np.int64), counts),
+        pd.Index(users.to_pandas().to_numpy()),
+        flat.field("t").to_numpy(zero_copy_only=False).astype(np.int64, copy=False),
+        flat.field("conv").to_numpy(zero_copy_only=False).astype(bool),
+        channel_codes(channels if len(channels) else pa.array([], pa.string()), {c: i for i, c in enumerate(labels)}),
+        labels,
+        flat.field("v").to_numpy(zero_copy_only=False).astype(np.float64, copy=False),
+        tiebreak_codes,
+    )
 
 
 def _journeys(

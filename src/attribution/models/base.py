@@ -53,7 +53,15 @@ class ModelSpec:
 
 
 class Unattributed(NamedTuple):
-    """Conversions and value on empty paths: there is no touch to give them to."""
+    """Conversions and value on empty paths: there is no touch to give them to.
+
+    Attributes
+    ----------
+    conversions
+        Conversions on paths with no touch (e.g. every touch fell outside the lookback).
+    value
+        The value of those conversions.
+    """
 
     conversions: float
     value: float
