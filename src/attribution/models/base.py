@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -156,7 +156,7 @@ class Attribution:
         frame.insert(0, "model", self._model.name)
         return frame
 
-    def path_credits(self, kind: str = "conversions") -> sp.csr_array:
+    def path_credits(self, kind: Literal["conversions", "value"] = "conversions") -> sp.csr_array:
         """Each path row's credit per channel: a sparse rows × channels matrix.
 
         Available when the result was computed with ``per_path=True``; row ``i`` is row

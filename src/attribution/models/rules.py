@@ -315,7 +315,7 @@ class TimeDecay(_RuleModel):
     {'A': 0.289856, 'B': 0.320027, 'C': 0.390117}
     """
 
-    half_life: Any = "7D"
+    half_life: str | pd.Timedelta | float = "7D"
     by: Literal["time", "position"] = "time"
     _scale: float = field(init=False, repr=False, compare=False, default=0.0)
 

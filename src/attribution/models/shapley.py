@@ -250,7 +250,7 @@ class Shapley:
     [4.0, 1.0, 7.0]
     """
 
-    value: Any = "conversions"
+    value: str | Callable[..., Any] = "conversions"
     method: Literal["auto", "exact", "sampling"] = "auto"
     n_permutations: int | None = None
     precision: float | None = None
@@ -340,6 +340,7 @@ class Shapley:
             if journeys.total_conversions - journeys.unattributed_conversions <= 0:
                 raise AttributionError("no conversions on any non-empty path: the Markov game is 0 everywhere.")
             return _markov_game(journeys, int(self.order))
+        assert callable(self.value)  # __post_init__ accepts only the named games or a callable
         return _callable_game(self.value, journeys.channels)
 
     def _subset_sum(self, journeys: Journeys, spec: ModelSpec, per_path: bool) -> ShapleyAttribution:
