@@ -22,6 +22,11 @@ def spec_journeys() -> Journeys:
 def spark() -> object:
     """One local[2] Spark session for every Spark test (start-up takes ~15 s), in UTC."""
     pyspark_sql = pytest.importorskip("pyspark.sql", reason="the spark extra is not installed")
+    import os
+    import shutil
+
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Spark needs Java 17, which is not on this machine (no java on PATH, no JAVA_HOME)")
     session = (
         pyspark_sql.SparkSession.builder.master("local[2]")
         .appName("attribution-tests")
