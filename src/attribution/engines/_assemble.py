@@ -1,4 +1,4 @@
-"""What every engine shares: checking columns, and turning engine output into ``Journeys``."""
+"""What every engine shares: turning engine output into ``Journeys``."""
 
 from __future__ import annotations
 
@@ -7,22 +7,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attribution.errors import JourneyError
 from attribution.journeys import _ragged
 from attribution.journeys._core import Journeys
 
-__all__ = ["assemble_lists", "channel_codes", "check_columns", "concat_in_order"]
-
-
-def check_columns(existing: list[str], columns: dict[str, str]) -> None:
-    """Raise, naming the argument, unless every column is in ``existing``."""
-    for argument, column in columns.items():
-        if column not in existing:
-            shown = ", ".join(map(repr, existing[:20])) + (", ..." if len(existing) > 20 else "")
-            raise JourneyError(
-                f"column {column!r} (argument {argument!r}) is not in the data; the columns are: {shown}. "
-                f"Fix: pass {argument}= the name of the column that holds it."
-            )
+__all__ = ["assemble_lists", "channel_codes", "concat_in_order"]
 
 
 def concat_in_order(parts: list[Journeys]) -> Journeys:

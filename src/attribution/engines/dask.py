@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attribution.engines._assemble import check_columns
 from attribution.journeys._core import Journeys
 
 __all__ = ["from_events_dask", "is_dask_input"]
@@ -57,13 +56,13 @@ def from_events_dask(
     """
     import importlib
 
-    from attribution.journeys.from_events import from_events
+    from attribution.journeys.from_events import check_columns, check_options, from_events
 
     dask: Any = importlib.import_module("dask")  # untyped: only its delayed and compute are used
 
     columns = {"user": user, "time": time, "channel": channel, "conversion": conversion}
-    columns.update({k: v for k, v in {"value": value, "tiebreak": tiebreak}.items() if v is not None})
-    check_columns([str(c) for c in events.columns], columns)
+    check_columns([str(c) for c in events.columns], columns | {"value": value, "tiebreak": tiebreak})
+    check_options(lookback, max_touches, split_on_conversion)  # before the shuffle, not per partition
     options: dict[str, Any] = {
         "user": user,
         "time": time,

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attribution._durations import parse_duration
-from attribution.engines._assemble import assemble_lists, channel_codes, check_columns, concat_in_order
+from attribution.engines._assemble import assemble_lists, channel_codes, concat_in_order
 from attribution.errors import JourneyError
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument
+from attribution.journeys.from_events import check_columns, check_options
 
 __all__ = ["from_events_duckdb", "is_duckdb_input", "journeys_sql"]
 
@@ -192,13 +192,7 @@ def from_events_duckdb(
     """
     import duckdb
 
-    window = None if lookback is None else int(parse_duration(lookback, "lookback").value)
-    if max_touches is not None and (
-        isinstance(max_touches, bool) or not isinstance(max_touches, (int, np.integer)) or max_touches < 1
-    ):
-        raise bad_argument(
-            "max_touches", "must be a positive integer or None", max_touches, "pass e.g. 20, or None for no cap."
-        )
+    window = check_options(lookback, max_touches, split_on_conversion)
     if chunks is not None and (isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 1):
         raise bad_argument("chunks", "must be a positive integer or None", chunks, "pass e.g. 4.")
     with _Runner(duckdb, events, connection, memory_limit) as runner:
@@ -238,8 +232,7 @@ def _build(
     method: str,
 ) -> Journeys:
     columns = {"user": user, "time": time, "channel": channel, "conversion": conversion}
-    columns.update({k: v for k, v in {"value": value, "tiebreak": tiebreak}.items() if v is not None})
-    check_columns(runner.columns(), columns)
+    check_columns(runner.columns(), columns | {"value": value, "tiebreak": tiebreak})
     _validate(runner, user=user, time=time, channel=channel, conversion=conversion, value=value)
     channels = [row[0] for row in runner.fetch(f"SELECT DISTINCT CAST({_quote(channel)} AS VARCHAR) FROM events")]
     labels = sorted(c for c in channels if c is not None)

@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attribution._durations import parse_duration
-from attribution.engines._assemble import assemble_lists, check_columns, concat_in_order
+from attribution.engines._assemble import assemble_lists, concat_in_order
 from attribution.errors import JourneyError
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument
+from attribution.journeys.from_events import check_columns, check_options
 
 __all__ = ["from_events_spark", "is_spark_input"]
 
@@ -76,16 +76,9 @@ def from_events_spark(
     if method not in ("collect", "window"):
         raise bad_argument("method", "must be 'collect' or 'window'", method, "pass method='collect' (default).")
 
-    window = None if lookback is None else int(parse_duration(lookback, "lookback").value)
-    if max_touches is not None and (
-        isinstance(max_touches, bool) or not isinstance(max_touches, (int, np.integer)) or max_touches < 1
-    ):
-        raise bad_argument(
-            "max_touches", "must be a positive integer or None", max_touches, "pass e.g. 20, or None for no cap."
-        )
+    window = check_options(lookback, max_touches, split_on_conversion)
     columns = {"user": user, "time": time, "channel": channel, "conversion": conversion}
-    columns.update({k: v for k, v in {"value": value, "tiebreak": tiebreak}.items() if v is not None})
-    check_columns(list(events.columns), columns)
+    check_columns([str(c) for c in events.columns], columns | {"value": value, "tiebreak": tiebreak})
     ev = events.select(
         F.col(user).alias("u"),
         F.col(time).alias("ts"),

@@ -6,7 +6,7 @@ conversions or accumulate, apply a lookback window and a touch cap, keep every c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument, bad_rows
 from attribution.journeys._validate import check_non_negative_finite
 
-__all__ = ["Events", "from_events", "journeys_from_events", "require_columns"]
+__all__ = ["Events", "check_columns", "check_options", "from_events", "journeys_from_events", "require_columns"]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -36,14 +36,37 @@ def require_columns(frame: Any, columns: Mapping[str, str | None]) -> None:
             f"expected a pandas DataFrame; got {type(frame).__name__}. "
             "Fix: wrap your data with pandas.DataFrame(...), or read it with pandas.read_csv/read_parquet."
         )
-    existing = [str(c) for c in frame.columns]
+    check_columns([str(c) for c in frame.columns], columns)
+
+
+def check_columns(existing: Sequence[str], columns: Mapping[str, str | None]) -> None:
+    """Raise, naming the argument, unless every named column (``None``: not asked for) is in ``existing``."""
     for argument, column in columns.items():
-        if column is not None and column not in frame.columns:
+        if column is not None and column not in existing:
             shown = ", ".join(map(repr, existing[:20])) + (", ..." if len(existing) > 20 else "")
             raise JourneyError(
                 f"column {column!r} (argument {argument!r}) is not in the data; the columns are: {shown}. "
                 f"Fix: pass {argument}= the name of the column that holds it."
             )
+
+
+def check_options(
+    lookback: str | pd.Timedelta | float | None, max_touches: int | None, split_on_conversion: bool
+) -> int | None:
+    """Validate the options every builder shares; return the lookback window in nanoseconds."""
+    window = None if lookback is None else int(parse_duration(lookback, "lookback").value)
+    if max_touches is not None and (
+        isinstance(max_touches, bool) or not isinstance(max_touches, (int, np.integer)) or max_touches < 1
+    ):
+        raise bad_argument(
+            "max_touches",
+            "must be a positive integer or None",
+            max_touches,
+            "pass how many of the most recent touches to keep, e.g. 20.",
+        )
+    if not isinstance(split_on_conversion, bool):
+        raise bad_argument("split_on_conversion", "must be True or False", split_on_conversion, "pass a bool.")
+    return window
 
 
 @dataclass(frozen=True)
@@ -148,18 +171,7 @@ def from_events(
     0   u1    Social > Email          1.0    0.0  120.0  [1209600.0, 604800.0]
     1   u2  Search > Display          0.0    1.0    0.0         [86400.0, 0.0]
     """
-    window = None if lookback is None else int(parse_duration(lookback, "lookback").value)
-    if max_touches is not None and (
-        isinstance(max_touches, bool) or not isinstance(max_touches, (int, np.integer)) or max_touches < 1
-    ):
-        raise bad_argument(
-            "max_touches",
-            "must be a positive integer or None",
-            max_touches,
-            "pass how many of the most recent touches to keep, e.g. 20.",
-        )
-    if not isinstance(split_on_conversion, bool):
-        raise bad_argument("split_on_conversion", "must be True or False", split_on_conversion, "pass a bool.")
+    window = check_options(lookback, max_touches, split_on_conversion)
     require_columns(
         events,
         {
