@@ -17,7 +17,6 @@ window differently than in pandas.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,7 @@ import pandas as pd
 
 from attribution.engines._assemble import assemble_lists, concat_in_order
 from attribution.errors import JourneyError
+from attribution.journeys import _ragged
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument
 from attribution.journeys.from_events import check_columns, check_options
@@ -136,10 +136,8 @@ def _user_slices(table: Any) -> list[Any]:
     if table.num_rows == 0:
         return [table]
     counts = pc.list_value_length(table.column("e")).to_numpy(zero_copy_only=False)
-    ends = np.cumsum(counts)
-    cuts = np.searchsorted(ends, np.arange(EVENTS_PER_SLICE, int(ends[-1]), EVENTS_PER_SLICE))
-    bounds = sorted({0, table.num_rows, *(int(c) + 1 for c in cuts if int(c) + 1 < table.num_rows)})
-    return [table.slice(lo, hi - lo) for lo, hi in itertools.pairwise(bounds)]
+    chunks = _ragged.row_chunks(_ragged.offsets_from_lengths(counts), EVENTS_PER_SLICE)
+    return [table.slice(lo, hi - lo) for lo, hi in chunks]
 
 
 def _events_from_lists(table: Any, *, has_tiebreak: bool) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -214,12 +213,11 @@ class Journeys:
         per-channel sums over blocks line up; it is a view and never leaves the library.
         """
         offsets = self._offsets
-        targets = np.arange(touches_per_block, int(offsets[-1]), touches_per_block)
-        cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, targets), [self.n_rows]])).tolist()
-        if len(cuts) <= 2:
+        chunks = _ragged.row_chunks(offsets, touches_per_block)
+        if len(chunks) == 1:
             yield self
             return
-        for lo, hi in itertools.pairwise(cuts):
+        for lo, hi in chunks:
             block = Journeys.__new__(Journeys)
             a, b = int(offsets[lo]), int(offsets[hi])
             block._codes = self._codes[a:b]

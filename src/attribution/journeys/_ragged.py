@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import numpy.typing as npt
 
@@ -126,3 +128,21 @@ def first_in_row(codes: npt.NDArray[np.int32], offsets: IntArray, n_codes: int) 
     out = np.zeros(n, dtype=bool)
     out[first] = True
     return out
+
+
+def row_chunks(offsets: IntArray, per_chunk: int) -> list[tuple[int, int]]:
+    """Split rows into consecutive runs ``(first, stop)`` of about ``per_chunk`` elements
+    each (a row longer than that is a run of its own); at least one run, even with no rows."""
+    targets = np.arange(per_chunk, int(offsets[-1]), per_chunk)
+    cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, targets), [len(offsets) - 1]]))
+    return [(int(a), int(b)) for a, b in itertools.pairwise(cuts.tolist())] or [(0, 0)]
+
+
+def last_of_runs(codes: npt.NDArray[np.int32], offsets: IntArray) -> BoolArray:
+    """Whether each element is the last of a run of equal codes within its row (A > A > B: F, T, T)."""
+    keep = np.ones(len(codes), dtype=bool)
+    if len(codes) > 1:
+        row_end = np.zeros(len(codes), dtype=bool)
+        row_end[offsets[1:][offsets[1:] > offsets[:-1]] - 1] = True
+        keep[:-1] = (codes[:-1] != codes[1:]) | row_end[:-1]
+    return keep

@@ -61,14 +61,7 @@ def aggregate(journeys: Journeys) -> Journeys:
 
 def collapse_repeats(journeys: Journeys) -> Journeys:
     """Merge consecutive touches of one channel; a run keeps its most recent touch."""
-    codes = journeys.codes
-    keep = np.ones(len(codes), dtype=bool)
-    if len(codes) > 1:
-        # keep a touch unless the next touch, in the same row, has the same channel
-        row_end = np.zeros(len(codes), dtype=bool)
-        row_end[journeys.offsets[1:][journeys.lengths > 0] - 1] = True
-        keep[:-1] = (codes[:-1] != codes[1:]) | row_end[:-1]
-    return keep_touches(journeys, keep)
+    return keep_touches(journeys, _ragged.last_of_runs(journeys.codes, journeys.offsets))
 
 
 def first_occurrences(journeys: Journeys) -> Journeys:

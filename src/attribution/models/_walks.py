@@ -13,7 +13,6 @@ the states (sorted keys) and the second counts; at order 1 the states are the ch
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -102,7 +101,7 @@ def _chunks(
 ) -> Iterator[tuple[slice, IntArray, IntArray]]:
     """Per chunk of rows: the rows, every step's window key, and the steps' row offsets."""
     offsets = journeys.offsets
-    for lo, hi in _row_ranges(offsets):
+    for lo, hi in _ragged.row_chunks(offsets, CHUNK_TOUCHES):
         codes = journeys.codes[offsets[lo] : offsets[hi]]
         local = offsets[lo : hi + 1] - offsets[lo]
         if collapse_repeats and len(codes) > 1:
@@ -111,20 +110,9 @@ def _chunks(
         yield slice(lo, hi), step_keys, step_offsets
 
 
-def _row_ranges(offsets: IntArray) -> list[tuple[int, int]]:
-    """Split rows into runs of about ``CHUNK_TOUCHES`` touches (a longer row is its own run)."""
-    n_rows = len(offsets) - 1
-    targets = np.arange(CHUNK_TOUCHES, int(offsets[-1]), CHUNK_TOUCHES)
-    cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, targets), [n_rows]]))
-    return [(int(a), int(b)) for a, b in itertools.pairwise(cuts.tolist())]
-
-
 def _collapse(codes: npt.NDArray[np.int32], offsets: IntArray) -> tuple[npt.NDArray[np.int32], IntArray]:
-    """Merge consecutive touches of one channel within a row."""
-    keep = np.ones(len(codes), dtype=bool)
-    keep[1:] = codes[1:] != codes[:-1]
-    starts = offsets[:-1][offsets[1:] > offsets[:-1]]
-    keep[starts] = True  # a row's first touch never repeats the previous row's
+    """Merge consecutive touches of one channel within a row (as ``Journeys.collapse_repeats``)."""
+    keep = _ragged.last_of_runs(codes, offsets)
     return codes[keep], _ragged.offsets_after_mask(offsets, keep)
 
 
