@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ import pandas as pd
 from attribution.journeys import _ragged
 from attribution.journeys._core import Journeys
 
-__all__ = ["assemble_lists", "channel_codes", "concat_in_order"]
+__all__ = ["assemble_lists", "channel_codes", "concat_in_order", "sorted_events"]
 
 
 def concat_in_order(parts: list[Journeys]) -> Journeys:
@@ -84,3 +85,29 @@ def channel_codes(column: Any, position: dict[str, int]) -> Any:
     remap = np.array([position[label] for label in encoded.dictionary.to_pylist()] + [-1], dtype=np.int32)
     indices = pc.fill_null(encoded.indices, len(remap) - 1).to_numpy(zero_copy_only=False)
     return remap[indices] if len(indices) else np.zeros(0, dtype=np.int32)
+
+
+def sorted_events(
+    user_codes: Any, user_labels: pd.Index, column: Callable[[str], Any], labels: list[str], has_tiebreak: bool
+) -> Any:
+    """Events already sorted by user and time, from Arrow columns, as the pandas builder's arrays.
+
+    ``column(name)`` gives the Arrow column ``t`` (ns), ``conv``, ``ch``, ``v`` or ``tb``;
+    ties in time are left to the builder's own rule (``journeys_from_events``).
+    """
+    from attribution.journeys.from_events import Events
+
+    tiebreak_codes = None
+    if has_tiebreak:
+        codes, _ = pd.factorize(column("tb").to_pandas(), sort=True)
+        tiebreak_codes = codes.astype(np.int64)
+    return Events(
+        user_codes,
+        user_labels,
+        column("t").to_numpy().astype(np.int64, copy=False),
+        column("conv").to_numpy(zero_copy_only=False).astype(bool, copy=False),
+        channel_codes(column("ch"), {label: i for i, label in enumerate(labels)}),
+        list(labels),
+        column("v").to_numpy(zero_copy_only=False).astype(np.float64, copy=False),
+        tiebreak_codes,
+    )

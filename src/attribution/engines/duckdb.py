@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attribution.engines._assemble import assemble_lists, channel_codes, concat_in_order
+from attribution.engines._assemble import assemble_lists, concat_in_order, sorted_events
 from attribution.errors import JourneyError
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument
@@ -325,29 +325,14 @@ def _events_of(table: Any, labels: list[str], has_tiebreak: bool) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from attribution.journeys.from_events import Events
-
     users = table.column("u").combine_chunks()
     n = len(users)
     change = np.ones(n, dtype=bool)
     if n > 1:
         change[1:] = pc.not_equal(users.slice(1), users.slice(0, n - 1)).to_numpy(zero_copy_only=False)
-    first = np.flatnonzero(change)
-    labels_of_users = pd.Index(users.take(pa.array(first, type=pa.int64())).to_pandas().to_numpy())
-    tiebreak_codes = None
-    if has_tiebreak:
-        codes, _ = pd.factorize(table.column("tb").to_pandas(), sort=True)
-        tiebreak_codes = codes.astype(np.int64)
-    return Events(
-        (np.cumsum(change) - 1).astype(np.int64),
-        labels_of_users,
-        table.column("t").to_numpy().astype(np.int64, copy=False),
-        table.column("conv").to_numpy(zero_copy_only=False).astype(bool, copy=False),
-        channel_codes(table.column("ch"), {label: i for i, label in enumerate(labels)}),
-        list(labels),
-        table.column("v").to_numpy(zero_copy_only=False).astype(np.float64, copy=False),
-        tiebreak_codes,
-    )
+    first = pa.array(np.flatnonzero(change), type=pa.int64())
+    user_labels = pd.Index(users.take(first).to_pandas().to_numpy())
+    return sorted_events(np.cumsum(change) - 1, user_labels, table.column, labels, has_tiebreak)
 
 
 class _Runner:

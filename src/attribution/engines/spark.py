@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attribution.engines._assemble import assemble_lists, concat_in_order
+from attribution.engines._assemble import assemble_lists, concat_in_order, sorted_events
 from attribution.errors import JourneyError
 from attribution.journeys import _ragged
 from attribution.journeys._core import Journeys
@@ -141,34 +141,16 @@ def _user_slices(table: Any) -> list[Any]:
 
 
 def _events_from_lists(table: Any, *, has_tiebreak: bool) -> Any:
-    """Per-user lists of time-sorted events (Arrow, users in order) as the pandas builder's
-    sorted event arrays; ties in time are left to the builder's own rule."""
-    import pyarrow as pa
+    """Per-user lists of time-sorted events (Arrow, users in order) as the pandas builder's arrays."""
     import pyarrow.compute as pc
-
-    from attribution.engines._assemble import channel_codes
-    from attribution.journeys.from_events import Events
 
     lists = table.column("e").combine_chunks()
     counts = pc.list_value_length(lists).to_numpy(zero_copy_only=False).astype(np.int64)
     flat = lists.flatten()
-    channels = flat.field("ch")
-    labels = sorted(c for c in pc.unique(channels).to_pylist() if c is not None)
-    tiebreak_codes = None
-    if has_tiebreak:
-        codes, _ = pd.factorize(flat.field("tb").to_pandas(), sort=True)
-        tiebreak_codes = codes.astype(np.int64)
-    users = table.column("u").combine_chunks()
-    return Events(
-        np.repeat(np.arange(len(counts), dtype=np.int64), counts),
-        pd.Index(users.to_pandas().to_numpy()),
-        flat.field("t").to_numpy(zero_copy_only=False).astype(np.int64, copy=False),
-        flat.field("conv").to_numpy(zero_copy_only=False).astype(bool),
-        channel_codes(channels if len(channels) else pa.array([], pa.string()), {c: i for i, c in enumerate(labels)}),
-        labels,
-        flat.field("v").to_numpy(zero_copy_only=False).astype(np.float64, copy=False),
-        tiebreak_codes,
-    )
+    labels = sorted(c for c in pc.unique(flat.field("ch")).to_pylist() if c is not None)
+    user_codes = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    user_labels = pd.Index(table.column("u").to_pandas().to_numpy())
+    return sorted_events(user_codes, user_labels, flat.field, labels, has_tiebreak)
 
 
 def _journeys(
