@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attribution.errors import JourneyError
 from attribution.journeys import _ragged
 from attribution.journeys._core import Journeys
 
-__all__ = ["assemble_lists", "channel_codes", "concat_in_order", "sorted_events"]
+__all__ = ["assemble_lists", "broken_rule", "channel_codes", "concat_in_order", "sorted_events"]
 
 
 def concat_in_order(parts: list[Journeys]) -> Journeys:
@@ -111,3 +112,8 @@ def sorted_events(
         column("v").to_numpy(zero_copy_only=False).astype(np.float64, copy=False),
         tiebreak_codes,
     )
+
+
+def broken_rule(rule: str, count: int, example: Any, fix: str) -> JourneyError:
+    """The error for a rule that ``count`` events break, naming an example user and the fix."""
+    return JourneyError(f"{rule}; {count:,} event(s) break this, e.g. one of user {example!r}. Fix: {fix}")

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attribution.engines._assemble import assemble_lists, concat_in_order, sorted_events
+from attribution.engines._assemble import assemble_lists, broken_rule, concat_in_order, sorted_events
 from attribution.errors import JourneyError
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument
@@ -233,9 +233,7 @@ def _build(
 ) -> Journeys:
     columns = {"user": user, "time": time, "channel": channel, "conversion": conversion}
     check_columns(runner.columns(), columns | {"value": value, "tiebreak": tiebreak})
-    _validate(runner, user=user, time=time, channel=channel, conversion=conversion, value=value)
-    channels = [row[0] for row in runner.fetch(f"SELECT DISTINCT CAST({_quote(channel)} AS VARCHAR) FROM events")]
-    labels = sorted(c for c in channels if c is not None)
+    labels = _validate(runner, user=user, time=time, channel=channel, conversion=conversion, value=value)
     if method not in ("sort", "sql"):
         raise bad_argument("method", "must be 'sort' or 'sql'", method, "pass method='sort' (default) or 'sql'.")
     if chunks is not None and method != "sql":
@@ -408,8 +406,9 @@ def _reader(path: str) -> str:
     )
 
 
-def _validate(runner: _Runner, *, user: str, time: str, channel: str, conversion: str, value: str | None) -> None:
-    """The pandas builder's rules, checked in one pass; the first broken one is raised."""
+def _validate(runner: _Runner, *, user: str, time: str, channel: str, conversion: str, value: str | None) -> list[str]:
+    """The pandas builder's rules, checked in one pass (the first broken one is raised), and
+    the sorted channel labels, gathered in the same pass."""
     u, t, c, f = _quote(user), _quote(time), _quote(channel), _quote(conversion)
     v = _quote(value) if value else "NULL"
     flag = f"TRY_CAST({f} AS BOOLEAN)"
@@ -459,11 +458,12 @@ def _validate(runner: _Runner, *, user: str, time: str, channel: str, conversion
     checks = ", ".join(
         f"count(*) FILTER (WHERE {cond}), CAST(min({u}) FILTER (WHERE {cond}) AS VARCHAR)" for _, cond, _ in rules
     )
-    found = runner.fetch(f"SELECT {checks} FROM events")[0]
+    labels = f"list(DISTINCT CAST({c} AS VARCHAR)) FILTER (WHERE {c} IS NOT NULL)"
+    found = runner.fetch(f"SELECT {checks}, {labels} FROM events")[0]
     for i, (rule, _, fix) in enumerate(rules):
-        count, example = found[2 * i], found[2 * i + 1]
-        if count:
-            raise JourneyError(f"{rule}; {count:,} event(s) break this, e.g. one of user {example!r}. Fix: {fix}")
+        if found[2 * i]:
+            raise broken_rule(rule, found[2 * i], found[2 * i + 1], fix)
+    return sorted(found[-1] or [])
 
 
 def _user_ranges(runner: _Runner, user: str, n_chunks: int) -> list[str]:

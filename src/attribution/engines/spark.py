@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attribution.engines._assemble import assemble_lists, concat_in_order, sorted_events
+from attribution.engines._assemble import assemble_lists, broken_rule, concat_in_order, sorted_events
 from attribution.errors import JourneyError
 from attribution.journeys import _ragged
 from attribution.journeys._core import Journeys
@@ -87,7 +87,7 @@ def from_events_spark(
         (F.col(value).cast("double") if value else F.lit(None).cast("double")).alias("v"),
         (F.col(tiebreak) if tiebreak else F.lit(None).cast("long")).alias("tb"),  # typed: Arrow needs it
     )
-    _validate(ev, user=user, time=time, channel=channel, conversion=conversion, value=value)
+    labels = _validate(ev, user=user, time=time, channel=channel, conversion=conversion, value=value)
     ev = ev.select(
         "u",
         (F.unix_micros(F.col("ts").cast("timestamp")) * 1000).alias("t"),
@@ -110,7 +110,7 @@ def from_events_spark(
         # cut in slices of users so the builder's temporaries stay small next to the lists
         parts = [
             journeys_from_events(
-                _events_from_lists(piece, has_tiebreak=tiebreak is not None),
+                _events_from_lists(piece, labels, has_tiebreak=tiebreak is not None),
                 split_on_conversion=split_on_conversion,
                 drop_duplicates=False,  # already dropped in Spark
                 window=window,
@@ -119,7 +119,6 @@ def from_events_spark(
             for piece in _user_slices(table)
         ]
         return parts[0] if len(parts) == 1 else concat_in_order(parts)
-    labels = sorted(r[0] for r in ev.where(F.col("ch").isNotNull()).select("ch").distinct().collect())
     journeys = _journeys(ev, labels, window, max_touches, split_on_conversion)
     table = _to_arrow(journeys)
     # ordered on the driver: a global orderBy in Spark would run the whole plan twice (its range
@@ -140,14 +139,13 @@ def _user_slices(table: Any) -> list[Any]:
     return [table.slice(lo, hi - lo) for lo, hi in chunks]
 
 
-def _events_from_lists(table: Any, *, has_tiebreak: bool) -> Any:
+def _events_from_lists(table: Any, labels: list[str], *, has_tiebreak: bool) -> Any:
     """Per-user lists of time-sorted events (Arrow, users in order) as the pandas builder's arrays."""
     import pyarrow.compute as pc
 
     lists = table.column("e").combine_chunks()
     counts = pc.list_value_length(lists).to_numpy(zero_copy_only=False).astype(np.int64)
     flat = lists.flatten()
-    labels = sorted(c for c in pc.unique(flat.field("ch")).to_pylist() if c is not None)
     user_codes = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
     user_labels = pd.Index(table.column("u").to_pandas().to_numpy())
     return sorted_events(user_codes, user_labels, flat.field, labels, has_tiebreak)
@@ -228,8 +226,9 @@ def _to_arrow(frame: Any) -> Any:
     return pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
 
 
-def _validate(ev: Any, *, user: str, time: str, channel: str, conversion: str, value: str | None) -> None:
-    """The pandas builder's rules, checked in one aggregation; the first broken one is raised."""
+def _validate(ev: Any, *, user: str, time: str, channel: str, conversion: str, value: str | None) -> list[str]:
+    """The pandas builder's rules, checked in one aggregation (the first broken one is raised),
+    and the sorted channel labels, gathered in the same pass."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import BooleanType, NumericType
 
@@ -290,9 +289,8 @@ def _validate(ev: Any, *, user: str, time: str, channel: str, conversion: str, v
             F.count(F.when(hit, 1)).alias(f"n{i}"),
             F.min(F.when(hit, F.col("u").cast("string"))).alias(f"e{i}"),
         ]
-    found = ev.agg(*aggregates).collect()[0]
+    found = ev.agg(*aggregates, F.collect_set("ch").alias("labels")).collect()[0]
     for i, (rule, _, fix) in enumerate(rules):
         if found[f"n{i}"]:
-            raise JourneyError(
-                f"{rule}; {found[f'n{i}']:,} event(s) break this, e.g. one of user {found[f'e{i}']!r}. Fix: {fix}"
-            )
+            raise broken_rule(rule, found[f"n{i}"], found[f"e{i}"], fix)
+    return sorted(found["labels"] or [])
