@@ -134,19 +134,11 @@ def long_paths(
 
 
 def make_table(shape: str) -> Any:
-    spec = SHAPES[shape]
-    if spec["generator"] == "synthetic_paths":
-        from benchmarks.synthetic import synthetic_paths
+    from benchmarks.synthetic import synthetic_paths
 
-        return synthetic_paths(
-            spec["n_distinct"],
-            spec["n_channels"],
-            spec["mean_length"],
-            spec["seed"],
-            max_length=spec["max_length"],
-            mean_journeys=spec["mean_journeys"],
-        )
-    return long_paths(
+    spec = SHAPES[shape]
+    generator = synthetic_paths if spec["generator"] == "synthetic_paths" else long_paths
+    return generator(
         spec["n_distinct"],
         spec["n_channels"],
         spec["mean_length"],

@@ -71,6 +71,7 @@ class ChainAlgebra:
             self.n_start = self._lu.solve(p_start, trans="T")  # N[S, ·]: expected visits from START
         else:
             self._at = sp.csr_array(self.a.T)
+            self._diagonal = self._at.diagonal()  # Jacobi preconditioner, shared by every solve
             self.n_start = self._solve_transposed(None, p_start)
         self.conversion_probability = float(self.n_start @ r) if self.n else 0.0
         self.value_flow = float(self.n_start @ r_value) if self.n else 0.0
@@ -139,7 +140,7 @@ class ChainAlgebra:
 
             operator = LinearOperator((self.n, self.n), matvec=matvec, dtype=np.float64)
             guess = self.n_start * mask
-        diagonal = at.diagonal()
+        diagonal = self._diagonal
         if keep is not None:
             diagonal = np.where(keep, diagonal, 1.0)
         jacobi = LinearOperator((self.n, self.n), matvec=lambda y: np.asarray(y).ravel() / diagonal, dtype=np.float64)
