@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from attribution.errors import ParameterError
@@ -41,7 +42,7 @@ class BootstrapResult:
     level: float
 
 
-def _resampled(journeys: Journeys, rng: np.random.Generator) -> Journeys:
+def _resampled(journeys: Journeys, value_per_conversion: npt.NDArray[np.float64], rng: np.random.Generator) -> Journeys:
     """The same paths with Poisson-resampled counts: journeys drawn with replacement.
 
     Each journey appears Poisson(1) times, so a row of k converting journeys gets
@@ -49,15 +50,13 @@ def _resampled(journeys: Journeys, rng: np.random.Generator) -> Journeys:
     """
     conversions = rng.poisson(journeys.conversions).astype(np.float64)
     nulls = rng.poisson(journeys.nulls).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        per_conversion = np.where(journeys.conversions > 0, journeys.value / journeys.conversions, 0.0)
     return Journeys._trusted(
         journeys.codes,
         journeys.offsets,
         journeys.channels,
         conversions,
         nulls,
-        conversions * per_conversion,
+        conversions * value_per_conversion,
         journeys.times,
     )
 
@@ -114,10 +113,14 @@ def bootstrap(
             rounds = tqdm(rounds, desc=f"bootstrap {model.name}")
         except ImportError:
             raise ParameterError("progress=True needs tqdm. Fix: pip install tqdm, or leave progress off.") from None
+    with np.errstate(invalid="ignore", divide="ignore"):  # the same for every replicate
+        value_per_conversion = np.where(journeys.conversions > 0, journeys.value / journeys.conversions, 0.0)
     conversions = np.zeros((int(n), len(channels)))
     shares = np.zeros((int(n), len(channels)))
     for i in rounds:
-        credits = model.attribute(_resampled(journeys, rng)).credits.reindex(channels, fill_value=0.0)
+        credits = model.attribute(_resampled(journeys, value_per_conversion, rng)).credits.reindex(
+            channels, fill_value=0.0
+        )
         conversions[i] = credits["conversions"].to_numpy()
         shares[i] = credits["share"].to_numpy()
     alpha = (1 - level) / 2
