@@ -208,7 +208,7 @@ def journeys_from_events(
     Shared by the pandas builder and the engines that read and sort events elsewhere.
     """
     order = _event_order(parsed)
-    if not bool(np.all(order == np.arange(len(order)))):  # sorted input (from an engine) needs no copy
+    if order is not None:  # sorted input (from an engine) needs no copy
         # rebinding frees the unsorted columns before the journeys are cut (peak memory)
         parsed = parsed.take(order)
     del order
@@ -457,15 +457,15 @@ def _kind(events: Events) -> npt.NDArray[np.int8]:
     return (events.converted.astype(np.int8) + (events.converted & (events.channel < 0))).astype(np.int8)
 
 
-def _event_order(events: Events) -> IntArray:
-    """Permutation sorting events by user, time, tiebreak, kind, channel, value.
+def _event_order(events: Events) -> IntArray | None:
+    """Permutation sorting events by user, time, tiebreak, kind, channel, value (``None``: in order already).
 
     One int64 sort key of (user, time) when it fits, which is much faster than a
     lexicographic sort; ties on (user, time) are then ordered among themselves only.
     """
     n = len(events.user)
     if n == 0:
-        return np.zeros(0, dtype=np.int64)
+        return None
     relative = events.time - events.time.min()
     for unit in (60 * _NS_PER_SECOND, _NS_PER_SECOND, 1_000_000, 1_000):
         if not (relative % unit).any():
@@ -477,9 +477,8 @@ def _event_order(events: Events) -> IntArray:
         key = events.user * span
         key += relative
         del relative
-        if bool(np.all(key[1:] >= key[:-1])):  # already sorted, as many logs are
-            order = np.arange(n, dtype=np.int64)
-        else:
+        order: IntArray | None = None  # already sorted, as many logs (and engines' output) are
+        if not bool(np.all(key[1:] >= key[:-1])):
             order = np.argsort(key)
             key = key[order]
         tie = key[1:] == key[:-1]
@@ -489,7 +488,7 @@ def _event_order(events: Events) -> IntArray:
         u, t = events.user[order], events.time[order]
         tie = (u[1:] == u[:-1]) & (t[1:] == t[:-1])
     if tie.any():
-        order = _order_ties(events, order, tie)
+        order = _order_ties(events, np.arange(n, dtype=np.int64) if order is None else order, tie)
     return order
 
 
