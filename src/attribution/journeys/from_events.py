@@ -21,7 +21,15 @@ from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument, bad_rows
 from attribution.journeys._validate import check_non_negative_finite
 
-__all__ = ["Events", "check_columns", "check_options", "from_events", "journeys_from_events", "require_columns"]
+__all__ = [
+    "Events",
+    "check_columns",
+    "check_options",
+    "conversion_flags",
+    "from_events",
+    "journeys_from_events",
+    "require_columns",
+]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -231,7 +239,7 @@ def _read_events(
 ) -> Events:
     index = events.index
     user_codes, user_labels = _factorize_column(events[user], user, index)
-    converted = _flags(events[conversion], conversion, index)
+    converted = conversion_flags(events[conversion], conversion, index)
     channel_codes, channels = _channels(events[channel], channel, converted, index)
     values = np.zeros(len(events))
     if value is not None:
@@ -271,7 +279,13 @@ def _factorize_column(column: pd.Series, name: str, index: pd.Index) -> tuple[In
     return codes.astype(np.int64), pd.Index(uniques)
 
 
-def _flags(column: pd.Series, name: str, index: pd.Index) -> BoolArray:
+def conversion_flags(column: pd.Series, name: str, index: pd.Index) -> BoolArray:
+    """The conversion flags of ``column`` as booleans; the one check of every conversion column.
+
+    Accepts booleans, and 0/1 (as numbers, or mixed with booleans in an object column);
+    anything else (``"no"``, NaN, 2) raises a :class:`JourneyError` naming the column,
+    the first bad row and the fix.
+    """
     fix = (
         f"make {name!r} True/False (or 1/0), e.g. events[{name!r}] == 'purchase'; "
         "the builder does not guess what other values mean."
@@ -294,12 +308,19 @@ def _flags(column: pd.Series, name: str, index: pd.Index) -> BoolArray:
         flags: BoolArray = raw == 1
         return flags
     raw_objects = column.to_numpy(dtype=object)
-    bad = np.fromiter((not isinstance(v, (bool, np.bool_)) for v in raw_objects), dtype=bool, count=len(raw_objects))
+    # an object column may mix booleans with the numbers 0 and 1 (not 0.5, not "no")
+    bad = np.fromiter((not _is_flag(v) for v in raw_objects), dtype=bool, count=len(raw_objects))
     if bad.any():
         raise bad_rows(
             f"column {name!r}", "must be boolean (True/False or 1/0)", bad, index=index, values=raw_objects, fix=fix
         )
-    return raw_objects.astype(bool)
+    return np.fromiter((bool(v) for v in raw_objects), dtype=bool, count=len(raw_objects))
+
+
+def _is_flag(value: Any) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return True
+    return isinstance(value, (int, float, np.integer, np.floating)) and (value == 0 or value == 1)
 
 
 def _channels(
