@@ -58,7 +58,8 @@ def test_unparseable_time_quotes_the_value(log: pd.DataFrame) -> None:
     log["time"] = ["2024-01-01", "yesterday-ish", "2024-01-03"]
     with pytest.raises(
         JourneyError,
-        match=r"must hold parseable timestamps; 1 row breaks it, first at index 1 \(value 'yesterday-ish'\)",
+        match=r"must hold ISO 8601 times .* unless time_format says how to read them; 1 row breaks it, "
+        r"first at index 1 \(value 'yesterday-ish'\)",
     ):
         build(log)
 
@@ -77,7 +78,7 @@ def test_mixed_aware_and_naive_times(log: pd.DataFrame) -> None:
 
 def test_numeric_times_are_refused_as_ambiguous(log: pd.DataFrame) -> None:
     log["time"] = [1, 2, 3]
-    with pytest.raises(JourneyError, match=r"must hold datetimes; got numbers .* unit='s'"):
+    with pytest.raises(JourneyError, match=r"column 'time' holds numbers \(e.g. 1\), epoch times .* Fix: pass time_unit='s'"):
         build(log)
 
 
@@ -178,16 +179,18 @@ def test_empty_label_between_separators() -> None:
         Journeys.from_paths(table, path="path", conversions="conv")
 
 
-def test_separator_inside_a_list_label() -> None:
+def test_separator_inside_a_list_label_is_a_label() -> None:
+    """List paths carry their labels as they are: a '>' inside one is part of the label."""
     table = pd.DataFrame({"path": [["A", "B > C"]], "conv": [1]})
-    with pytest.raises(JourneyError, match=r"must not hold labels containing the separator '>'"):
-        Journeys.from_paths(table, path="path", conversions="conv")
+    j = Journeys.from_paths(table, path="path", conversions="conv")
+    assert j.paths() == [("A", "B > C")]
 
 
 def test_separator_inside_a_label_when_writing_strings() -> None:
     j = Journeys.from_sequences([["A", "B > C"]], conversions=[1])
+    assert j.to_frame()["path"].tolist() == [["A", "B > C"]]  # the default falls back to lists
     with pytest.raises(JourneyError, match=r"channel label 'B > C' contains the path separator '>'.*path='list'"):
-        j.to_frame()
+        j.to_frame(path="string")
 
 
 @pytest.mark.parametrize(

@@ -41,24 +41,38 @@ def parse_duration(value: Any, name: str, *, error: type[Exception] = JourneyErr
         days = float(value)
         if not math.isfinite(days) or days <= 0:
             raise error(f"argument {name!r} must be a positive, finite number of days; got {value!r}. Fix: {fix}")
-        return pd.Timedelta(days=days)
+        return _bounded(lambda: pd.Timedelta(days=days), value, name, error)
     if isinstance(value, str):
         if not _HAS_UNIT.search(value):
             raise error(f"argument {name!r} must name its unit (e.g. '30D'); got {value!r}. Fix: {fix}")
         try:
-            parsed = pd.Timedelta(value)
+            parsed = _bounded(lambda: pd.Timedelta(value), value, name, error)
+        except error:
+            raise
         except ValueError as exc:
             raise error(
                 f"argument {name!r} is not a duration pandas understands ({exc}); got {value!r}. "
                 f"Fix: {fix} Months and years are ambiguous: use days."
             ) from None
     elif isinstance(value, (pd.Timedelta, dt.timedelta, np.timedelta64)):
-        parsed = pd.Timedelta(value)
+        parsed = _bounded(lambda: pd.Timedelta(value), value, name, error)
     else:
         raise error(f"argument {name!r} must be a duration; got {type(value).__name__} {value!r}. Fix: {fix}")
     if pd.isna(parsed) or parsed <= pd.Timedelta(0):
         raise error(f"argument {name!r} must be a positive duration; got {value!r}. Fix: {fix}")
     return parsed
+
+
+def _bounded(make: Any, value: Any, name: str, error: type[Exception]) -> pd.Timedelta:
+    """``make()``, or ``error`` if the duration lies outside pandas' range (about 292 years)."""
+    try:
+        made: pd.Timedelta = make().as_unit("ns")  # durations are measured in int64 nanoseconds
+    except (pd.errors.OutOfBoundsTimedelta, OverflowError):
+        raise error(
+            f"argument {name!r} is longer than pandas can hold (about 292 years); got {value!r}. "
+            "Fix: pass a shorter duration, or None for no window."
+        ) from None
+    return made
 
 
 def duration_seconds(value: Any, name: str, *, error: type[Exception] = JourneyError) -> float:

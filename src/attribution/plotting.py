@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from attribution.errors import AttributionError
+from attribution.errors import AttributionError, ParameterError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -22,8 +22,10 @@ def _pyplot() -> Any:
     try:
         import matplotlib.pyplot as plt
     except ImportError:
+        # the package is not on the package index yet, so the "[plot]" extra only installs from a checkout
         raise AttributionError(
-            'plotting needs matplotlib, which is not installed. Fix: pip install "multitouch-attribution[plot]".'
+            "plotting needs matplotlib, which is not installed. "
+            'Fix: pip install matplotlib (or pip install ".[plot]" from a checkout of attribution).'
         ) from None
     return plt
 
@@ -49,7 +51,23 @@ def plot_comparison(comparison: Comparison, *, values: str = "share", ax: Axes |
 
 
 def plot_bootstrap(result: BootstrapResult, *, quantity: str = "share", ax: Axes | None = None) -> Axes:
-    """Each channel's full-data estimate with its bootstrap interval (horizontal error bars)."""
+    """Each channel's full-data estimate with its bootstrap interval (horizontal error bars).
+
+    ``quantity`` is ``"conversions"``, ``"value"`` or ``"share"`` (default).
+    """
+    from attribution.evaluate.bootstrap import BootstrapResult
+
+    if not isinstance(result, BootstrapResult):
+        raise ParameterError(
+            f"parameter 'result' of plot_bootstrap must be a BootstrapResult; got {type(result).__name__}. "
+            "Fix: pass what attribution.evaluate.bootstrap(journeys, model) returns."
+        )
+    available = [str(q) for q in result.intervals.index.unique("quantity")]
+    if quantity not in available:
+        raise ParameterError(
+            f"parameter 'quantity' of plot_bootstrap must be one of {', '.join(map(repr, available))}; "
+            f"got {quantity!r}. Fix: pick one of them."
+        )
     plt = _pyplot()
     block: Any = result.intervals.xs(quantity, level="quantity")
     table = block.sort_values("estimate")
@@ -122,15 +140,18 @@ def plot_journey_map(journeys: Journeys, *, min_share: float = 0.05, ax: Axes | 
 
 
 def plot_truth_vs_model(results: Any, truth: Any, *, against: str = "shapley_share", ax: Axes | None = None) -> Axes:
-    """Each model's channel shares against the true shares; the diagonal is a perfect model."""
-    from attribution.evaluate.scoring import _results
+    """Each model's channel shares against the true shares; the diagonal is a perfect model.
 
+    ``results`` and ``truth`` are checked as by :func:`attribution.evaluate.score`.
+    """
+    from attribution.evaluate.scoring import scoring_inputs
+
+    by_model, true_share = scoring_inputs(results, truth, against, caller="plot_truth_vs_model")
     plt = _pyplot()
-    true_share = truth[against] if hasattr(truth, "columns") else truth
     if ax is None:
         _, ax = plt.subplots(figsize=(6.0, 6.0))
     top = float(true_share.max())
-    for name, result in _results(results).items():
+    for name, result in by_model.items():
         share = result.credits["share"].reindex(true_share.index, fill_value=0.0)
         ax.scatter(true_share.to_numpy(), share.to_numpy(), label=str(name), s=30)
         top = max(top, float(share.max()))

@@ -2,37 +2,56 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from attribution.errors import ParameterError
+from attribution.errors import AttributionError, JourneyError, ParameterError
 from attribution.journeys import Journeys
 from attribution.models.base import Model
 
-__all__ = ["BootstrapResult", "bootstrap"]
+__all__ = ["QUANTITIES", "BootstrapResult", "FailedReplicatesWarning", "bootstrap"]
+
+QUANTITIES = ("conversions", "value", "share")  # the quantities ``intervals`` holds, in its order
+
+
+class FailedReplicatesWarning(UserWarning):
+    """Some bootstrap replicates were skipped because the model could not run on them."""
 
 
 @dataclass(frozen=True)
 class BootstrapResult:
-    """Per-channel intervals from ``n`` bootstrap replicates.
+    """Per-channel intervals from the bootstrap replicates the model could run on.
 
     Attributes
     ----------
     estimate
         The model's credits on the full data (``conversions``, ``value``, ``share``).
     intervals
-        Per channel and quantity (``conversions``, ``share``): the full-data ``estimate``,
-        the replicates' ``mean`` and ``std``, and the ``low`` / ``high`` percentile bounds.
+        Per quantity (``conversions``, ``value``, ``share``) and channel: the full-data
+        ``estimate``, the replicates' ``mean`` and ``std``, and the ``low`` / ``high``
+        percentile bounds.
     rank_stability
         Per channel: the share of replicates in which it holds its full-data rank.
     replicates
-        Replicates × channels table of conversions credited.
+        Replicates × channels table of conversions credited, indexed by replicate number
+        (the numbers of failed replicates are missing).
     level
         Confidence level of the intervals.
+    replicate_values
+        Replicates × channels table of value credited, indexed like ``replicates``.
+    failed
+        How many replicates were skipped because the model raised an
+        :class:`~attribution.errors.AttributionError` on them (e.g. a Markov chain on a
+        replicate that drew no conversions).
+    failure_reasons
+        Each distinct error message of the skipped replicates, with how many replicates
+        raised it.
     """
 
     estimate: pd.DataFrame
@@ -40,6 +59,9 @@ class BootstrapResult:
     rank_stability: pd.Series
     replicates: pd.DataFrame
     level: float
+    replicate_values: pd.DataFrame
+    failed: int = 0
+    failure_reasons: Mapping[str, int] = field(default_factory=dict)
 
 
 def _resampled(journeys: Journeys, value_per_conversion: npt.NDArray[np.float64], rng: np.random.Generator) -> Journeys:
@@ -61,6 +83,50 @@ def _resampled(journeys: Journeys, value_per_conversion: npt.NDArray[np.float64]
     )
 
 
+def _check_arguments(journeys: Any, model: Any, n: Any, level: Any, seed: Any, progress: Any) -> None:
+    from attribution.compare import Comparison
+
+    if not isinstance(journeys, Journeys):
+        raise ParameterError(
+            f"parameter 'journeys' of bootstrap must be a Journeys object; got {type(journeys).__name__}. "
+            "Fix: build one with Journeys.from_events, from_paths or from_sequences."
+        )
+    if isinstance(model, Comparison) or (
+        not isinstance(model, Model) and isinstance(model, (list, tuple, set, frozenset, Mapping))
+    ):
+        raise ParameterError(
+            f"parameter 'model' of bootstrap takes one model; got a {type(model).__name__}. "
+            "Fix: bootstrap each model on its own, e.g. "
+            "{m.name: bootstrap(journeys, m, seed=0) for m in [LastTouch(), MarkovChain()]}."
+        )
+    if isinstance(model, type):
+        raise ParameterError(
+            f"parameter 'model' of bootstrap must be a model object; got the class {model.__name__}. "
+            f"Fix: create one, e.g. {model.__name__}()."
+        )
+    if not isinstance(model, Model):
+        raise ParameterError(
+            f"parameter 'model' of bootstrap must be a model (an object with name and attribute(journeys)); "
+            f"got {model!r}. Fix: pass e.g. MarkovChain() or Linear()."
+        )
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise ParameterError(
+            f"parameter 'n' of bootstrap must be an integer >= 2; got {n!r}. Fix: ask for e.g. n=200 replicates."
+        )
+    if isinstance(level, (bool, np.bool_)) or not isinstance(level, (float, np.floating)) or not 0 < level < 1:
+        raise ParameterError(
+            f"parameter 'level' of bootstrap must be a float in (0, 1); got {level!r}. Fix: e.g. level=0.95."
+        )
+    if seed is not None and (
+        isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0
+    ):
+        raise ParameterError(
+            f"parameter 'seed' of bootstrap must be a non-negative integer or None; got {seed!r}. Fix: e.g. seed=0."
+        )
+    if not isinstance(progress, (bool, np.bool_)):
+        raise ParameterError(f"parameter 'progress' of bootstrap must be True or False; got {progress!r}.")
+
+
 def bootstrap(
     journeys: Journeys,
     model: Model,
@@ -74,21 +140,48 @@ def bootstrap(
 
     Journeys are resampled with replacement through Poisson weights on the rows' counts
     (vectorised: aggregated rows are never expanded into single journeys), the model is
-    refitted on each replicate, and each channel's credits and shares give percentile
-    intervals. Paths are held fixed, so a path that no journey took is never invented.
+    refitted on each replicate, and each channel's credited conversions, value and share
+    give percentile intervals. Paths are held fixed, so a path that no journey took is
+    never invented.
 
     Parameters
     ----------
-    journeys, model
-        The data and any model of the library (or one following its protocol).
+    journeys
+        The data.
+    model
+        One model of the library (or one following its protocol). To bootstrap several,
+        call ``bootstrap`` once per model: a list of models or a
+        :class:`~attribution.Comparison` is refused with that fix.
     n
         Number of replicates.
     level
         Confidence level of the intervals (default 0.95).
     seed
-        Seed of the resampling; the same seed gives the same intervals.
+        Seed of the resampling; the same seed gives the same result.
     progress
         Show a progress bar (needs ``tqdm``).
+
+    Returns
+    -------
+    BootstrapResult
+        Intervals over the replicates the model could run on.
+
+    Raises
+    ------
+    ParameterError
+        A bad argument (including several models in place of one).
+    JourneyError
+        The model could not run on more than half of the replicates (or on all but
+        one), so there are too few to give intervals: typically too few conversions.
+
+    Warns
+    -----
+    FailedReplicatesWarning
+        Once, when some replicates were skipped because the model raised an
+        :class:`~attribution.errors.AttributionError` on them (e.g. a Markov chain on a
+        replicate that drew no conversions). Their count and messages are kept in
+        ``failed`` and ``failure_reasons``; the random draws of every replicate are made
+        regardless, so the result stays the same for a seed.
 
     Examples
     --------
@@ -97,15 +190,15 @@ def bootstrap(
     >>> result = bootstrap(j, Linear(), n=50, seed=0)
     >>> list(result.intervals.columns)
     ['estimate', 'mean', 'std', 'low', 'high']
+    >>> list(result.intervals.index.unique("quantity")), result.failed
+    (['conversions', 'value', 'share'], 0)
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ParameterError(f"parameter 'n' of bootstrap must be an integer >= 2; got {n!r}.")
-    if not (isinstance(level, float) and 0 < level < 1):
-        raise ParameterError(f"parameter 'level' of bootstrap must be a float in (0, 1); got {level!r}.")
-    rng = np.random.default_rng(seed)
+    _check_arguments(journeys, model, n, level, seed, progress)
+    n = int(n)
+    rng = np.random.default_rng(None if seed is None else int(seed))
     full = model.attribute(journeys).credits
     channels = full.index
-    rounds: Any = range(int(n))
+    rounds: Any = range(n)
     if progress:
         try:
             from tqdm.auto import tqdm
@@ -115,35 +208,70 @@ def bootstrap(
             raise ParameterError("progress=True needs tqdm. Fix: pip install tqdm, or leave progress off.") from None
     with np.errstate(invalid="ignore", divide="ignore"):  # the same for every replicate
         value_per_conversion = np.where(journeys.conversions > 0, journeys.value / journeys.conversions, 0.0)
-    conversions = np.zeros((int(n), len(channels)))
-    shares = np.zeros((int(n), len(channels)))
+    draws = {quantity: np.zeros((n, len(channels))) for quantity in QUANTITIES}
+    succeeded = np.ones(n, dtype=bool)
+    reasons: dict[str, int] = {}
     for i in rounds:
-        credits = model.attribute(_resampled(journeys, value_per_conversion, rng)).credits.reindex(
-            channels, fill_value=0.0
-        )
-        conversions[i] = credits["conversions"].to_numpy()
-        shares[i] = credits["share"].to_numpy()
+        replicate = _resampled(journeys, value_per_conversion, rng)  # drawn even if the model then fails
+        try:
+            credits = model.attribute(replicate).credits.reindex(channels, fill_value=0.0)
+        except AttributionError as error:
+            succeeded[i] = False
+            reasons[str(error)] = reasons.get(str(error), 0) + 1
+            continue
+        for quantity in QUANTITIES:
+            draws[quantity][i] = credits[quantity].to_numpy(dtype=np.float64)
+    failed = int(n - succeeded.sum())
+    _report_failures(model.name, n, failed, reasons)
+    kept = np.flatnonzero(succeeded)
+    draws = {quantity: table[kept] for quantity, table in draws.items()}
     alpha = (1 - level) / 2
-    blocks = {}
-    for quantity, draws in (("conversions", conversions), ("share", shares)):
-        blocks[quantity] = pd.DataFrame(
+    blocks = {
+        quantity: pd.DataFrame(
             {
-                "estimate": full[quantity].to_numpy(),
-                "mean": draws.mean(axis=0),
-                "std": draws.std(axis=0, ddof=1),
-                "low": np.quantile(draws, alpha, axis=0),
-                "high": np.quantile(draws, 1 - alpha, axis=0),
+                "estimate": full[quantity].to_numpy(dtype=np.float64),
+                "mean": table.mean(axis=0),
+                "std": table.std(axis=0, ddof=1),
+                "low": np.quantile(table, alpha, axis=0),
+                "high": np.quantile(table, 1 - alpha, axis=0),
             },
             index=channels,
         )
+        for quantity, table in draws.items()
+    }
     intervals = pd.concat(blocks, names=["quantity", "channel"])
     full_rank = pd.Series(full["conversions"]).rank(ascending=False, method="min").to_numpy()
-    replicate_rank = pd.DataFrame(conversions).rank(axis=1, ascending=False, method="min").to_numpy()
+    replicate_rank = pd.DataFrame(draws["conversions"]).rank(axis=1, ascending=False, method="min").to_numpy()
     stability = pd.Series((replicate_rank == full_rank).mean(axis=0), index=channels, name="rank_stability")
+    replicate_index = pd.Index(kept, name="replicate")
     return BootstrapResult(
         estimate=full,
         intervals=intervals,
         rank_stability=stability,
-        replicates=pd.DataFrame(conversions, columns=channels).rename_axis("replicate"),
-        level=level,
+        replicates=pd.DataFrame(draws["conversions"], index=replicate_index, columns=channels),
+        level=float(level),
+        replicate_values=pd.DataFrame(draws["value"], index=replicate_index, columns=channels),
+        failed=failed,
+        failure_reasons=reasons,
+    )
+
+
+def _report_failures(model: str, n: int, failed: int, reasons: Mapping[str, int]) -> None:
+    """Raise when too few replicates are left for intervals; else warn once about the skipped ones."""
+    if not failed:
+        return
+    first = next(iter(reasons))
+    if failed > n / 2 or n - failed < 2:
+        raise JourneyError(
+            f"bootstrap: the model {model!r} could not run on {failed} of {n} replicates, too many to give "
+            f"intervals (more than half, or all but one). First reason: {first} "
+            "Fix: bootstrap on more journeys (enough conversions that resampling keeps some), "
+            "or use a model that runs on sparse data."
+        )
+    warnings.warn(
+        f"bootstrap: skipped {failed} of {n} replicates on which the model {model!r} could not run; "
+        f"the intervals come from the other {n - failed}. First reason: {first} "
+        "(every reason is in the result's failure_reasons).",
+        FailedReplicatesWarning,
+        stacklevel=3,
     )

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from math import factorial
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +50,11 @@ DEFAULT_CHANNELS: dict[str, tuple[float, tuple[float, float, float]]] = {
     "Email": (0.6, (0.02, 0.15, 0.30)),
     "Direct": (0.5, (0.00, 0.00, 0.05)),
 }
+
+MAX_USERS = 10**9  # every user's draws are held in memory
+MAX_REACH = 1e6  # mean touches per user and channel; beyond it the Poisson draws are out of numpy's range
+MAX_HORIZON_DAYS = 36_500.0  # the log starts on 2025-01-01 and pandas timestamps end in 2262
+MAX_MEAN_VALUE = 1e300  # log-normal draws around a larger mean overflow to infinity
 
 
 @dataclass(frozen=True)
@@ -114,22 +120,34 @@ def simulate(
     Parameters
     ----------
     n_users
-        Number of users.
+        Number of users: an integer in [1, 10^9].
     channels
         ``{name: (mean touches per user, (lift out of stage 0, 1, 2))}``; default five
         channels from awareness (Display, Social) to closing (Search, Email, Direct).
+        Names are non-empty strings, mean touches finite in [0, 10^6], lifts in [0, 1].
     p_decide
-        Probability that a user at the decision stage converts.
+        Probability that a user at the decision stage converts, in [0, 1].
     baseline
-        Probability that a user converts with no help from any channel.
+        Probability that a user converts with no help from any channel, in [0, 1].
     horizon_days
-        Touches fall uniformly over this many days; a conversion follows the last touch.
+        Touches fall uniformly over this many days (finite, in (0, 36500]); a conversion
+        follows the last touch.
     mean_value
-        Mean conversion value (log-normal, coefficient of variation about 0.5).
+        Mean conversion value (log-normal, coefficient of variation about 0.5): finite
+        and positive.
     max_shapley_channels
-        Compute the exact Shapley truth (2^C replays) only up to this many channels.
+        Compute the exact Shapley truth (2^C replays) only up to this many channels (an
+        integer >= 0).
     seed
-        Seed of the random generator; the same seed gives the same simulation.
+        Seed of the random generator (an integer >= 0, or ``None``); the same seed gives
+        the same simulation.
+
+    Numbers may be Python or numpy scalars; bools, strings, NaN and infinities are refused.
+
+    Raises
+    ------
+    ParameterError
+        A parameter breaks its rule; the message names it, the rule and the value.
 
     Examples
     --------
@@ -139,9 +157,19 @@ def simulate(
     >>> bool((sim.truth["incremental"] >= 0).all())
     True
     """
-    spec = dict(DEFAULT_CHANNELS if channels is None else channels)
-    names, reach, lift = _check(n_users, spec, p_decide, baseline, horizon_days, mean_value)
-    rng = np.random.default_rng(seed)
+    names, reach, lift = _check(
+        n_users,
+        DEFAULT_CHANNELS if channels is None else channels,
+        p_decide,
+        baseline,
+        horizon_days,
+        mean_value,
+        max_shapley_channels,
+        seed,
+    )
+    n_users, p_decide, baseline = int(n_users), float(p_decide), float(baseline)
+    horizon_days, mean_value = float(horizon_days), float(mean_value)
+    rng = np.random.default_rng(None if seed is None else int(seed))
     draws = _draw(rng, n_users, reach, horizon_days)
     on_all = np.ones(len(names), dtype=bool)
     stage_at_touch = np.zeros(len(draws.touch_user), dtype=np.int8)
@@ -181,46 +209,125 @@ def simulate(
             "baseline": baseline,
             "horizon_days": horizon_days,
             "mean_value": mean_value,
+            "max_shapley_channels": int(max_shapley_channels),
             "seed": seed,
         },
     )
 
 
+def _shown(value: object) -> str:
+    text = repr(value.item() if isinstance(value, np.generic) else value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds, so comparisons never cast between numpy types."""
+    if isinstance(value, np.floating):
+        with np.errstate(over="ignore"):
+            return float(value)
+    return int(value) if isinstance(value, np.integer) else value
+
+
+def _bad(name: str, rule: str, value: object, fix: str) -> ParameterError:
+    return ParameterError(f"parameter {name!r} of simulate must be {rule}; got {_shown(value)}. Fix: {fix}")
+
+
+def _is_real(value: object) -> bool:
+    """A real number (Python or numpy), not a bool and not text."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_count(value: object) -> bool:
+    """An integer (Python or numpy), not a bool."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
 def _check(
-    n_users: int,
-    spec: dict[str, tuple[float, Sequence[float]]],
-    p_decide: float,
-    baseline: float,
-    horizon_days: float,
-    mean_value: float,
+    n_users: Any,
+    channels: Any,
+    p_decide: Any,
+    baseline: Any,
+    horizon_days: Any,
+    mean_value: Any,
+    max_shapley_channels: Any,
+    seed: Any,
 ) -> tuple[list[str], FloatArray, FloatArray]:
-    if isinstance(n_users, bool) or not isinstance(n_users, (int, np.integer)) or n_users < 1:
-        raise ParameterError(f"parameter 'n_users' of simulate must be a positive integer; got {n_users!r}.")
-    if not spec:
-        raise ParameterError("parameter 'channels' of simulate must name at least one channel; got none.")
+    """Validate every parameter of :func:`simulate`; return channel names, reach and lifts.
+
+    Python numbers are compared as given, never converted first (``float(10**400)`` overflows).
+    """
+    n_users, p_decide, baseline, horizon_days, mean_value, max_shapley_channels, seed = map(
+        _plain, (n_users, p_decide, baseline, horizon_days, mean_value, max_shapley_channels, seed)
+    )
+    if not _is_count(n_users) or not 1 <= n_users <= MAX_USERS:
+        raise _bad(
+            "n_users", f"a positive integer (at most {MAX_USERS:,})", n_users, "pass how many users, e.g. 10_000."
+        )
     for name, value in (("p_decide", p_decide), ("baseline", baseline)):
-        if not (isinstance(value, (int, float)) and 0 <= value <= 1):
-            raise ParameterError(f"parameter {name!r} of simulate must be a probability in [0, 1]; got {value!r}.")
-    for name, value in (("horizon_days", horizon_days), ("mean_value", mean_value)):
-        if not (isinstance(value, (int, float)) and value > 0):
-            raise ParameterError(f"parameter {name!r} of simulate must be a positive number; got {value!r}.")
-    names = [str(n) for n in spec]
-    reach = np.zeros(len(names))
-    lift = np.zeros((len(names), STAGES))
-    for i, (name, entry) in enumerate(spec.items()):
-        try:
-            rate, lifts = entry
-            reach[i] = float(rate)
-            lift[i] = np.asarray(lifts, dtype=float)
-        except (TypeError, ValueError):
+        if not _is_real(value) or not 0 <= value <= 1:
+            raise _bad(name, "a probability in [0, 1]", value, "pass a number such as 0.05.")
+    if not _is_real(horizon_days) or not 0 < horizon_days <= MAX_HORIZON_DAYS:
+        raise _bad(
+            "horizon_days",
+            f"a finite number of days in (0, {MAX_HORIZON_DAYS:g}]",
+            horizon_days,
+            "pass the length of the campaign in days, e.g. 30.",
+        )
+    if not _is_real(mean_value) or not 0 < mean_value <= MAX_MEAN_VALUE:
+        raise _bad(
+            "mean_value", f"a finite positive number (at most {MAX_MEAN_VALUE:g})", mean_value, "pass e.g. mean_value=80."
+        )
+    if not _is_count(max_shapley_channels) or max_shapley_channels < 0:
+        raise _bad(
+            "max_shapley_channels",
+            "an integer >= 0",
+            max_shapley_channels,
+            "pass up to how many channels the exact Shapley truth is computed, e.g. 10 (0 skips it).",
+        )
+    if seed is not None and (not _is_count(seed) or seed < 0):
+        raise _bad("seed", "a non-negative integer or None", seed, "pass e.g. seed=0, or None for fresh randomness.")
+    return _check_channels(channels)
+
+
+def _check_channels(channels: Any) -> tuple[list[str], FloatArray, FloatArray]:
+    example = "e.g. channels={'Search': (0.8, (0.1, 0.3, 0.2))}."
+    if not isinstance(channels, Mapping):
+        raise _bad(
+            "channels",
+            "a mapping {name: (mean touches per user, (lift 0, lift 1, lift 2))}",
+            channels,
+            f"pass a dict, {example}",
+        )
+    if not channels:
+        raise ParameterError(
+            f"parameter 'channels' of simulate must name at least one channel; got none. Fix: {example}"
+        )
+    names: list[str] = []
+    reach = np.zeros(len(channels))
+    lift = np.zeros((len(channels), STAGES))
+    for i, (name, entry) in enumerate(channels.items()):
+        if not isinstance(name, str) or not name.strip():
+            raise _bad("channels", "keyed by non-empty channel names (strings)", name, f"name each channel, {example}")
+        shape = f"channel {name!r} of parameter 'channels' of simulate must be (mean touches, (lift 0, lift 1, lift 2))"
+        if not isinstance(entry, (tuple, list)) or len(entry) != 2:
+            raise ParameterError(f"{shape}; got {_shown(entry)}. Fix: {example}")
+        rate, lifts = _plain(entry[0]), entry[1]
+        one_dimensional = isinstance(lifts, (tuple, list)) or (isinstance(lifts, np.ndarray) and lifts.ndim == 1)
+        if not one_dimensional or len(lifts) != STAGES:
+            raise ParameterError(f"{shape}; got {_shown(entry)}. Fix: {example}")
+        if not _is_real(rate) or not 0 <= rate <= MAX_REACH:
             raise ParameterError(
-                f"channel {name!r} of simulate must be (mean touches, (lift 0, lift 1, lift 2)); got {entry!r}. "
-                "Fix: e.g. channels={'Search': (0.8, (0.1, 0.3, 0.2))}."
-            ) from None
-        if reach[i] < 0 or not np.all((lift[i] >= 0) & (lift[i] <= 1)):
-            raise ParameterError(
-                f"channel {name!r} of simulate needs a mean number of touches >= 0 and lifts in [0, 1]; got {entry!r}."
+                f"channel {name!r} of parameter 'channels' of simulate needs a mean number of touches that is "
+                f"a finite number in [0, {MAX_REACH:g}]; got {_shown(rate)}. Fix: {example}"
             )
+        if not all(_is_real(x) and 0 <= _plain(x) <= 1 for x in lifts):
+            raise ParameterError(
+                f"channel {name!r} of parameter 'channels' of simulate needs lifts in [0, 1] (probabilities, "
+                f"not NaN); got {_shown(tuple(_plain(x) for x in lifts))}. Fix: {example}"
+            )
+        names.append(name)
+        reach[i] = float(rate)
+        lift[i] = [float(x) for x in lifts]
     return names, reach, lift
 
 

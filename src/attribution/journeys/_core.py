@@ -54,7 +54,8 @@ class Journeys:
         Row boundaries: row ``i`` holds ``codes[offsets[i]:offsets[i + 1]]``.
         Length ``n_rows + 1``, starting at 0 and ending at ``len(codes)``.
     channels
-        Distinct, non-empty channel labels. They are re-sorted and unused ones dropped.
+        Distinct, non-empty channel labels, stripped of surrounding whitespace (as every
+        builder does). They are re-sorted and unused ones dropped.
     conversions, nulls, value
         Per row: converting journeys, non-converting journeys, total conversion value.
         Finite and non-negative; a value needs conversions. ``nulls`` and ``value``
@@ -64,6 +65,9 @@ class Journeys:
         conversion, or for a non-converting journey its last touch).
     users
         Optional per row: the user the journey belongs to (kept by :meth:`from_events`).
+
+    Every array is copied: the journeys never share memory with the caller's data, and
+    the caller's arrays are left writeable and unchanged.
 
     Examples
     --------
@@ -132,6 +136,8 @@ class Journeys:
             )
         labels = tuple(channels)
         check_channels(labels)
+        labels = tuple(label.strip() for label in labels)  # every builder's label rule
+        check_channels(labels, subject="channel labels (stripped of surrounding whitespace)")
         if code_array.size and (code_array.min() < 0 or code_array.max() >= len(labels)):
             raise JourneyError(
                 f"codes must lie in [0, {len(labels)}) to index the {len(labels)} channel labels; "
@@ -148,7 +154,7 @@ class Journeys:
             check_times(time_array, offset_array)
         user_index = None
         if users is not None:
-            user_index = pd.Index(users)
+            user_index = pd.Index(users, copy=True)  # never a view of the caller's array
             if len(user_index) != n_rows:
                 raise JourneyError(
                     f"users must give one user per row: expected {n_rows}, got {len(user_index)}. "
@@ -247,6 +253,8 @@ class Journeys:
         split_on_conversion: bool = True,
         tiebreak: str | None = None,
         drop_duplicates: bool = False,
+        time_format: str | None = None,
+        time_unit: str | None = None,
     ) -> Journeys:
         """Build journeys from an event log (one row per touch or conversion); see :func:`attribution.journeys.from_events`.
 
@@ -295,6 +303,8 @@ class Journeys:
             split_on_conversion=split_on_conversion,
             tiebreak=tiebreak,
             drop_duplicates=drop_duplicates,
+            time_format=time_format,
+            time_unit=time_unit,
         )
 
     @classmethod
@@ -600,7 +610,7 @@ class Journeys:
 
     # ------------------------------------------------------------------ output
     def to_frame(
-        self, *, path: Literal["string", "list"] = "string", sep: str = " > ", times: bool = False
+        self, *, path: Literal["auto", "string", "list"] = "auto", sep: str = " > ", times: bool = False
     ) -> pd.DataFrame:
         """One row per path: the path, ``conversions``, ``nulls``, ``value`` (and ``user``, ``times``).
 
@@ -608,7 +618,9 @@ class Journeys:
         ----------
         path
             ``"string"`` joins labels with ``sep`` (the format :meth:`from_paths` reads);
-            ``"list"`` gives a list of labels per row.
+            ``"list"`` gives a list of labels per row; ``"auto"`` (default) gives strings
+            unless a label contains the separator, then lists, so that
+            ``Journeys.from_paths(j.to_frame(), ...)`` always rebuilds the same paths.
         sep
             Separator for string paths; a label containing it raises an error.
         times

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from attribution.errors import JourneyError
 from attribution.journeys._messages import bad_rows
@@ -19,9 +20,15 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def as_float_array(values: Any, name: str, n: int, *, index: Any = None) -> FloatArray:
-    """Convert counts or value to float64, or raise naming ``name``."""
+    """Counts or value as a new float64 array (never a view of the caller's data), or raise naming ``name``.
+
+    Missing values (None, NaN, pandas' NA) become NaN, which the checks then refuse.
+    """
     try:
-        array = np.asarray(values, dtype=np.float64)
+        if isinstance(values, (pd.Series, pd.Index)):
+            array = values.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        else:
+            array = np.array(values, dtype=np.float64, copy=True)
     except (TypeError, ValueError):
         raw = np.asarray(values, dtype=object)
         numeric = np.array([_is_number(v) for v in raw.ravel()], dtype=bool)
@@ -162,3 +169,12 @@ def check_times(times: FloatArray, offsets: npt.NDArray[np.int64]) -> None:
                 unit="touch",
                 fix="order each path's touches from oldest to most recent.",
             )
+
+
+def encode_labels(raw_labels: Sequence[str]) -> tuple[npt.NDArray[np.int32], list[str]]:
+    """The one label rule of every builder: surrounding whitespace is stripped, so ``" Email"`` and
+    ``"Email"`` are one channel. Returns each raw label's code and the sorted distinct labels."""
+    stripped = [label.strip() for label in raw_labels]
+    labels = sorted(set(stripped))
+    position = {label: i for i, label in enumerate(labels)}
+    return np.array([position[label] for label in stripped], dtype=np.int32), labels

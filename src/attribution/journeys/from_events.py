@@ -6,7 +6,7 @@ conversions or accumulate, apply a lookback window and a touch cap, keep every c
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,8 @@ from attribution.errors import JourneyError
 from attribution.journeys import _ragged
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument, bad_rows
-from attribution.journeys._validate import check_non_negative_finite
+from attribution.journeys._times import check_time_options, times_ns
+from attribution.journeys._validate import check_non_negative_finite, encode_labels
 
 __all__ = [
     "Events",
@@ -37,25 +38,45 @@ BoolArray = npt.NDArray[np.bool_]
 _NS_PER_SECOND = 1_000_000_000
 
 
-def require_columns(frame: Any, columns: Mapping[str, str | None]) -> None:
-    """Raise unless ``frame`` is a DataFrame holding every named column."""
+def require_columns(frame: Any, columns: Mapping[str, Hashable | None]) -> None:
+    """Raise unless ``frame`` is a DataFrame holding each named column exactly once."""
     if not isinstance(frame, pd.DataFrame):
         raise JourneyError(
             f"expected a pandas DataFrame; got {type(frame).__name__}. "
             "Fix: wrap your data with pandas.DataFrame(...), or read it with pandas.read_csv/read_parquet."
         )
-    check_columns([str(c) for c in frame.columns], columns)
+    check_columns(list(frame.columns), columns)
 
 
-def check_columns(existing: Sequence[str], columns: Mapping[str, str | None]) -> None:
-    """Raise, naming the argument, unless every named column (``None``: not asked for) is in ``existing``."""
+def check_columns(existing: Sequence[Hashable], columns: Mapping[str, Hashable | None]) -> None:
+    """Raise, naming the argument, unless every named column (``None``: not asked for) is in
+    ``existing`` exactly once. Labels are compared as they are (``0`` is not ``"0"``)."""
+    labels = list(existing)
     for argument, column in columns.items():
-        if column is not None and column not in existing:
-            shown = ", ".join(map(repr, existing[:20])) + (", ..." if len(existing) > 20 else "")
+        if column is None:
+            continue
+        found = sum(1 for label in labels if _same_label(label, column))
+        if found == 0:
+            shown = ", ".join(map(repr, labels[:20])) + (", ..." if len(labels) > 20 else "")
+            near = [label for label in labels if str(label) == str(column)]
+            hint = f" (a column is named {near[0]!r}: a {type(near[0]).__name__}, not a {type(column).__name__})" if near else ""
             raise JourneyError(
-                f"column {column!r} (argument {argument!r}) is not in the data; the columns are: {shown}. "
+                f"column {column!r} (argument {argument!r}) is not in the data{hint}; the columns are: {shown}. "
                 f"Fix: pass {argument}= the name of the column that holds it."
             )
+        if found > 1:
+            raise JourneyError(
+                f"column {column!r} (argument {argument!r}) appears {found} times in the data, so it is ambiguous. "
+                "Fix: give the columns distinct names (e.g. events.columns = [...]) or drop the duplicates "
+                "(events.loc[:, ~events.columns.duplicated()])."
+            )
+
+
+def _same_label(label: Hashable, column: Hashable) -> bool:
+    try:
+        return bool(label == column) and type(label) is not bool and type(column) is not bool
+    except (TypeError, ValueError):
+        return False
 
 
 def check_options(
@@ -116,6 +137,8 @@ def from_events(
     split_on_conversion: bool = True,
     tiebreak: str | None = None,
     drop_duplicates: bool = False,
+    time_format: str | None = None,
+    time_unit: str | None = None,
 ) -> Journeys:
     """Build journeys from an event log: one row per touch or conversion.
 
@@ -124,10 +147,13 @@ def from_events(
     events
         The event log. Never modified.
     user, time, channel, conversion
-        Column names. ``time`` holds datetimes (or strings pandas parses; mixing
-        time-zone-aware and naive values is an error). ``channel`` is null only on a
-        conversion without a touch. ``conversion`` is boolean (or 0/1). A row with a
-        channel that is also a conversion is a touch of the journey it then closes.
+        Column names (strings, or any label the frame uses). ``time`` holds datetimes
+        (time-zone-aware ones are converted to UTC; mixing aware and naive values is an
+        error), ISO 8601 strings, strings in ``time_format``, or epoch numbers with
+        ``time_unit``; nothing else is guessed. ``channel`` is null only on a conversion
+        without a touch; labels are stripped of surrounding whitespace. ``conversion`` is
+        boolean (or 0/1). A row with a channel that is also a conversion is a touch of the
+        journey it then closes.
     value
         Column of conversion value (revenue); must be null or 0 on non-conversions.
     lookback
@@ -148,6 +174,13 @@ def from_events(
     drop_duplicates
         Drop events identical in every used column. By default they are kept: two
         identical touches count twice and two identical conversions are two conversions.
+    time_format
+        How to read string times that are not ISO 8601: a strftime format such as
+        ``"%d/%m/%Y %H:%M"``. Without it such strings are refused, never parsed by guess
+        (``01/02/2024`` could be either of two days).
+    time_unit
+        The unit of epoch-number times: ``"s"``, ``"ms"``, ``"us"`` or ``"ns"``. Needed
+        whenever times are numbers (in a numeric column or written as text).
 
     Returns
     -------
@@ -180,6 +213,7 @@ def from_events(
     1   u2  Search > Display          0.0    1.0    0.0         [86400.0, 0.0]
     """
     window = check_options(lookback, max_touches, split_on_conversion)
+    check_time_options(time_format, time_unit)
     require_columns(
         events,
         {
@@ -192,7 +226,15 @@ def from_events(
         },
     )
     parsed = _read_events(
-        events, user=user, time=time, channel=channel, conversion=conversion, value=value, tiebreak=tiebreak
+        events,
+        user=user,
+        time=time,
+        channel=channel,
+        conversion=conversion,
+        value=value,
+        tiebreak=tiebreak,
+        time_format=time_format,
+        time_unit=time_unit,
     )
     return journeys_from_events(
         parsed,
@@ -236,6 +278,8 @@ def _read_events(
     conversion: str,
     value: str | None,
     tiebreak: str | None,
+    time_format: str | None = None,
+    time_unit: str | None = None,
 ) -> Events:
     index = events.index
     user_codes, user_labels = _factorize_column(events[user], user, index)
@@ -250,7 +294,7 @@ def _read_events(
     return Events(
         user_codes,
         user_labels,
-        _times_ns(events[time], time, index),
+        times_ns(events[time], time, index, time_format=time_format, time_unit=time_unit),
         converted,
         channel_codes,
         channels,
@@ -348,9 +392,8 @@ def _channels(
             values=column.to_numpy(),
             fix="name the channel (e.g. 'Unknown'), or set it to null on pure conversions.",
         )
-    distinct = sorted(set(labels))
-    position = {label: i for i, label in enumerate(distinct)}
-    remap = np.array([position[label] for label in labels] + [-1], dtype=np.int32)  # last entry: code -1 stays -1
+    remap, distinct = encode_labels(labels)
+    remap = np.append(remap, np.int32(-1))  # last entry: code -1 stays -1
     return remap[codes], distinct
 
 
@@ -400,76 +443,6 @@ def _values(column: pd.Series, name: str, converted: BoolArray, index: pd.Index)
         )
     check_non_negative_finite(conversion_values, f"column {name!r}", index=index)
     return conversion_values
-
-
-def _times_ns(column: pd.Series, name: str, index: pd.Index) -> IntArray:
-    """Times as int64 nanoseconds (UTC for time-zone-aware input)."""
-    _require_not_null(column, name, index, fix="drop those events or fill in their timestamps.")
-    if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
-        raise JourneyError(
-            f"column {name!r} must hold datetimes; got numbers (dtype {column.dtype}), whose unit is ambiguous. "
-            f"Fix: convert it, e.g. pd.to_datetime(events[{name!r}], unit='s') for Unix seconds."
-        )
-    if isinstance(column.dtype, pd.DatetimeTZDtype):
-        times = column.dt.tz_convert("UTC").dt.tz_localize(None)
-    elif pd.api.types.is_datetime64_dtype(column.dtype):
-        times = column
-    else:
-        times = _parse_times(column, name, index)
-    nanoseconds: IntArray = times.dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
-    if len(nanoseconds) and int(nanoseconds.max()) - int(nanoseconds.min()) >= 2**63:
-        raise JourneyError(
-            f"column {name!r} spans more than 292 years, too long to measure touch times in nanoseconds. "
-            "Fix: drop the events with wrong dates (often placeholders such as 1700-01-01)."
-        )
-    return nanoseconds
-
-
-def _parse_times(column: pd.Series, name: str, index: pd.Index) -> pd.Series:
-    for fmt in (None, "ISO8601"):
-        try:
-            parsed = pd.to_datetime(column, format=fmt)
-        except (ValueError, TypeError):
-            continue
-        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-            return parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-        if pd.api.types.is_datetime64_dtype(parsed.dtype):
-            return parsed
-    # Slow path, only for data about to be rejected or of mixed formats: look at each value.
-    raw = column.to_numpy(dtype=object)
-    stamps: list[Any] = []
-    unparseable = np.zeros(len(raw), dtype=bool)
-    for i, item in enumerate(raw):
-        try:
-            stamps.append(pd.Timestamp(item))
-        except (ValueError, TypeError):
-            unparseable[i] = True
-            stamps.append(None)
-    if unparseable.any():
-        raise bad_rows(
-            f"column {name!r}",
-            "must hold parseable timestamps",
-            unparseable,
-            index=index,
-            values=raw,
-            fix=f"parse it yourself, e.g. pd.to_datetime(events[{name!r}], format='%d/%m/%Y %H:%M').",
-        )
-    aware = np.array([s.tzinfo is not None for s in stamps], dtype=bool)
-    if aware.any() and not aware.all():
-        odd = ~aware if aware[0] else aware
-        kind = "naive" if aware[0] else "time-zone-aware"
-        raise bad_rows(
-            f"column {name!r}",
-            f"mixes time-zone-aware and naive times ({kind} ones listed)",
-            odd,
-            index=index,
-            values=raw,
-            fix="give every time a zone (tz_localize) or none, e.g. pd.to_datetime(..., utc=True) if naive times are UTC.",
-        )
-    parsed = pd.to_datetime(column, format="mixed", utc=bool(aware.all()))
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        return parsed.dt.tz_localize(None)
-    return parsed
 
 
 # ---------------------------------------------------------------------- ordering

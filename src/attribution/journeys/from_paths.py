@@ -14,7 +14,7 @@ from attribution.errors import JourneyError
 from attribution.journeys import _ragged
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument, bad_rows
-from attribution.journeys._validate import as_float_array, check_outcomes, check_times
+from attribution.journeys._validate import as_float_array, check_outcomes, check_times, encode_labels
 from attribution.journeys.from_events import require_columns
 
 __all__ = ["from_paths", "from_sequences"]
@@ -47,7 +47,7 @@ def from_paths(
     value
         Column of total conversion value per row; zero when omitted.
     sep
-        Separator of string paths; with list paths, no label may contain it.
+        Separator of string paths (list paths may hold labels that contain it).
 
     Returns
     -------
@@ -72,6 +72,8 @@ def from_paths(
         raise bad_argument("sep", "must be a non-empty string", sep, "pass the separator of your paths, e.g. '>'.")
     require_columns(table, {"path": path, "conversions": conversions, "nulls": nulls, "value": value})
     column = table[path]
+    if isinstance(column.dtype, pd.CategoricalDtype):  # the paths themselves, not their category codes
+        column = column.astype(object)
     index = table.index
     null_path = column.isna().to_numpy()
     if null_path.any():
@@ -96,11 +98,11 @@ def from_paths(
                 values=raw,
                 fix="convert every path to the same form.",
             )
-        codes, offsets, channels = _encode_sequences(raw, subject=f"column {path!r}", index=index, sep=sep)
+        codes, offsets, channels = _encode_sequences(raw, subject=f"column {path!r}", index=index)
     n = len(table)
-    conv = as_float_array(table[conversions].to_numpy(), f"column {conversions!r}", n, index=index)
-    nul = np.zeros(n) if nulls is None else as_float_array(table[nulls].to_numpy(), f"column {nulls!r}", n, index=index)
-    val = np.zeros(n) if value is None else as_float_array(table[value].to_numpy(), f"column {value!r}", n, index=index)
+    conv = as_float_array(table[conversions], f"column {conversions!r}", n, index=index)
+    nul = np.zeros(n) if nulls is None else as_float_array(table[nulls], f"column {nulls!r}", n, index=index)
+    val = np.zeros(n) if value is None else as_float_array(table[value], f"column {value!r}", n, index=index)
     check_outcomes(
         conv, nul, val, index=index, names=(f"column {conversions!r}", f"column {nulls!r}", f"column {value!r}")
     )
@@ -184,9 +186,9 @@ def _split_with_python(
 
 
 def _encode_sequences(
-    raw: Sequence[Any], *, subject: str, index: Any = None, sep: str | None = None
+    raw: Sequence[Any], *, subject: str, index: Any = None
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64], list[str]]:
-    """Flatten sequences of labels and encode them; check labels are non-empty strings."""
+    """Flatten sequences of labels and encode them; labels must be non-empty strings once stripped."""
     not_sequence = np.fromiter(
         (isinstance(p, (str, bytes)) or not hasattr(p, "__len__") for p in raw), dtype=bool, count=len(raw)
     )
@@ -208,31 +210,23 @@ def _encode_sequences(
         return np.zeros(0, np.int32), offsets, []
     codes, uniques = pd.factorize(flat, sort=False, use_na_sentinel=True)
     unique_labels = list(uniques)
-    bad_unique = np.array(
-        [not isinstance(u, str) or not u.strip() or (sep is not None and sep in u) for u in unique_labels], dtype=bool
-    )
+    bad_unique = np.array([not isinstance(u, str) or not u.strip() for u in unique_labels], dtype=bool)
     bad_touch = (codes < 0) | (bad_unique[np.maximum(codes, 0)] & (codes >= 0))
     if bad_touch.any():
         rows = _ragged.row_of_element(offsets)
-        first = int(np.flatnonzero(bad_touch)[0])
-        label = flat[first]
         bad_row = np.zeros(len(raw), dtype=bool)
         bad_row[rows[bad_touch]] = True
-        if isinstance(label, str) and label.strip() and sep is not None:
-            rule, fix = (
-                f"must not hold labels containing the separator {sep!r}",
-                "rename the channel, or pass another sep.",
-            )
-        else:
-            rule, fix = (
-                "must hold non-empty string channel labels",
-                "give every touch a channel name, or drop the touch.",
-            )
-        raise bad_rows(subject, rule, bad_row, index=index, values=list(raw), unit="path", fix=fix)
-    order = sorted(range(len(unique_labels)), key=lambda i: unique_labels[i])
-    remap = np.empty(len(unique_labels), dtype=np.int32)
-    remap[order] = np.arange(len(unique_labels), dtype=np.int32)
-    return remap[codes], offsets, [unique_labels[i] for i in order]
+        raise bad_rows(
+            subject,
+            "must hold non-empty string channel labels",
+            bad_row,
+            index=index,
+            values=list(raw),
+            unit="path",
+            fix="give every touch a channel name, or drop the touch.",
+        )
+    remap, labels = encode_labels(unique_labels)
+    return remap[codes], offsets, labels
 
 
 def from_sequences(

@@ -36,14 +36,19 @@ def _path_lists(journeys: Journeys, values: np.ndarray[Any, Any]) -> list[list[A
     return [values[a:b].tolist() for a, b in itertools.pairwise(bounds)]
 
 
-def to_frame(journeys: Journeys, *, path: str = "string", sep: str = " > ", times: bool = False) -> pd.DataFrame:
+def to_frame(journeys: Journeys, *, path: str = "auto", sep: str = " > ", times: bool = False) -> pd.DataFrame:
     """One row per path: ``path``, ``conversions``, ``nulls``, ``value`` (+ ``user``, ``times``)."""
+    if path == "auto":
+        token = sep.strip() or sep
+        path = "list" if any(token in c for c in journeys.channels) else "string"
     if path == "string":
         paths: list[Any] = _path_strings(journeys, sep)
     elif path == "list":
         paths = _path_lists(journeys, np.asarray(journeys.channels, dtype=object)[journeys.codes])
     else:
-        raise JourneyError(f"argument 'path' must be 'string' or 'list'; got {path!r}. Fix: pick one of the two.")
+        raise JourneyError(
+            f"argument 'path' must be 'auto', 'string' or 'list'; got {path!r}. Fix: pick one of the three."
+        )
     columns: dict[str, Any] = {}
     if journeys.users is not None:
         columns["user"] = journeys.users
@@ -196,11 +201,7 @@ def _headline(journeys: Journeys) -> str:
 
 
 def _preview(journeys: Journeys) -> pd.DataFrame:
-    head = journeys[:_PREVIEW_ROWS]
-    try:
-        return head.to_frame()
-    except JourneyError:  # labels containing ' > ': show lists instead
-        return head.to_frame(path="list")
+    return journeys[:_PREVIEW_ROWS].to_frame()  # lists where a label contains ' > '
 
 
 def render_text(journeys: Journeys) -> str:
