@@ -91,8 +91,6 @@ def test_time_to_conversion_is_weighted_by_conversions() -> None:
     assert table["conversions"].item() == 4.0
     assert table["mean_days"].item() == pytest.approx((3 * 4 + 1) / 4)
     assert table["max_days"].item() == 4.0
-    with pytest.raises(ParameterError, match="needs touch times"):
-        time_to_conversion(Journeys.from_sequences([["A"]], conversions=[1]))
 
 
 def test_bad_options_are_named() -> None:

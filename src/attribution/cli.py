@@ -9,8 +9,9 @@ the credits of every attribution model in :data:`MODELS`::
     python -m attribution events.csv --user visitor --time ts --channel source \\
         --conversion purchase --value amount
 
-Bad input never shows a traceback: the command prints one line
-``attribution: error: <message>`` on stderr and exits with status 2.
+Failures never show a traceback: the command prints one line
+``attribution: error: <message>`` on stderr and exits with status 2 for bad input
+(arguments, files, data), or 1 for anything else (a bug: please report it).
 """
 
 from __future__ import annotations
@@ -111,6 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     columns = parser.add_argument_group("columns (defaults: the sample's names)")
     columns.add_argument("--user", default="user_id", metavar="COL", help="user id column (default: %(default)s)")
     columns.add_argument("--time", default="timestamp", metavar="COL", help="timestamp column (default: %(default)s)")
+    times = columns.add_mutually_exclusive_group()
+    times.add_argument(
+        "--time-format",
+        metavar="FORMAT",
+        help="how to read times that are not ISO 8601, as strftime: e.g. '%%d/%%m/%%Y %%H:%%M' for 13/01/2024 08:30",
+    )
+    times.add_argument(
+        "--time-unit",
+        choices=("s", "ms", "us", "ns"),
+        help="the unit of epoch-number times (s: Unix seconds)",
+    )
     columns.add_argument(
         "--channel",
         default="channel",
@@ -201,6 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             lookback=args.lookback,
             max_touches=args.max_touches,
             split_on_conversion=not args.no_split,
+            time_format=args.time_format,
+            time_unit=args.time_unit,
         )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -212,11 +226,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AttributionError as exc:
         _fail(exc)
         return 2
+    except (ValueError, TypeError, OverflowError, MemoryError, KeyError, IndexError) as exc:  # never a traceback
+        _fail(f"could not process the input ({type(exc).__name__}: {exc}); please report this with the file's layout")
+        return 1
     _write(args.format, source, len(events), journeys.summary(), credits, sys.stdout)
     return 0
 
 
-def _fail(exc: BaseException) -> None:
+def _fail(exc: BaseException | str) -> None:
     message = " ".join(str(exc).split())  # parser and pandas messages may span lines
     print(f"{PROG}: error: {message}", file=sys.stderr)
 

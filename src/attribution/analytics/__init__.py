@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from attribution.errors import ParameterError
+from attribution.errors import JourneyError, ParameterError
 from attribution.journeys import Journeys, _ragged
+from attribution.journeys._messages import bad_rows
+from attribution.journeys.from_events import conversion_flags, require_columns
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -73,6 +75,10 @@ def top_paths(journeys: Journeys, n: int = 10, *, by: str = "conversions") -> pd
     """
     if by not in ("conversions", "journeys", "value"):
         raise ParameterError(f"parameter 'by' of top_paths must be 'conversions', 'journeys' or 'value'; got {by!r}.")
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ParameterError(
+            f"parameter 'n' of top_paths must be a positive integer; got {n!r}. Fix: ask for e.g. the top n=10 paths."
+        )
     merged = journeys.aggregate()
     frame = merged.to_frame()
     frame["path"] = frame["path"].where(frame["path"] != "", EMPTY_PATH)
@@ -89,6 +95,11 @@ def time_to_conversion(journeys: Journeys) -> pd.DataFrame:
 
     Returns count, mean, quartiles and max, weighted by conversions.
 
+    Raises
+    ------
+    JourneyError
+        The journeys carry no touch times (e.g. built from an aggregated path table).
+
     Examples
     --------
     >>> day = 86_400
@@ -97,7 +108,7 @@ def time_to_conversion(journeys: Journeys) -> pd.DataFrame:
     2.0
     """
     if journeys.times is None:
-        raise ParameterError(
+        raise JourneyError(
             "time_to_conversion needs touch times, and these journeys have none. "
             "Fix: build them with Journeys.from_events (or pass times to from_sequences)."
         )
@@ -290,6 +301,13 @@ def stage_summary(events: pd.DataFrame, *, user: str, stage: str, conversion: st
     The order of the stages is the column's category order if it is categorical, else
     the order of first appearance.
 
+    Raises
+    ------
+    JourneyError
+        A missing column, a null user or stage, or a conversion flag that is not boolean
+        (True/False or 1/0): the same check as :meth:`Journeys.from_events`, so ``"no"``
+        or NaN never counts as a conversion.
+
     Examples
     --------
     >>> events = pd.DataFrame({"u": [1, 1, 2, 2], "stage": ["aware", "deciding", "aware", "aware"],
@@ -297,10 +315,22 @@ def stage_summary(events: pd.DataFrame, *, user: str, stage: str, conversion: st
     >>> stage_summary(events, user="u", stage="stage", conversion="buy")["conversion_rate"].to_dict()
     {'aware': 0.5, 'deciding': 1.0}
     """
-    from attribution.journeys.from_events import require_columns
-
     require_columns(events, {"user": user, "stage": stage, "conversion": conversion})
-    converting_users = set(events.loc[events[conversion].astype(bool), user])
+    fixes = {
+        "user": "drop those events, or fill in the user each belongs to.",
+        "stage": "fill in the stage (e.g. 'unknown') or drop those events.",
+    }
+    for argument, name in (("user", user), ("stage", stage), ("conversion", conversion)):
+        if isinstance(events[name], pd.DataFrame):
+            raise JourneyError(
+                f"column {name!r} (argument {argument!r}) appears more than once in the data. "
+                "Fix: rename or drop the copies."
+            )
+        missing = events[name].isna().to_numpy()
+        if argument in fixes and missing.any():
+            raise bad_rows(f"column {name!r}", "must not be null", missing, index=events.index, fix=fixes[argument])
+    converts = conversion_flags(events[conversion], conversion, events.index)
+    converting_users = pd.unique(events[user].to_numpy()[converts])
     frame = pd.DataFrame(
         {"stage": events[stage], "user": events[user], "converts": events[user].isin(converting_users)}
     )

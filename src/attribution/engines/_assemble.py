@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -11,8 +11,9 @@ import pandas as pd
 from attribution.errors import JourneyError
 from attribution.journeys import _ragged
 from attribution.journeys._core import Journeys
+from attribution.journeys._validate import encode_labels
 
-__all__ = ["assemble_lists", "broken_rule", "channel_codes", "concat_in_order", "sorted_events"]
+__all__ = ["assemble_lists", "broken_rule", "channel_codes", "channel_table", "concat_in_order", "sorted_events"]
 
 
 def concat_in_order(parts: list[Journeys]) -> Journeys:
@@ -89,12 +90,18 @@ def channel_codes(column: Any, position: dict[str, int]) -> Any:
 
 
 def sorted_events(
-    user_codes: Any, user_labels: pd.Index, column: Callable[[str], Any], labels: list[str], has_tiebreak: bool
+    user_codes: Any,
+    user_labels: pd.Index,
+    column: Callable[[str], Any],
+    label_codes: dict[str, int],
+    labels: list[str],
+    has_tiebreak: bool,
 ) -> Any:
     """Events already sorted by user and time, from Arrow columns, as the pandas builder's arrays.
 
     ``column(name)`` gives the Arrow column ``t`` (ns), ``conv``, ``ch``, ``v`` or ``tb``;
-    ties in time are left to the builder's own rule (``journeys_from_events``).
+    ``label_codes`` gives each raw label's code in ``labels`` (see ``channel_table``); ties in
+    time are left to the builder's own rule (``journeys_from_events``).
     """
     from attribution.journeys.from_events import Events
 
@@ -107,11 +114,24 @@ def sorted_events(
         user_labels,
         column("t").to_numpy().astype(np.int64, copy=False),
         column("conv").to_numpy(zero_copy_only=False).astype(bool, copy=False),
-        channel_codes(column("ch"), {label: i for i, label in enumerate(labels)}),
+        channel_codes(column("ch"), label_codes),
         list(labels),
         column("v").to_numpy(zero_copy_only=False).astype(np.float64, copy=False),
         tiebreak_codes,
     )
+
+
+def channel_table(raw_labels: Sequence[str], channel: str) -> tuple[dict[str, int], list[str]]:
+    """Each raw label's code and the channels, by the builders' one label rule (labels are
+    stripped of surrounding whitespace); a label that is only whitespace is refused."""
+    codes, labels = encode_labels(list(raw_labels))
+    if "" in labels:
+        blank = next(label for label in raw_labels if not label.strip())
+        raise JourneyError(
+            f"column {channel!r} must not hold empty channel labels; it holds {blank!r}. "
+            "Fix: name the channel (e.g. 'Unknown'), or set it to null on pure conversions."
+        )
+    return {label: int(code) for label, code in zip(raw_labels, codes, strict=True)}, labels
 
 
 def broken_rule(rule: str, count: int, example: Any, fix: str) -> JourneyError:

@@ -41,6 +41,8 @@ def from_events_dask(
     tiebreak: str | None = None,
     drop_duplicates: bool = False,
     shuffle: bool = True,
+    time_format: str | None = None,
+    time_unit: str | None = None,
 ) -> Journeys:
     """Build journeys from a dask DataFrame of events; the same result as :meth:`Journeys.from_events`.
 
@@ -50,12 +52,15 @@ def from_events_dask(
         A ``dask.dataframe.DataFrame`` with the named columns.
     user, time, channel, conversion, value, lookback, max_touches, split_on_conversion, tiebreak, drop_duplicates
         As in :meth:`Journeys.from_events`.
+    time_format, time_unit
+        As in :meth:`Journeys.from_events`.
     shuffle
         Shuffle on ``user`` first (default). Pass ``False`` only if every user's events
         already sit in one partition; otherwise a user split over partitions is an error.
     """
     import importlib
 
+    from attribution.journeys._times import check_time_options
     from attribution.journeys.from_events import check_columns, check_options, from_events
 
     dask: Any = importlib.import_module("dask")  # untyped: only its delayed and compute are used
@@ -63,6 +68,7 @@ def from_events_dask(
     columns = {"user": user, "time": time, "channel": channel, "conversion": conversion}
     check_columns([str(c) for c in events.columns], columns | {"value": value, "tiebreak": tiebreak})
     check_options(lookback, max_touches, split_on_conversion)  # before the shuffle, not per partition
+    check_time_options(time_format, time_unit)
     options: dict[str, Any] = {
         "user": user,
         "time": time,
@@ -74,6 +80,8 @@ def from_events_dask(
         "split_on_conversion": split_on_conversion,
         "tiebreak": tiebreak,
         "drop_duplicates": drop_duplicates,
+        "time_format": time_format,
+        "time_unit": time_unit,
     }
     grouped = events.shuffle(on=user) if shuffle and events.npartitions > 1 else events
     tasks = [dask.delayed(from_events)(part, **options) for part in grouped.to_delayed()]

@@ -11,19 +11,23 @@ functions and ordered list aggregation): the query to port to a warehouse.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
-from collections.abc import Iterator
+import re
+import uuid
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from attribution.engines._assemble import assemble_lists, broken_rule, concat_in_order, sorted_events
+from attribution.engines._assemble import assemble_lists, broken_rule, channel_table, concat_in_order, sorted_events
 from attribution.errors import JourneyError
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument
+from attribution.journeys._times import TIME_UNITS, check_time_options
 from attribution.journeys.from_events import check_columns, check_options
 
 __all__ = ["from_events_duckdb", "is_duckdb_input", "journeys_sql"]
@@ -60,6 +64,8 @@ def journeys_sql(
     labels: list[str] | tuple[str, ...] = (),
     source: str = "events",
     where: str = "TRUE",
+    time_ns: str | None = None,
+    label_codes: Sequence[tuple[str, int]] | None = None,
 ) -> str:
     """The SQL that turns an event table into one row per journey, with its touches as lists.
 
@@ -68,15 +74,19 @@ def journeys_sql(
     positions in ``labels``, oldest first; null when none is kept) and ``befores`` (ns from
     each touch to the journey's end). Events are ordered per user by time, then
     ``tiebreak``, then touches before conversions, then channel label, then value — the
-    pandas builder's order.
+    pandas builder's order. ``time_ns`` is the SQL expression of each event's time in
+    nanoseconds (default ``epoch_ns(time)``); ``label_codes`` maps raw labels to codes when
+    several raw labels are one channel (default: each label's position in ``labels``).
     """
     tb = _quote(tiebreak) if tiebreak else "NULL"
-    code_rows = ", ".join(f"({_literal(label)}, {i})" for i, label in enumerate(labels)) or "(NULL, 0)"
+    pairs = list(enumerate(labels)) if label_codes is None else [(code, label) for label, code in label_codes]
+    code_rows = ", ".join(f"({_literal(label)}, {i})" for i, label in pairs) or "(NULL, 0)"
+    time_expression = time_ns or f"epoch_ns({_quote(time)})"
     val = f"CAST({_quote(value)} AS DOUBLE)" if value else "0.0"
     select = "SELECT DISTINCT" if drop_duplicates else "SELECT"
     events = f"""
 raw AS (
-  {select} {_quote(user)} AS u, epoch_ns({_quote(time)}) AS t, CAST({_quote(conversion)} AS BOOLEAN) AS conv,
+  {select} {_quote(user)} AS u, {time_expression} AS t, CAST({_quote(conversion)} AS BOOLEAN) AS conv,
          CAST({_quote(channel)} AS VARCHAR) AS ch, COALESCE({val}, 0.0) AS v, {tb} AS tb
   FROM {source} WHERE {where}
 ),
@@ -150,6 +160,8 @@ def from_events_duckdb(
     chunks: int | None = None,
     connection: Any = None,
     method: str = "sort",
+    time_format: str | None = None,
+    time_unit: str | None = None,
 ) -> Journeys:
     """Build journeys from events inside DuckDB; the same result as :meth:`Journeys.from_events`.
 
@@ -160,17 +172,22 @@ def from_events_duckdb(
         a polars DataFrame, or a pandas DataFrame.
     user, time, channel, conversion, value, lookback, max_touches, split_on_conversion, tiebreak, drop_duplicates
         As in :meth:`Journeys.from_events`.
+    time_format, time_unit
+        As in :meth:`Journeys.from_events`: string times are ISO 8601 unless ``time_format``
+        (strftime, read by DuckDB's ``strptime``) says otherwise; numeric times need
+        ``time_unit``. Time-zone-aware strings are read at microsecond resolution.
     memory_limit
-        DuckDB's ``memory_limit`` for this build, e.g. ``"256MB"``: DuckDB sorts within it,
-        spilling to a private temporary folder (removed afterwards), and the sorted events
-        are cut into journeys two million at a time, so the whole build stays small. On a
-        ``connection`` you pass, the setting stays set.
+        DuckDB's ``memory_limit`` for this build, e.g. ``"256MB"`` or ``"2GiB"``: DuckDB sorts
+        within it, spilling to a private temporary folder (removed afterwards), and the
+        sorted events are cut into journeys two million at a time, so the whole build stays
+        small. On a ``connection`` you pass, the previous settings are restored afterwards.
     chunks
         With ``method="sql"``: the number of user ranges queried one after another (default
         1, or ranges of about two million events under a ``memory_limit``).
     connection
-        A DuckDB connection to use (default: a new in-memory one). Ignored for a relation,
-        which runs on its own connection.
+        A DuckDB connection to use (default: a new in-memory one); it is left as it was
+        (the events are read through a private, uniquely named view that is dropped
+        afterwards). Ignored for a relation, which runs on its own connection.
     method
         ``"sort"`` (default): DuckDB reads, checks and sorts the events by user and time
         (spilling to disk under a memory limit) and hands them over as narrow columns;
@@ -193,6 +210,14 @@ def from_events_duckdb(
     import duckdb
 
     window = check_options(lookback, max_touches, split_on_conversion)
+    check_time_options(time_format, time_unit)
+    if memory_limit is not None and (not isinstance(memory_limit, str) or not _MEMORY.fullmatch(memory_limit.strip())):
+        raise bad_argument(
+            "memory_limit",
+            "must be an amount of memory such as '256MB' or '2GiB'",
+            memory_limit,
+            "pass a number followed by B, KB, MB, GB, TB (or KiB, MiB, GiB, TiB).",
+        )
     if chunks is not None and (isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 1):
         raise bad_argument("chunks", "must be a positive integer or None", chunks, "pass e.g. 4.")
     with _Runner(duckdb, events, connection, memory_limit) as runner:
@@ -211,6 +236,8 @@ def from_events_duckdb(
             memory_limit=memory_limit,
             chunks=chunks,
             method=method,
+            time_format=time_format,
+            time_unit=time_unit,
         )
 
 
@@ -230,10 +257,18 @@ def _build(
     memory_limit: str | None,
     chunks: int | None,
     method: str,
+    time_format: str | None,
+    time_unit: str | None,
 ) -> Journeys:
     columns = {"user": user, "time": time, "channel": channel, "conversion": conversion}
     check_columns(runner.columns(), columns | {"value": value, "tiebreak": tiebreak})
-    labels = _validate(runner, user=user, time=time, channel=channel, conversion=conversion, value=value)
+    time_ns, time_rules = _time_sql(runner.column_type(time), time, time_format, time_unit)
+    raw_labels = _validate(
+        runner, user=user, time=time, channel=channel, conversion=conversion, value=value, time_rules=time_rules
+    )
+    label_codes, labels = channel_table(raw_labels, channel)
+    if runner.column_type(time).upper() == "VARCHAR" and time_format is None and time_unit is None:
+        _check_zones(runner, user, time)
     if method not in ("sort", "sql"):
         raise bad_argument("method", "must be 'sort' or 'sql'", method, "pass method='sort' (default) or 'sql'.")
     if chunks is not None and method != "sql":
@@ -250,10 +285,21 @@ def _build(
         "tiebreak": tiebreak,
         "split_on_conversion": split_on_conversion,
         "drop_duplicates": drop_duplicates,
+        "time_ns": time_ns,
     }
     if method == "sql":
         sql_parts = [
-            runner.arrow(journeys_sql(**options, lookback_ns=window, max_touches=max_touches, labels=labels, where=w))
+            runner.arrow(
+                journeys_sql(
+                    **options,
+                    lookback_ns=window,
+                    max_touches=max_touches,
+                    labels=labels,
+                    label_codes=list(label_codes.items()),
+                    source=runner.view,
+                    where=w,
+                )
+            )
             for w in _user_ranges(runner, user, n_chunks)
         ]
         return assemble_lists(sql_parts, labels)
@@ -261,7 +307,7 @@ def _build(
 
     parts = [  # consecutive runs of whole users, in user order
         journeys_from_events(
-            _events_of(batch, labels, tiebreak is not None),
+            _events_of(batch, label_codes, labels, tiebreak is not None),
             split_on_conversion=split_on_conversion,
             drop_duplicates=drop_duplicates,
             window=window,
@@ -281,6 +327,7 @@ def _user_batches(
     conversion: str,
     value: str | None,
     tiebreak: str | None,
+    time_ns: str,
     **_: Any,
 ) -> Iterator[Any]:
     """The events sorted by user and time, streamed from one query in Arrow tables of whole users.
@@ -296,8 +343,8 @@ def _user_batches(
     val = f"COALESCE(CAST({_quote(value)} AS DOUBLE), 0.0)" if value else "0.0"
     tb = f", {_quote(tiebreak)} AS tb" if tiebreak else ""
     reader = runner.reader(
-        f"SELECT {_quote(user)} AS u, epoch_ns({_quote(time)}) AS t, CAST({_quote(conversion)} AS BOOLEAN) AS conv, "
-        f"CAST({_quote(channel)} AS VARCHAR) AS ch, {val} AS v{tb} FROM events ORDER BY u, t",
+        f"SELECT {_quote(user)} AS u, {time_ns} AS t, CAST({_quote(conversion)} AS BOOLEAN) AS conv, "
+        f"CAST({_quote(channel)} AS VARCHAR) AS ch, {val} AS v{tb} FROM {runner.view} ORDER BY u, t",
         EVENTS_PER_BATCH,
     )
     pending = reader.schema.empty_table()
@@ -318,7 +365,7 @@ def _user_batches(
     yield pending  # the last user (or an empty table of the right columns)
 
 
-def _events_of(table: Any, labels: list[str], has_tiebreak: bool) -> Any:
+def _events_of(table: Any, label_codes: dict[str, int], labels: list[str], has_tiebreak: bool) -> Any:
     """Events sorted by user and time (an Arrow table) as the pandas builder's arrays."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -330,47 +377,75 @@ def _events_of(table: Any, labels: list[str], has_tiebreak: bool) -> Any:
         change[1:] = pc.not_equal(users.slice(1), users.slice(0, n - 1)).to_numpy(zero_copy_only=False)
     first = pa.array(np.flatnonzero(change), type=pa.int64())
     user_labels = pd.Index(users.take(first).to_pandas().to_numpy())
-    return sorted_events(np.cumsum(change) - 1, user_labels, table.column, labels, has_tiebreak)
+    return sorted_events(np.cumsum(change) - 1, user_labels, table.column, label_codes, labels, has_tiebreak)
 
 
 class _Runner:
-    """Runs SQL over the events, exposed as the view ``events``, whatever their form."""
+    """Runs SQL over the events, exposed under a private view name, whatever their form.
+
+    The caller's connection is left as it was found: the input is registered and viewed
+    under unique names that are dropped afterwards, and any setting changed for the build
+    (``memory_limit``, ``preserve_insertion_order``) is restored.
+    """
 
     def __init__(self, duckdb: Any, events: Any, connection: Any, memory_limit: str | None) -> None:
         self.spill: Any = None
         self.owned = connection is None
+        token = uuid.uuid4().hex
+        self.view = f"attribution_events_{token}"
+        self._input = f"attribution_input_{token}"
+        self._restore: list[str] = []
         self.relation = events if isinstance(events, duckdb.DuckDBPyRelation) else None
         if self.relation is None:
             self.connection = connection if connection is not None else duckdb.connect()
             if isinstance(events, (str, Path)):
-                self.connection.execute(f"CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM {_reader(str(events))}")
+                self.connection.execute(f"CREATE TEMP VIEW {self.view} AS SELECT * FROM {_reader(str(events))}")
             else:
-                self.connection.register("attribution_input", events)
-                self.connection.execute("CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM attribution_input")
+                self.connection.register(self._input, events)
+                self.connection.execute(f"CREATE TEMP VIEW {self.view} AS SELECT * FROM {self._input}")
             if memory_limit is not None:
-                self.connection.execute(f"SET memory_limit = '{memory_limit}'")
-                self.connection.execute("SET preserve_insertion_order = false")
+                self._set("memory_limit", f"'{memory_limit.strip()}'")
+                self._set("preserve_insertion_order", "false")
                 if connection is None:  # our own connection spills to a private folder, removed after
                     import tempfile
 
                     self.spill = tempfile.TemporaryDirectory(prefix="attribution-duckdb-")
                     self.connection.execute(f"SET temp_directory = '{self.spill.name}'")
         elif memory_limit is not None:
-            self.relation.query("events", f"SET memory_limit = '{memory_limit}'")
+            self._set("memory_limit", f"'{memory_limit.strip()}'")
+
+    def _set(self, name: str, value: str) -> None:
+        """Change a setting for this build, remembering how to put the old value back."""
+        old = self.fetch(f"SELECT current_setting('{name}')")[0][0]
+        self._restore.append(f"SET {name} = {_literal(str(old)) if isinstance(old, str) else str(old).lower()}")
+        self._execute(f"SET {name} = {value}")
+
+    def _execute(self, sql: str) -> None:
+        if self.relation is not None:
+            self.relation.query(self.view, sql)
+        else:
+            self.connection.execute(sql)
 
     def __enter__(self) -> _Runner:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        """Close the connection we opened (not the caller's) and remove the spill folder."""
-        if self.relation is None and self.owned:
-            self.connection.close()
+        """Restore settings, drop our names, close the connection we opened, remove the spill folder."""
+        for statement in reversed(self._restore):
+            self._execute(statement)
+        if self.relation is None:
+            if self.owned:
+                self.connection.close()
+            else:
+                self.connection.execute(f"DROP VIEW IF EXISTS {self.view}")
+                with contextlib.suppress(Exception):  # registered only for in-memory inputs
+                    self.connection.unregister(self._input)
         if self.spill is not None:
             self.spill.cleanup()
 
     def _run(self, sql: str) -> Any:
         if self.relation is not None:
-            return self.relation.query("events", sql)
+            return self.relation.query(self.view, sql)
         return self.connection.sql(sql)
 
     def fetch(self, sql: str) -> list[tuple[Any, ...]]:
@@ -385,12 +460,18 @@ class _Runner:
         result = self._run(sql)
         return result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
 
+    def _described(self) -> Any:
+        return self._run(f"SELECT * FROM {self.view} LIMIT 0")
+
     def columns(self) -> list[str]:
-        described = self._run("SELECT * FROM events LIMIT 0")
-        return [str(c) for c in described.columns]
+        return [str(c) for c in self._described().columns]
+
+    def column_type(self, name: str) -> str:
+        described = self._described()
+        return str(dict(zip(described.columns, described.types, strict=True))[name])
 
     def count(self) -> int:
-        return int(self.fetch("SELECT count(*) FROM events")[0][0])
+        return int(self.fetch(f"SELECT count(*) FROM {self.view}")[0][0])
 
 
 def _reader(path: str) -> str:
@@ -406,9 +487,18 @@ def _reader(path: str) -> str:
     )
 
 
-def _validate(runner: _Runner, *, user: str, time: str, channel: str, conversion: str, value: str | None) -> list[str]:
+def _validate(
+    runner: _Runner,
+    *,
+    user: str,
+    time: str,
+    channel: str,
+    conversion: str,
+    value: str | None,
+    time_rules: list[tuple[str, str, str]],
+) -> list[str]:
     """The pandas builder's rules, checked in one pass (the first broken one is raised), and
-    the sorted channel labels, gathered in the same pass."""
+    the distinct raw channel labels, gathered in the same pass."""
     u, t, c, f = _quote(user), _quote(time), _quote(channel), _quote(conversion)
     v = _quote(value) if value else "NULL"
     flag = f"TRY_CAST({f} AS BOOLEAN)"
@@ -430,6 +520,7 @@ def _validate(runner: _Runner, *, user: str, time: str, channel: str, conversion
             f"trim(CAST({c} AS VARCHAR)) = ''",
             "name the channel (e.g. 'Unknown'), or set it to null on pure conversions.",
         ),
+        *time_rules,
     ]
     if value:
         number = f"TRY_CAST({v} AS DOUBLE)"
@@ -459,11 +550,129 @@ def _validate(runner: _Runner, *, user: str, time: str, channel: str, conversion
         f"count(*) FILTER (WHERE {cond}), CAST(min({u}) FILTER (WHERE {cond}) AS VARCHAR)" for _, cond, _ in rules
     )
     labels = f"list(DISTINCT CAST({c} AS VARCHAR)) FILTER (WHERE {c} IS NOT NULL)"
-    found = runner.fetch(f"SELECT {checks}, {labels} FROM events")[0]
+    found = runner.fetch(f"SELECT {checks}, {labels} FROM {runner.view}")[0]
     for i, (rule, _, fix) in enumerate(rules):
         if found[2 * i]:
             raise broken_rule(rule, found[2 * i], found[2 * i + 1], fix)
-    return sorted(found[-1] or [])
+    return list(found[-1] or [])
+
+
+# DuckDB type names of event times, by how they are read
+_DATETIME_TYPES = ("TIMESTAMP", "DATE", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "TIMESTAMP WITH TIME ZONE")
+_INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "HUGEINT")
+_FLOAT_TYPES = ("FLOAT", "DOUBLE")
+# the ISO 8601 forms pandas' ISO parser reads, and a trailing zone
+_ISO = r"^\d{4}(-?\d{2}(-?\d{2}([T ]\d{2}(:?\d{2}(:?\d{2}([.,]\d+)?)?)?)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$"
+_ZONE = r"[T ]\d{2}(:?\d{2}(:?\d{2}([.,]\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"  # a zone after a time
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|kB)", re.IGNORECASE)
+
+
+def _time_sql(
+    kind: str, time: str, time_format: str | None, time_unit: str | None
+) -> tuple[str, list[tuple[str, str, str]]]:
+    """The SQL expression of each event's time in int64 nanoseconds, and the rules its column must keep.
+
+    The pandas builder's reading rules (:mod:`attribution.journeys._times`), in DuckDB.
+    """
+    t = _quote(time)
+    kind = kind.upper()
+    if kind.startswith("DECIMAL"):
+        kind = "DOUBLE"
+    numeric = kind in _INTEGER_TYPES or kind in _FLOAT_TYPES
+    if time_unit is not None and kind not in ("VARCHAR",) and not numeric:
+        raise JourneyError(
+            f"argument 'time_unit' applies to epoch numbers, but column {time!r} holds {kind.lower()} values. "
+            "Fix: drop time_unit."
+        )
+    if time_format is not None and kind != "VARCHAR":
+        raise JourneyError(
+            f"argument 'time_format' applies to string times, but column {time!r} holds {kind.lower()} values. "
+            "Fix: drop time_format."
+        )
+
+    def range_rule(ts: str) -> tuple[str, str, str]:
+        return (
+            f"column {time!r} must hold times between the years 1677 and 2262 (pandas' nanosecond range)",
+            f"({ts}) < TIMESTAMP '1677-09-22' OR ({ts}) > TIMESTAMP '2262-04-11'",
+            "drop the events with wrong dates (often placeholders such as 9999-12-31 or 1000-01-01).",
+        )
+
+    if kind in _DATETIME_TYPES:
+        ts = f"CAST({t} AS TIMESTAMP)" if kind == "DATE" else t
+        return f"epoch_ns({ts})", [range_rule(f"CAST({t} AS TIMESTAMP)")]
+    if numeric or (kind == "VARCHAR" and time_unit is not None):
+        if time_unit is None:
+            raise JourneyError(
+                f"column {time!r} holds numbers ({kind}), epoch times whose unit cannot be told from the data. "
+                "Fix: pass time_unit='s' for Unix seconds ('ms', 'us' or 'ns' for finer units)."
+            )
+        factor = TIME_UNITS[time_unit]
+        number = f"TRY_CAST({t} AS DOUBLE)"
+        limit = (2**63 - 1) // factor
+        rules = [
+            (
+                f"column {time!r} must hold epoch numbers (time_unit={time_unit!r})",
+                f"{number} IS NULL",
+                "drop time_unit if the column holds dates, or clean the values that are not numbers.",
+            ),
+            (
+                f"column {time!r} must hold epoch times in {time_unit!r} within pandas' range (years 1677 to 2262)",
+                f"abs({number}) > {limit}",
+                "check time_unit (a wrong unit puts times centuries away), or drop the events with wrong times.",
+            ),
+        ]
+        if kind in _INTEGER_TYPES:
+            return f"CAST({t} AS BIGINT) * {factor}", rules
+        # whole numbers exactly (a double holds nanosecond epochs only to ~256 ns), fractions by rounding
+        return f"CAST(COALESCE(TRY_CAST({t} AS HUGEINT) * {factor}, round({number} * {factor})) AS BIGINT)", rules
+    if kind != "VARCHAR":
+        raise JourneyError(
+            f"column {time!r} must hold times; got DuckDB type {kind}. "
+            "Fix: pass a timestamp column, ISO 8601 strings, or epoch numbers with time_unit."
+        )
+    if time_format is not None:
+        fmt = _literal(time_format)
+        parsed = f"try_strptime({t}, {fmt})"
+        return f"epoch_ns(strptime({t}, {fmt}))", [
+            (
+                f"column {time!r} must hold times in the format {time_format!r}",
+                f"{parsed} IS NULL",
+                "correct time_format (strftime directives, e.g. '%d/%m/%Y %H:%M'), or clean those values.",
+            ),
+            range_rule(f"CAST({parsed} AS TIMESTAMP)"),
+        ]
+    iso, zone = _literal(_ISO), _literal(_ZONE)
+    aware = f"regexp_matches(trim({t}), {zone})"
+    as_time = f"CASE WHEN {aware} THEN CAST(TRY_CAST(trim({t}) AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST(trim({t}) AS TIMESTAMP_NS) END"
+    expression = (
+        f"CASE WHEN {aware} THEN epoch_ns(CAST(trim({t}) AS TIMESTAMPTZ)) ELSE epoch_ns(CAST(trim({t}) AS TIMESTAMP_NS)) END"
+    )
+    return expression, [
+        (
+            f"column {time!r} must hold ISO 8601 times (e.g. '2024-01-13 08:30:00') unless time_format says how to read them",
+            f"NOT regexp_matches({t}, {iso}) OR ({as_time}) IS NULL",
+            "pass time_format= the strftime format of your times (e.g. time_format='%d/%m/%Y %H:%M'), "
+            "or time_unit= if they are epoch numbers. Dates such as 01/02/2024 are read neither day-first "
+            "nor month-first by guess.",
+        ),
+        range_rule(as_time),
+    ]
+
+
+def _check_zones(runner: _Runner, user: str, time: str) -> None:
+    """ISO strings with a zone beside strings without one are refused, as in pandas."""
+    aware = f"regexp_matches(trim({_quote(time)}), {_literal(_ZONE)})"
+    n_aware, n_naive, example = runner.fetch(
+        f"SELECT count(*) FILTER (WHERE {aware}), count(*) FILTER (WHERE NOT {aware}), "
+        f"CAST(min({_quote(user)}) FILTER (WHERE NOT {aware}) AS VARCHAR) FROM {runner.view}"
+    )[0]
+    if n_aware and n_naive:
+        raise broken_rule(
+            f"column {time!r} mixes time-zone-aware and naive times (naive ones counted)",
+            n_naive,
+            example,
+            "give every time a zone or none.",
+        )
 
 
 def _user_ranges(runner: _Runner, user: str, n_chunks: int) -> list[str]:
@@ -474,7 +683,7 @@ def _user_ranges(runner: _Runner, user: str, n_chunks: int) -> list[str]:
     # boundaries from a fixed-size sample: the ranges need not be even, only disjoint and ordered,
     # and an exact quantile would hold the whole user column in memory
     cuts = runner.fetch(
-        f"SELECT quantile_disc({_quote(user)}, [{fractions}]) FROM events USING SAMPLE reservoir({SAMPLE_USERS} ROWS)"
+        f"SELECT quantile_disc({_quote(user)}, [{fractions}]) FROM {runner.view} USING SAMPLE reservoir({SAMPLE_USERS} ROWS)"
     )[0][0]
     if not cuts:  # no events
         return ["TRUE"]

@@ -22,11 +22,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attribution.engines._assemble import assemble_lists, broken_rule, concat_in_order, sorted_events
+from attribution.engines._assemble import assemble_lists, broken_rule, channel_table, concat_in_order, sorted_events
 from attribution.errors import JourneyError
 from attribution.journeys import _ragged
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument
+from attribution.journeys._times import TIME_UNITS, check_time_options
 from attribution.journeys.from_events import check_columns, check_options
 
 __all__ = ["from_events_spark", "is_spark_input"]
@@ -54,6 +55,8 @@ def from_events_spark(
     tiebreak: str | None = None,
     drop_duplicates: bool = False,
     method: str = "collect",
+    time_format: str | None = None,
+    time_unit: str | None = None,
 ) -> Journeys:
     """Build journeys from a Spark DataFrame of events; the same result as :meth:`Journeys.from_events`.
 
@@ -63,6 +66,11 @@ def from_events_spark(
         A ``pyspark.sql.DataFrame`` with the named columns; ``time`` a timestamp column.
     user, time, channel, conversion, value, lookback, max_touches, split_on_conversion, tiebreak, drop_duplicates
         As in :meth:`Journeys.from_events`.
+    time_unit
+        The unit of epoch-number times (``"s"``, ``"ms"``, ``"us"``, ``"ns"``), as in
+        :meth:`Journeys.from_events`. String times must be ISO 8601; ``time_format`` is not
+        supported here (Spark's datetime patterns differ from strftime): convert such a
+        column first with ``F.to_timestamp(col, "dd/MM/yyyy HH:mm")``.
     method
         ``"collect"`` (default): one shuffle gathers each user's events, time-sorted, with
         ``sort_array(collect_list(struct(...)))``; they come back through Arrow and the
@@ -72,13 +80,22 @@ def from_events_spark(
         Spark stages, less data to the driver. Both give the same journeys.
     """
     from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType
 
     if method not in ("collect", "window"):
         raise bad_argument("method", "must be 'collect' or 'window'", method, "pass method='collect' (default).")
 
     window = check_options(lookback, max_touches, split_on_conversion)
+    check_time_options(time_format, time_unit)
+    if time_format is not None:
+        raise JourneyError(
+            "argument 'time_format' is not supported by the Spark builder: Spark's datetime patterns differ from "
+            f"strftime. Fix: convert the column first, e.g. F.to_timestamp(F.col({time!r}), 'dd/MM/yyyy HH:mm'), "
+            "and drop time_format."
+        )
     columns = {"user": user, "time": time, "channel": channel, "conversion": conversion}
     check_columns([str(c) for c in events.columns], columns | {"value": value, "tiebreak": tiebreak})
+    time_micros, time_rules = _time_micros(events.schema[time].dataType, time, time_unit)
     ev = events.select(
         F.col(user).alias("u"),
         F.col(time).alias("ts"),
@@ -87,10 +104,15 @@ def from_events_spark(
         (F.col(value).cast("double") if value else F.lit(None).cast("double")).alias("v"),
         (F.col(tiebreak) if tiebreak else F.lit(None).cast("long")).alias("tb"),  # typed: Arrow needs it
     )
-    labels = _validate(ev, user=user, time=time, channel=channel, conversion=conversion, value=value)
+    raw_labels = _validate(
+        ev, user=user, time=time, channel=channel, conversion=conversion, value=value, time_rules=time_rules
+    )
+    label_codes, labels = channel_table(raw_labels, channel)
+    if isinstance(events.schema[time].dataType, StringType) and time_unit is None:
+        _check_zones(ev, time)
     ev = ev.select(
         "u",
-        (F.unix_micros(F.col("ts").cast("timestamp")) * 1000).alias("t"),
+        (time_micros * 1000).alias("t"),
         F.col("flag").cast("boolean").alias("conv"),
         "ch",
         F.when(F.col("flag").cast("boolean"), F.coalesce(F.col("v"), F.lit(0.0))).otherwise(F.lit(0.0)).alias("v"),
@@ -110,7 +132,7 @@ def from_events_spark(
         # cut in slices of users so the builder's temporaries stay small next to the lists
         parts = [
             journeys_from_events(
-                _events_from_lists(piece, labels, has_tiebreak=tiebreak is not None),
+                _events_from_lists(piece, label_codes, labels, has_tiebreak=tiebreak is not None),
                 split_on_conversion=split_on_conversion,
                 drop_duplicates=False,  # already dropped in Spark
                 window=window,
@@ -119,7 +141,7 @@ def from_events_spark(
             for piece in _user_slices(table)
         ]
         return parts[0] if len(parts) == 1 else concat_in_order(parts)
-    journeys = _journeys(ev, labels, window, max_touches, split_on_conversion)
+    journeys = _journeys(ev, label_codes, window, max_touches, split_on_conversion)
     table = _to_arrow(journeys)
     # ordered on the driver: a global orderBy in Spark would run the whole plan twice (its range
     # partitioner samples the data first), and the journeys are few next to the events
@@ -139,7 +161,7 @@ def _user_slices(table: Any) -> list[Any]:
     return [table.slice(lo, hi - lo) for lo, hi in chunks]
 
 
-def _events_from_lists(table: Any, labels: list[str], *, has_tiebreak: bool) -> Any:
+def _events_from_lists(table: Any, label_codes: dict[str, int], labels: list[str], *, has_tiebreak: bool) -> Any:
     """Per-user lists of time-sorted events (Arrow, users in order) as the pandas builder's arrays."""
     import pyarrow.compute as pc
 
@@ -148,18 +170,23 @@ def _events_from_lists(table: Any, labels: list[str], *, has_tiebreak: bool) -> 
     flat = lists.flatten()
     user_codes = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
     user_labels = pd.Index(table.column("u").to_pandas().to_numpy())
-    return sorted_events(user_codes, user_labels, flat.field, labels, has_tiebreak)
+    return sorted_events(user_codes, user_labels, flat.field, label_codes, labels, has_tiebreak)
 
 
 def _journeys(
-    ev: Any, labels: list[str], window: int | None, max_touches: int | None, split_on_conversion: bool
+    ev: Any, label_codes: dict[str, int], window: int | None, max_touches: int | None, split_on_conversion: bool
 ) -> Any:
     """One row per journey: u, j, closes, value, codes (array), befores (array, ns)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     kind = F.when(F.col("conv") & F.col("ch").isNull(), 2).when(F.col("conv"), 1).otherwise(0)
-    code = F.array_position(F.array(*[F.lit(label) for label in labels]), F.col("ch")) - 1 if labels else F.lit(-1)
+    raw = list(label_codes)
+    code = (
+        F.element_at(F.array(*[F.lit(label_codes[label]) for label in raw]), F.array_position(F.array(*map(F.lit, raw)), F.col("ch")).cast("int"))
+        if raw
+        else F.lit(-1)
+    )
     ordered = Window.partitionBy("u").orderBy(
         "t", F.col("tb").asc_nulls_first(), kind, F.col("ch").asc_nulls_first(), "v"
     )
@@ -216,6 +243,88 @@ def _journeys(
     )
 
 
+# the ISO 8601 forms pandas' ISO parser reads, and a trailing zone (Java regular expressions)
+_ISO = r"^\d{4}(-?\d{2}(-?\d{2}([T ]\d{2}(:?\d{2}(:?\d{2}([.,]\d+)?)?)?)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$"
+_ZONE = r"[T ]\d{2}(:?\d{2}(:?\d{2}([.,]\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"  # a zone after a time
+
+
+def _time_micros(kind: Any, time: str, time_unit: str | None) -> tuple[Any, list[tuple[str, Any, str]]]:
+    """Each event's time (the column ``ts``) in microseconds since 1970, and the rules it must keep.
+
+    The pandas builder's reading rules (:mod:`attribution.journeys._times`) in Spark: timestamps
+    as they are, epoch numbers with ``time_unit``, ISO 8601 strings (with a zone: that instant;
+    without: read as UTC, as pandas does).
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import DateType, NumericType, StringType, TimestampNTZType, TimestampType
+
+    ts = F.col("ts")
+    if isinstance(kind, (TimestampType, DateType, TimestampNTZType)):
+        if time_unit is not None:
+            raise JourneyError(
+                f"argument 'time_unit' applies to epoch numbers, but column {time!r} holds timestamps. Fix: drop time_unit."
+            )
+        return F.unix_micros(ts.cast("timestamp")), []
+    if isinstance(kind, NumericType) or (isinstance(kind, StringType) and time_unit is not None):
+        if time_unit is None:
+            raise JourneyError(
+                f"column {time!r} holds numbers ({kind.simpleString()}), epoch times whose unit cannot be told from "
+                "the data. Fix: pass time_unit='s' for Unix seconds ('ms', 'us' or 'ns' for finer units)."
+            )
+        number = ts.cast("double")
+        limit = float((2**63 - 1) // TIME_UNITS[time_unit])
+        micros = F.round(number * (TIME_UNITS[time_unit] / 1000)).cast("long")
+        return micros, [
+            (
+                f"column {time!r} must hold epoch numbers (time_unit={time_unit!r})",
+                number.isNull() & ts.isNotNull(),
+                "drop time_unit if the column holds dates, or clean the values that are not numbers.",
+            ),
+            (
+                f"column {time!r} must hold epoch times in {time_unit!r} within pandas' range (years 1677 to 2262)",
+                F.abs(number) > F.lit(limit),
+                "check time_unit (a wrong unit puts times centuries away), or drop the events with wrong times.",
+            ),
+        ]
+    if not isinstance(kind, StringType):
+        raise JourneyError(
+            f"column {time!r} must hold times; got Spark type {kind.simpleString()}. "
+            "Fix: pass a timestamp column, ISO 8601 strings, or epoch numbers with time_unit."
+        )
+    text = F.trim(ts)
+    aware = text.rlike(_ZONE)
+    naive_micros = F.expr("timestampdiff(MICROSECOND, TIMESTAMP_NTZ'1970-01-01 00:00:00', CAST(trim(ts) AS TIMESTAMP_NTZ))")
+    micros = F.when(aware, F.unix_micros(text.cast("timestamp"))).otherwise(naive_micros)
+    return micros, [
+        (
+            f"column {time!r} must hold ISO 8601 times (e.g. '2024-01-13 08:30:00') unless time_format says how to "
+            "read them",
+            ~ts.rlike(_ISO) | micros.isNull(),
+            "convert the column first, e.g. F.to_timestamp(F.col(...), 'dd/MM/yyyy HH:mm'). Dates such as "
+            "01/02/2024 are read neither day-first nor month-first by guess.",
+        ),
+    ]
+
+
+def _check_zones(ev: Any, time: str) -> None:
+    """ISO strings with a zone beside strings without one are refused, as in pandas."""
+    from pyspark.sql import functions as F
+
+    aware = F.trim(F.col("ts")).rlike(_ZONE)
+    found = ev.agg(
+        F.count(F.when(aware, 1)).alias("aware"),
+        F.count(F.when(~aware, 1)).alias("naive"),
+        F.min(F.when(~aware, F.col("u").cast("string"))).alias("example"),
+    ).collect()[0]
+    if found["aware"] and found["naive"]:
+        raise broken_rule(
+            f"column {time!r} mixes time-zone-aware and naive times (naive ones counted)",
+            found["naive"],
+            found["example"],
+            "give every time a zone or none.",
+        )
+
+
 def _to_arrow(frame: Any) -> Any:
     """The result as a pyarrow Table (``toArrow`` on Spark 4; Arrow-backed ``toPandas`` before)."""
     if hasattr(frame, "toArrow"):
@@ -226,9 +335,18 @@ def _to_arrow(frame: Any) -> Any:
     return pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
 
 
-def _validate(ev: Any, *, user: str, time: str, channel: str, conversion: str, value: str | None) -> list[str]:
+def _validate(
+    ev: Any,
+    *,
+    user: str,
+    time: str,
+    channel: str,
+    conversion: str,
+    value: str | None,
+    time_rules: list[tuple[str, Any, str]],
+) -> list[str]:
     """The pandas builder's rules, checked in one aggregation (the first broken one is raised),
-    and the sorted channel labels, gathered in the same pass."""
+    and the distinct raw channel labels, gathered in the same pass."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import BooleanType, NumericType
 
@@ -262,6 +380,7 @@ def _validate(ev: Any, *, user: str, time: str, channel: str, conversion: str, v
             F.trim(F.col("ch")) == "",
             "name the channel (e.g. 'Unknown'), or set it to null on pure conversions.",
         ),
+        *time_rules,
     ]
     if value:
         v = F.col("v")
@@ -293,4 +412,4 @@ def _validate(ev: Any, *, user: str, time: str, channel: str, conversion: str, v
     for i, (rule, _, fix) in enumerate(rules):
         if found[f"n{i}"]:
             raise broken_rule(rule, found[f"n{i}"], found[f"e{i}"], fix)
-    return sorted(found["labels"] or [])
+    return list(found["labels"] or [])

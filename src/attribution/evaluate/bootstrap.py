@@ -117,9 +117,7 @@ def _check_arguments(journeys: Any, model: Any, n: Any, level: Any, seed: Any, p
         raise ParameterError(
             f"parameter 'level' of bootstrap must be a float in (0, 1); got {level!r}. Fix: e.g. level=0.95."
         )
-    if seed is not None and (
-        isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0
-    ):
+    if seed is not None and (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0):
         raise ParameterError(
             f"parameter 'seed' of bootstrap must be a non-negative integer or None; got {seed!r}. Fix: e.g. seed=0."
         )
@@ -260,18 +258,18 @@ def _report_failures(model: str, n: int, failed: int, reasons: Mapping[str, int]
     """Raise when too few replicates are left for intervals; else warn once about the skipped ones."""
     if not failed:
         return
-    first = next(iter(reasons))
+    first = next(iter(reasons)).split(" Fix:")[0]  # the model's own fix is about its data, not the replicates
     if failed > n / 2 or n - failed < 2:
         raise JourneyError(
             f"bootstrap: the model {model!r} could not run on {failed} of {n} replicates, too many to give "
-            f"intervals (more than half, or all but one). First reason: {first} "
+            f"intervals (more than half, or all but one); the first reason: {first!r}. "
             "Fix: bootstrap on more journeys (enough conversions that resampling keeps some), "
             "or use a model that runs on sparse data."
         )
     warnings.warn(
         f"bootstrap: skipped {failed} of {n} replicates on which the model {model!r} could not run; "
-        f"the intervals come from the other {n - failed}. First reason: {first} "
-        "(every reason is in the result's failure_reasons).",
+        f"the intervals come from the other {n - failed}. The first reason: {first!r} "
+        "(the result's failure_reasons holds every reason).",
         FailedReplicatesWarning,
         stacklevel=3,
     )

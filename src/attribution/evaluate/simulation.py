@@ -275,7 +275,10 @@ def _check(
         )
     if not _is_real(mean_value) or not 0 < mean_value <= MAX_MEAN_VALUE:
         raise _bad(
-            "mean_value", f"a finite positive number (at most {MAX_MEAN_VALUE:g})", mean_value, "pass e.g. mean_value=80."
+            "mean_value",
+            f"a finite positive number (at most {MAX_MEAN_VALUE:g})",
+            mean_value,
+            "pass e.g. mean_value=80.",
         )
     if not _is_count(max_shapley_channels) or max_shapley_channels < 0:
         raise _bad(

@@ -104,6 +104,20 @@ def check_outcomes(
     """Validate per-row outcome counts: finite, non-negative, value only with conversions."""
     for array, name in zip((conversions, nulls, value), names, strict=True):
         check_non_negative_finite(array, name, index=index)
+    with np.errstate(over="ignore"):
+        totals = {
+            names[0]: conversions.sum(),
+            names[1]: nulls.sum(),
+            names[2]: value.sum(),
+            "conversions + nulls": conversions.sum() + nulls.sum(),
+        }
+    overflowing = [name for name, total in totals.items() if not np.isfinite(total)]
+    if overflowing:
+        raise JourneyError(
+            f"the total of {overflowing[0]} overflows to infinity (each entry is finite, but they add up past "
+            f"{np.finfo(np.float64).max:.3g}). Fix: rescale the counts or values (e.g. divide by 1e6), or check "
+            "them for placeholder numbers."
+        )
     orphan = (value > 0) & (conversions == 0)
     if orphan.any():
         raise bad_rows(

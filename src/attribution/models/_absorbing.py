@@ -16,6 +16,9 @@ simulation), chosen by the number of states:
   residual of ``RTOL`` and checked. Large high-order chains (10,000 states of 100 channels
   at order 2) fill a sparse LU almost densely, while Krylov solves converge in a few dozen
   products with Q. A solve that does not converge falls back to a sparse LU.
+
+The LU is a cache: it is dropped when the algebra is pickled (SuperLU objects cannot be)
+and factorised again on first use after unpickling.
 """
 
 from __future__ import annotations
@@ -63,18 +66,32 @@ class ChainAlgebra:
         if self.n == 0:
             self.n_start = np.zeros(0)
         elif self.direct:
-            from scipy.sparse.linalg import splu
-
-            self._lu = splu(self.a)
-            self.x = self._lu.solve(r)  # P(conv) from each state
-            self.x_value = self._lu.solve(r_value)  # value flow from each state
-            self.n_start = self._lu.solve(p_start, trans="T")  # N[S, ·]: expected visits from START
+            lu = self._factorised()
+            self.x = lu.solve(r)  # P(conv) from each state
+            self.x_value = lu.solve(r_value)  # value flow from each state
+            self.n_start = lu.solve(p_start, trans="T")  # N[S, ·]: expected visits from START
         else:
             self._at = sp.csr_array(self.a.T)
             self._diagonal = self._at.diagonal()  # Jacobi preconditioner, shared by every solve
             self.n_start = self._solve_transposed(None, p_start)
         self.conversion_probability = float(self.n_start @ r) if self.n else 0.0
         self.value_flow = float(self.n_start @ r_value) if self.n else 0.0
+
+    def _factorised(self) -> Any:
+        """The sparse LU of I − Q, factorised on first use (again after unpickling)."""
+        if self._lu is None:
+            from scipy.sparse.linalg import splu
+
+            self._lu = splu(self.a)
+        return self._lu
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_lu"] = None  # a solver cache, and SuperLU cannot be pickled: rebuilt on demand
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def loss_without(self, members: IntArray) -> tuple[float, float]:
         """P(conv) and value flow lost when the states ``members`` are removed."""
@@ -101,7 +118,7 @@ class ChainAlgebra:
         """N[S,T] N[T,T]⁻¹ x_T from the chain's one LU (N[·, T] by |T| solves)."""
         rhs = np.zeros((self.n, members.size))
         rhs[members, np.arange(members.size)] = 1.0
-        block = self._lu.solve(rhs)[members]  # N[T, T]
+        block = self._factorised().solve(rhs)[members]  # N[T, T]
         weights = np.linalg.solve(block.T, self.n_start[members])  # N[T,T]^-T N[S,T]^T
         return float(weights @ self.x[members]), float(weights @ self.x_value[members])
 

@@ -2,7 +2,9 @@
 
 A state is a window of ``order`` consecutive channels, encoded as one integer with a
 base-(channels + 1) digit per channel (digit 0 unused, so windows of different lengths
-never collide); a path shorter than ``order`` is one state. Each row's walk is its
+never collide); a path shorter than ``order`` is one state. Keys are int64, so a window
+of w channels needs (channels + 1)^w ≤ 2^63: :func:`check_key_space` refuses wider
+windows before anything is counted (keys that wrapped around would merge states). Each row's walk is its
 sequence of windows, weighted by the row's journeys (conversions + nulls).
 
 Counting runs over chunks of about ``CHUNK_TOUCHES`` touches: per-touch temporaries
@@ -28,6 +30,7 @@ IntArray = npt.NDArray[np.int64]
 CHUNK_TOUCHES = 1 << 21  # ~2M touches per chunk: a few tens of MB of temporaries
 DENSE_KEYS_MAX = 1 << 22  # window keys below this index a dense lookup table
 DENSE_PAIRS_MAX = 4_000_000  # up to this many (state, state) pairs, count transitions densely
+KEY_MAX = np.iinfo(np.int64).max  # window keys are int64
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,66 @@ class TooManyStatesError(Exception):
         self.count = count
 
 
+class KeySpaceError(Exception):
+    """Windows of ``width`` channels would need keys beyond int64; at most ``widest`` fit."""
+
+    def __init__(self, width: int, widest: int) -> None:
+        super().__init__(width, widest)
+        self.width = width
+        self.widest = widest
+
+
+def widest_window(n_channels: int) -> int:
+    """The most channels per window whose keys fit int64: the largest w with (n + 1)^w − 1 ≤ 2^63 − 1."""
+    base = n_channels + 1
+    if base < 2:
+        return KEY_MAX  # no channel: no touch, no key
+    width = 0
+    while base ** (width + 1) - 1 <= KEY_MAX:  # Python integers: exact, at most 63 steps
+        width += 1
+    return width
+
+
+def longest_walk(journeys: Journeys, collapse_repeats: bool) -> int:
+    """The most steps of any row's walk before windowing (its length after collapsing repeats)."""
+    if journeys.n_rows == 0:
+        return 0
+    longest = int(journeys.lengths.max())
+    if not collapse_repeats or longest < 2:
+        return longest
+    offsets, collapsed = journeys.offsets, 0
+    for lo, hi in _ragged.row_chunks(offsets, CHUNK_TOUCHES):
+        codes = journeys.codes[offsets[lo] : offsets[hi]]
+        _, local = _collapse(codes, offsets[lo : hi + 1] - offsets[lo])
+        collapsed = max(collapsed, int(np.diff(local).max(initial=0)))
+    return collapsed
+
+
+def check_key_space(journeys: Journeys, order: int, collapse_repeats: bool) -> int:
+    """The widest window the chain will use; :class:`KeySpaceError` if its keys would overflow int64.
+
+    Windows are at most ``order`` channels and at most the longest walk, so a high order
+    over short paths is fine; collapsing repeats is counted only when it matters.
+    """
+    widest = widest_window(len(journeys.channels))
+    if order <= widest:
+        return order
+    lengths = journeys.lengths
+    width = min(order, int(lengths.max()) if journeys.n_rows else 0)
+    if width > widest:
+        width = min(order, longest_walk(journeys, collapse_repeats))
+    if width > widest:
+        raise KeySpaceError(width, widest)
+    return width
+
+
 def count_walks(journeys: Journeys, order: int, collapse_repeats: bool, max_states: int) -> WalkCounts:
-    """Count the chain of ``order`` over ``journeys`` (raises :class:`TooManyStatesError` early)."""
+    """Count the chain of ``order`` over ``journeys``.
+
+    Raises :class:`KeySpaceError` (window keys would overflow int64) and
+    :class:`TooManyStatesError` before counting any move.
+    """
+    width = check_key_space(journeys, order, collapse_repeats)
     base = len(journeys.channels) + 1
     if order == 1:
         keys = np.flatnonzero(np.bincount(journeys.codes, minlength=len(journeys.channels))).astype(np.int64) + 1
@@ -93,7 +154,7 @@ def count_walks(journeys: Journeys, order: int, collapse_repeats: bool, max_stat
         else:
             sparse_parts.append(_pair_matrix(pair, move_weight, n))
     transitions = _transition_matrix(dense, sparse_parts, n)
-    return WalkCounts(keys, _windows(keys, base), start, transitions, conversions, nulls, value)
+    return WalkCounts(keys, _windows(keys, base, width), start, transitions, conversions, nulls, value)
 
 
 def _chunks(
@@ -191,11 +252,11 @@ def _transition_matrix(dense: FloatArray | None, parts: list[Any], n: int) -> An
     return total
 
 
-def _windows(keys: IntArray, base: int) -> list[tuple[int, ...]]:
-    """Decode each key into its window of channel codes, oldest first."""
+def _windows(keys: IntArray, base: int, width: int) -> list[tuple[int, ...]]:
+    """Decode each key (at most ``width`` digits, non-negative) into its window of channel codes, oldest first."""
     digits: list[IntArray] = []
     rest = keys.copy()
-    while rest.any():
+    for _ in range(width if len(keys) else 0):  # a fixed number of digits: no loop can run away
         digits.append(rest % base)
         rest //= base
     if not digits:

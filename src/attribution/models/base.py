@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, runtime_checkable
@@ -11,13 +12,21 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from attribution.errors import AttributionError, ParameterError
+from attribution.errors import AttributionError, JourneyError, ParameterError
 from attribution.journeys import Journeys
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
-__all__ = ["Attribution", "Model", "ModelSpec", "Unattributed", "attribution_from_touch_weights"]
+__all__ = [
+    "Attribution",
+    "Model",
+    "ModelSpec",
+    "Unattributed",
+    "attributable_totals",
+    "attribution_from_touch_weights",
+    "check_finite_totals",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -203,6 +212,52 @@ class Attribution:
             f"<p>unattributed: {unattributed.conversions:,.6g} conversions "
             f"(value {unattributed.value:,.6g}) on empty paths</p></div>"
         )
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Every slot of the result and of its subclass, for pickling."""
+        names = [name for cls in type(self).__mro__ for name in getattr(cls, "__slots__", ())]
+        return {name: getattr(self, name) for name in names}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, item in state.items():
+            object.__setattr__(self, name, item)
+        for name in ("_conversions", "_value"):  # unpickled arrays come back writeable: freeze private copies
+            frozen = np.array(getattr(self, name), dtype=np.float64)
+            frozen.setflags(write=False)
+            object.__setattr__(self, name, frozen)
+
+
+def check_finite_totals(journeys: Journeys) -> None:
+    """Raise :class:`JourneyError` when the journeys' counts or value overflow float64 when added up.
+
+    Every count is finite (the validator sees to that), but totals of counts near the
+    float64 limit (~1.8e308) overflow to inf, and a model would return inf or NaN credits.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        conversions = float(journeys.conversions.sum())
+        nulls = float(journeys.nulls.sum())
+        value = float(journeys.value.sum())
+    for name, total, column in (
+        ("conversions", conversions, journeys.conversions),
+        ("conversions + nulls", conversions + nulls, np.maximum(journeys.conversions, journeys.nulls)),
+        ("value", value, journeys.value),
+    ):
+        if not math.isfinite(total):
+            raise JourneyError(
+                f"the {name} of these journeys add up to more than float64 holds (the total overflows to inf; "
+                f"the largest row has {float(column.max()):.3g}), so no credit could be computed. "
+                "Fix: rescale conversions, nulls and value (e.g. divide them by 1e6): shares do not depend on the scale."
+            )
+
+
+def attributable_totals(journeys: Journeys) -> tuple[float, float]:
+    """Conversions and value on non-empty paths: what a model shares among channels.
+
+    Summed directly over those rows, never as total minus unattributed, which loses every
+    digit when the empty paths carry most of the conversions.
+    """
+    non_empty = journeys.lengths > 0
+    return float(journeys.conversions[non_empty].sum()), float(journeys.value[non_empty].sum())
 
 
 def attribution_from_touch_weights(

@@ -27,11 +27,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from attribution.errors import AttributionError, ParameterError
+from attribution.errors import JourneyError, ParameterError
 from attribution.journeys import Journeys
 from attribution.models._absorbing import ChainAlgebra
-from attribution.models._walks import TooManyStatesError, count_walks
-from attribution.models.base import Attribution, ModelSpec, Unattributed
+from attribution.models._walks import KeySpaceError, TooManyStatesError, count_walks, widest_window
+from attribution.models.base import (
+    Attribution,
+    ModelSpec,
+    Unattributed,
+    attributable_totals,
+    check_finite_totals,
+)
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -51,11 +57,30 @@ class DegenerateChainWarning(UserWarning):
     """
 
 
+def no_conversions_error(subject: str) -> JourneyError:
+    """The one error for journeys without a conversion on any non-empty path (Markov fit and game)."""
+    return JourneyError(
+        f"no conversions on any non-empty path: {subject}. "
+        "Fix: check the conversion column, or the lookback window that may have emptied every path."
+    )
+
+
+def _key_space_error(order: int, n_channels: int, error: KeySpaceError) -> ParameterError:
+    return ParameterError(
+        f"parameter 'order' of MarkovChain is too high for {n_channels:,} channels: a state of {error.width} channels "
+        f"is stored as a {error.width}-digit number in base {n_channels + 1}, and {n_channels + 1}^{error.width} "
+        f"exceeds the 64-bit range (at most {error.widest} channels per state fit; order={order}). "
+        f"Fix: lower the order to at most {error.widest}, merge channels with journeys.map_channels(...), "
+        f"or keep the last touches with journeys.last_touches({error.widest})."
+    )
+
+
 class FittedMarkovChain:
     """An absorbing Markov chain estimated from journeys, with exact removal effects.
 
     Built by :meth:`MarkovChain.fit`. States are START, windows of ``order`` channels,
     CONV and NULL; a transition's probability is its count over its state's total.
+    A fitted chain pickles (its sparse factorisation is rebuilt on first use).
     """
 
     def __init__(self, journeys: Journeys, order: int, collapse_repeats: bool, max_states: int) -> None:
@@ -64,24 +89,39 @@ class FittedMarkovChain:
         self.order = order
         self.collapse_repeats = collapse_repeats
         self.channels = journeys.channels
+        check_finite_totals(journeys)
         try:  # empty paths have no step: they never enter the chain
             walks = count_walks(journeys, order, collapse_repeats, max_states)
+        except KeySpaceError as too_wide:
+            raise _key_space_error(order, len(journeys.channels), too_wide) from None
         except TooManyStatesError as too_many:
-            raise AttributionError(
+            raise ParameterError(
                 f"a Markov chain of order {order} on these journeys has {too_many.count:,} states, over the budget "
                 f"of max_states={max_states:,}. Fix: use a lower order, shorten paths with "
                 "journeys.last_touches(k), or raise max_states if memory allows."
             ) from None
         self._states = walks
+        self._widest = max((len(window) for window in walks.windows), default=0)
         self.start_counts = walks.start
         self.transition_counts = walks.transitions
         self.conversion_counts = walks.conversions
         self.null_counts = walks.nulls
         with np.errstate(invalid="ignore", divide="ignore"):
             self.mean_value = np.where(walks.conversions > 0, walks.value / walks.conversions, 0.0)
-        out = np.asarray(self.transition_counts.sum(axis=1)).ravel() + self.conversion_counts + self.null_counts
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = np.asarray(self.transition_counts.sum(axis=1)).ravel() + self.conversion_counts + self.null_counts
+        if not (np.isfinite(out).all() and np.isfinite(self.start_counts).all()):
+            raise JourneyError(
+                "the journeys' counts are too large for float64 once added up along the walks: a state's "
+                f"transition counts overflow to inf (largest row count {_largest(journeys):.3g}). "
+                "Fix: rescale conversions, nulls and value (e.g. divide them by 1e6): removal effects and shares "
+                "do not depend on the scale."
+            )
         safe = np.where(out > 0, out, 1.0)
-        self.q = sp.csr_array(sp.diags_array(1.0 / safe) @ self.transition_counts)
+        # each count over its state's total (never 1/total first: that overflows for subnormal totals)
+        counts = sp.csr_array(self.transition_counts)
+        per_row = np.repeat(safe, np.diff(counts.indptr))
+        self.q = sp.csr_array((counts.data / per_row, counts.indices, counts.indptr), shape=counts.shape)
         self.r = self.conversion_counts / safe
         start_total = self.start_counts.sum()
         self.p_start = self.start_counts / start_total if start_total > 0 else self.start_counts
@@ -194,6 +234,8 @@ class FittedMarkovChain:
         p(last → CONV) / (p(last → CONV) + p(last → NULL)). Paths whose last state the
         chain never saw, and empty paths, get the training conversion rate.
         """
+        if not isinstance(journeys, Journeys):
+            raise TypeError(f"predict_proba takes a Journeys object; got {type(journeys).__name__}")
         rows = journeys.collapse_repeats() if self.collapse_repeats else journeys
         total = self.conversion_counts.sum() + self.null_counts.sum()
         fallback = float(self.conversion_counts.sum() / total) if total > 0 else 0.0
@@ -207,11 +249,17 @@ class FittedMarkovChain:
         codes = remap[rows.codes]
         lengths = rows.lengths
         width = np.minimum(lengths, self.order)
+        # a window wider than every state is unseen; only windows as wide as the states get keys,
+        # and those fit int64 (fit checked them), so no key can wrap around and collide
+        widest = min(self._widest, self.order)
+        fits = widest_window(len(self.channels))
+        if widest > fits:  # cannot happen for a fitted chain (fit checked it); never compute wrapped keys
+            raise _key_space_error(self.order, len(self.channels), KeySpaceError(widest, fits))
+        unknown = width > widest
         base = len(self.channels) + 1
         key = np.zeros(rows.n_rows, dtype=np.int64)
-        unknown = np.zeros(rows.n_rows, dtype=bool)
-        for back in range(self.order):
-            take = width > back
+        for back in range(widest):
+            take = (width > back) & ~unknown
             index = rows.offsets[1:][take] - width[take] + back
             digit = codes[index]
             unknown[np.flatnonzero(take)[digit < 0]] = True
@@ -225,6 +273,10 @@ class FittedMarkovChain:
         ends[seen] = absorbed[state[seen]] > 0
         out[ends] = self.conversion_counts[state[ends]] / absorbed[state[ends]]
         return out
+
+
+def _largest(journeys: Journeys) -> float:
+    return float(np.maximum(journeys.conversions, journeys.nulls).max())
 
 
 @dataclass(frozen=True, repr=True)
@@ -299,22 +351,25 @@ class MarkovChain:
 
         Raises
         ------
-        AttributionError
-            No conversions on any non-empty path, or ``per_path=True`` (Markov credits
-            belong to the whole set of journeys, not to single paths).
+        JourneyError
+            No conversions on any non-empty path, or counts whose sums overflow float64.
+        ParameterError
+            ``per_path=True`` (Markov credits belong to the whole set of journeys, not to
+            single paths), or an order too high for the channels (states would not fit
+            64-bit keys) or for ``max_states``.
         """
         if per_path:
-            raise AttributionError(
-                "Markov-chain credits are defined for the whole set of journeys, not per path. "
-                "Fix: call attribute(journeys) without per_path."
+            raise ParameterError(
+                "parameter 'per_path' of MarkovChain.attribute must be False: Markov-chain credits are defined for "
+                "the whole set of journeys, not per path. Fix: call attribute(journeys) without per_path."
             )
+        if not isinstance(journeys, Journeys):
+            raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
+        check_finite_totals(journeys)
+        attributable, attributable_value = attributable_totals(journeys)
+        if not attributable > 0:
+            raise no_conversions_error("a Markov chain has nothing to attribute")
         chain = self.fit(journeys)
-        attributable = journeys.total_conversions - journeys.unattributed_conversions
-        if attributable <= 0:
-            raise AttributionError(
-                "no conversions on any non-empty path: a Markov chain has nothing to attribute. "
-                "Fix: check the conversion column, or the lookback window that may have emptied every path."
-            )
         if not (chain.null_counts.sum() > 0):
             warnings.warn(
                 "these journeys have no non-converting counts (nulls), so every walk converts and removal effects "
@@ -324,7 +379,6 @@ class MarkovChain:
                 stacklevel=2,
             )
         effects = chain.removal_effects()
-        attributable_value = journeys.total_value - journeys.unattributed_value
         conversions = _share(effects["conversions"].to_numpy(), attributable)
         value = _share(effects["value"].to_numpy(), attributable_value)
         return MarkovAttribution(

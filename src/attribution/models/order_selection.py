@@ -11,13 +11,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from attribution.errors import AttributionError, ParameterError
+from attribution.errors import JourneyError, ParameterError
 from attribution.journeys import Journeys
 from attribution.models.markov import DegenerateChainWarning, MarkovChain
 
 __all__ = ["OrderSelection", "select_order"]
 
 FloatArray = npt.NDArray[np.float64]
+
+# Counts are split among folds as integers; float64 holds every whole number up to 2^53.
+MAX_WHOLE_COUNT = 2**53
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,14 @@ def select_order(
     seed
         Seed of the random split; the same seed gives the same folds.
 
+    Raises
+    ------
+    JourneyError
+        Counts that are not whole numbers (or above 2^53), or too few journeys to score
+        any fold.
+    ParameterError
+        A bad ``max_order``, ``cv`` or ``metric``.
+
     Examples
     --------
     >>> j = Journeys.from_sequences([["A", "B"], ["B", "A"], ["A"], ["B"]],
@@ -117,11 +128,21 @@ def select_order(
         raise ParameterError(f"parameter 'cv' must be an integer >= 2; got {cv!r}.")
     if metric not in ("log_loss", "auc"):
         raise ParameterError(f"parameter 'metric' must be 'log_loss' or 'auc'; got {metric!r}.")
+    if not isinstance(journeys, Journeys):
+        raise TypeError(f"select_order takes a Journeys object; got {type(journeys).__name__}")
     counts = np.concatenate([journeys.conversions, journeys.nulls])
-    if np.any(counts != np.round(counts)):
-        raise AttributionError(
-            "select_order splits journeys into folds, so conversions and nulls must be whole numbers. "
+    fractional = counts != np.round(counts)
+    if np.any(fractional):
+        raise JourneyError(
+            "select_order splits journeys into folds, so conversions and nulls must be whole numbers; "
+            f"{int(fractional.sum()):,} count(s) are not, e.g. {float(counts[np.argmax(fractional)])!r}. "
             "Fix: use unweighted journey counts."
+        )
+    if counts.size and counts.max() > MAX_WHOLE_COUNT:
+        raise JourneyError(
+            "select_order splits each row's journeys one by one into folds, so a count must be at most "
+            f"2^53 = {MAX_WHOLE_COUNT:,}; got {float(counts.max()):.3g}. "
+            "Fix: select the order on a rescaled copy of the journeys (e.g. counts divided by 1e6, rounded)."
         )
     rng = np.random.default_rng(seed)
     conv_folds = _fold_counts(journeys.conversions, cv, rng)
@@ -156,8 +177,9 @@ def select_order(
     table["std"] = table.iloc[:, :cv].std(axis=1, ddof=1)
     means = table["mean"].to_numpy()
     if np.all(np.isnan(means)):
-        raise AttributionError(
-            f"no fold could be scored with {metric!r} (too few converting and non-converting journeys)."
+        raise JourneyError(
+            f"no fold could be scored with {metric!r} (too few converting and non-converting journeys). "
+            "Fix: use more journeys, fewer folds (cv), or metric='log_loss'."
         )
     best = int(np.nanargmin(means) if metric == "log_loss" else np.nanargmax(means)) + 1
     assert math.isfinite(means[best - 1])

@@ -7,6 +7,8 @@ weights are computed for all touches at once over the flat arrays of ``Journeys`
 from __future__ import annotations
 
 import math
+import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -16,7 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from attribution._durations import duration_seconds
-from attribution.errors import AttributionError, ParameterError
+from attribution.errors import JourneyError, ParameterError
 from attribution.journeys import Journeys
 from attribution.models.base import (
     Attribution,
@@ -24,9 +26,18 @@ from attribution.models.base import (
     attribution_from_chosen_touches,
     attribution_from_touch_weights,
     attribution_from_weigher,
+    check_finite_totals,
 )
 
-__all__ = ["FirstTouch", "LastNonDirect", "LastTouch", "Linear", "PositionBased", "TimeDecay"]
+__all__ = [
+    "FirstTouch",
+    "LastNonDirect",
+    "LastTouch",
+    "Linear",
+    "PositionBased",
+    "SkipLabelsNotFoundWarning",
+    "TimeDecay",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -61,6 +72,7 @@ class _RuleModel:
         """
         if not isinstance(journeys, Journeys):
             raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
+        check_finite_totals(journeys)
         spec = ModelSpec(self.name, self.params())
         if isinstance(self, _SingleTouchModel) and not per_path:
             return attribution_from_chosen_touches(journeys, self.chosen_touches(journeys), spec)
@@ -122,6 +134,25 @@ class LastTouch(_SingleTouchModel):
         return journeys.offsets[1:][journeys.lengths > 0] - 1
 
 
+class SkipLabelsNotFoundWarning(UserWarning):
+    """None of :class:`LastNonDirect`'s ``skip`` labels occurs in the journeys, but a channel looks like one.
+
+    The model then gives every path's credit to its last touch, exactly as
+    :class:`LastTouch`; usually the direct channel is spelled differently in the data
+    (``"(direct)"``, ``"direct"``).
+    """
+
+
+def _words(label: str) -> frozenset[str]:
+    """The case-folded words of a label: ``"(direct) / (none)"`` → {"direct", "none"}."""
+    return frozenset(re.findall(r"[^\W_]+", label.casefold()))
+
+
+def _listed(labels: tuple[str, ...], most: int = 20) -> str:
+    shown = ", ".join(repr(label) for label in labels[:most])
+    return f"[{shown}, … {len(labels) - most} more]" if len(labels) > most else f"[{shown}]"
+
+
 @dataclass(frozen=True, repr=True)
 class LastNonDirect(_SingleTouchModel):
     """All credit to the last touch whose channel is not skipped (Google's long-time default).
@@ -129,9 +160,19 @@ class LastNonDirect(_SingleTouchModel):
     Parameters
     ----------
     skip
-        Channel labels to pass over, default ``("Direct",)``. A path made only of
-        skipped channels gives its credit to its last touch. Labels absent from the
-        journeys are simply never met.
+        Channel labels to pass over, default ``("Direct",)``: any iterable of labels
+        (tuple, list, set, ``pandas.Index``, NumPy array), kept as a tuple (sorted when
+        given as a set, so equal sets give equal models). A bare string is refused: it
+        would be read letter by letter. A path made only of skipped channels gives its
+        credit to its last touch.
+
+    Warns
+    -----
+    SkipLabelsNotFoundWarning
+        When none of the ``skip`` labels occurs in the journeys but a channel has the
+        same words in another spelling (``"(direct)"`` or ``"direct"`` for ``"Direct"``):
+        the model would silently be last touch. Labels absent from journeys that have
+        no such look-alike are simply never met.
 
     Examples
     --------
@@ -145,17 +186,27 @@ class LastNonDirect(_SingleTouchModel):
 
     def __post_init__(self) -> None:
         skip: Any = self.skip
-        if isinstance(skip, str) or not isinstance(skip, Iterable):
+        if isinstance(skip, (str, bytes)) or not isinstance(skip, Iterable):
             raise ParameterError(
-                f"parameter 'skip' of LastNonDirect must be a tuple of channel labels; got {skip!r}. "
+                f"parameter 'skip' of LastNonDirect must be a tuple of channel labels (or any iterable of labels, "
+                f"not a bare string); got {skip!r}. "
                 "Fix: pass e.g. skip=('Direct',) — a bare string would be read letter by letter."
             )
-        labels = tuple(skip)
+        try:
+            labels = tuple(skip)
+        except TypeError:  # e.g. a 0-d NumPy array: iterable by type, not in fact
+            raise ParameterError(
+                f"parameter 'skip' of LastNonDirect must be an iterable of channel labels; got {skip!r}. "
+                "Fix: pass e.g. skip=('Direct',)."
+            ) from None
         bad = [s for s in labels if not isinstance(s, str) or not s.strip()]
         if bad:
             raise ParameterError(
                 f"parameter 'skip' of LastNonDirect must hold non-empty channel labels; got {bad[0]!r}."
             )
+        labels = tuple(str(s) for s in labels)  # plain str (not numpy.str_), so repr rebuilds the model
+        if isinstance(skip, (set, frozenset)):
+            labels = tuple(sorted(labels))
         object.__setattr__(self, "skip", labels)
 
     def params(self) -> dict[str, Any]:
@@ -164,6 +215,36 @@ class LastNonDirect(_SingleTouchModel):
     def renamed(self, mapping: dict[str, str]) -> LastNonDirect:
         """The same model after channels are relabelled with ``mapping``."""
         return LastNonDirect(skip=tuple(mapping.get(s, s) for s in self.skip))
+
+    def attribute(self, journeys: Journeys, *, per_path: bool = False) -> Attribution:
+        """Credit the last non-skipped touch of every path (warns when ``skip`` looks misspelled).
+
+        Parameters
+        ----------
+        journeys
+            The paths to attribute.
+        per_path
+            Also keep each row's credit per channel (see :meth:`Attribution.path_credits`).
+        """
+        if isinstance(journeys, Journeys):
+            self._warn_if_skip_is_spelled_differently(journeys)
+        return super().attribute(journeys, per_path=per_path)
+
+    def _warn_if_skip_is_spelled_differently(self, journeys: Journeys) -> None:
+        channels = journeys.channels
+        if not channels or set(self.skip) & set(channels):
+            return
+        wanted = [_words(s) for s in self.skip]
+        alike = [c for c in channels if any(w and w <= _words(c) for w in wanted)]
+        if alike:
+            warnings.warn(
+                f"none of LastNonDirect's skip labels {self.skip!r} occurs in the journeys, whose channels are "
+                f"{_listed(channels)}; without them every path's credit goes to its last touch (LastTouch). "
+                f"{alike[0]!r} looks like a skipped channel spelled differently. "
+                f"Fix: name the channels as the data does, e.g. LastNonDirect(skip={tuple(alike)!r}).",
+                SkipLabelsNotFoundWarning,
+                stacklevel=3,
+            )
 
     def chosen_touches(self, journeys: Journeys) -> npt.NDArray[np.int64]:
         skipped_codes = [i for i, c in enumerate(journeys.channels) if c in self.skip]
@@ -351,7 +432,7 @@ class TimeDecay(_RuleModel):
         last_touch = journeys.offsets[1:] - 1
         if self.by == "time":
             if journeys.times is None:
-                raise AttributionError(
+                raise JourneyError(
                     "TimeDecay(by='time') needs the time of every touch, and these journeys have none "
                     "(aggregated path tables carry no times). Fix: build them with Journeys.from_events, "
                     "pass times to Journeys.from_sequences, or ask for TimeDecay(half_life=..., by='position')."

@@ -18,14 +18,24 @@ is an explicit parameter:
   with :func:`bitmask_game` (bit j ↔ ``channels[j]``), for speed.
 
 Exact values come from Harsanyi dividends: d = Möbius transform of v over bitmasks, and
-φ_i = Σ_{T ∋ i} d(T) / |T|, in O(n·2ⁿ). Past ``max_exact_channels``, permutations are
+φ_i = Σ_{T ∋ i} d(T) / |T|, in O(n·2ⁿ) time and about 24 bytes per coalition (v and d, kept
+in the result, and the transform's temporaries): the game is evaluated and the dividends
+shared out in blocks of ``MASKS_PER_BLOCK`` coalitions, so no 2ⁿ × n membership matrix is
+ever built. The memory is checked against what the machine has available before anything
+is allocated. Past ``max_exact_channels`` (at most ``EXACT_MAX_CHANNELS``), permutations are
 sampled in antithetic pairs (a permutation and its reverse), with standard errors.
+
+A raw value within ``ROUNDING`` × max |v| of zero is zero: it is floating-point noise (the
+same game scaled by 10⁶ must not give one channel everything through a stray +1e-17).
 """
 
 from __future__ import annotations
 
+import decimal
 import math
-from collections.abc import Callable
+import numbers
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -35,13 +45,36 @@ import pandas as pd
 
 from attribution.errors import AttributionError, ParameterError
 from attribution.journeys import Journeys, _ragged
-from attribution.models.base import Attribution, ModelSpec, Unattributed, attribution_from_touch_weights
+from attribution.models.base import (
+    Attribution,
+    ModelSpec,
+    Unattributed,
+    attributable_totals,
+    attribution_from_touch_weights,
+    check_finite_totals,
+)
 
 __all__ = ["Counterfactual", "Shapley", "ShapleyAttribution", "bitmask_game", "exact_shapley"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolMatrix = npt.NDArray[np.bool_]
 Game = Callable[[BoolMatrix], FloatArray]  # coalitions as rows of a membership matrix -> values
+
+# The most channels computed exactly: 2^30 coalitions take ~26 GB (24 bytes each).
+EXACT_MAX_CHANNELS = 30
+# Bytes per coalition of the exact method: v and the dividends (both kept in the result)
+# and a temporary half-array the in-place Möbius transform may take.
+BYTES_PER_COALITION = 24
+# Fixed allowance for one block's temporaries (membership, masks, the game's own arrays).
+BLOCK_BYTES = 64 << 20
+# Coalitions per block when the exact method evaluates the game and shares out dividends.
+MASKS_PER_BLOCK = 1 << 16
+# Membership cells (permutations × steps × channels) per sampling batch: 64 MB of booleans.
+SAMPLING_CELLS_PER_BATCH = 1 << 26
+# A raw value within this fraction of max |v| of zero is rounding noise, set to 0.
+ROUNDING = 1e-12
+# Coalition values cached by the Markov game while sampling (each entry ~ 100-200 bytes).
+MARKOV_CACHE_MAX = 1 << 20
 
 
 def bitmask_game(function: Callable[[npt.NDArray[np.int64]], npt.ArrayLike]) -> Callable[..., Any]:
@@ -77,6 +110,9 @@ def _popcount(masks: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
 def exact_shapley(values: FloatArray, n: int) -> tuple[FloatArray, FloatArray]:
     """Shapley values and Harsanyi dividends from v over all 2ⁿ bitmasks (index = mask).
 
+    The dividends are shared out in blocks of masks, so the only arrays of 2ⁿ entries are
+    ``values`` and the dividends.
+
     Examples
     --------
     >>> v = np.array([0.0, 1.0, 1.0, 3.0])   # v(∅), v({0}), v({1}), v({0, 1})
@@ -85,24 +121,73 @@ def exact_shapley(values: FloatArray, n: int) -> tuple[FloatArray, FloatArray]:
     ([1.5, 1.5], [0.0, 1.0, 1.0, 1.0])
     """
     dividends = np.array(values, dtype=np.float64)
+    if dividends.shape != (1 << n,):
+        raise ParameterError(
+            f"parameter 'values' of exact_shapley must hold one value per bitmask, 2^{n} = {1 << n:,} for n={n}; "
+            f"got shape {dividends.shape}. Fix: pass v(mask) for every mask 0 .. 2^n - 1."
+        )
     shape = (2,) * n
-    for axis in range(n):  # Möbius transform, one channel at a time
-        view = dividends.reshape(shape)
-        index_in: list[Any] = [slice(None)] * n
-        index_out: list[Any] = [slice(None)] * n
-        index_in[n - 1 - axis] = 1
-        index_out[n - 1 - axis] = 0
-        view[tuple(index_in)] -= view[tuple(index_out)]
-    sizes = _popcount(np.arange(2**n, dtype=np.int64))
-    share = np.zeros(2**n)
-    share[1:] = dividends[1:] / sizes[1:]
-    view = share.reshape(shape)
-    phi = np.array([view.take(1, axis=n - 1 - i).sum() for i in range(n)])
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported by the caller, not warned
+        for axis in range(n):  # Möbius transform, one channel at a time
+            view = dividends.reshape(shape)
+            index_in: list[Any] = [slice(None)] * n
+            index_out: list[Any] = [slice(None)] * n
+            index_in[n - 1 - axis] = 1
+            index_out[n - 1 - axis] = 0
+            view[tuple(index_in)] -= view[tuple(index_out)]
+        phi = np.zeros(n)
+        for masks in _mask_blocks(n):  # φ_i = Σ_{T ∋ i} d(T) / |T|, a block of coalitions at a time
+            sizes = _popcount(masks)
+            share = np.where(sizes > 0, dividends[masks[0] : masks[-1] + 1] / np.maximum(sizes, 1), 0.0)
+            phi += share @ _membership(masks, n)
     return phi, dividends
+
+
+def _mask_blocks(n: int) -> Iterator[npt.NDArray[np.int64]]:
+    """Every bitmask of n channels, in consecutive blocks of at most ``MASKS_PER_BLOCK``."""
+    total = 1 << n
+    for lo in range(0, total, MASKS_PER_BLOCK):
+        yield np.arange(lo, min(lo + MASKS_PER_BLOCK, total), dtype=np.int64)
 
 
 def _membership(masks: npt.NDArray[np.int64], n: int) -> BoolMatrix:
     return ((masks[:, None] >> np.arange(n, dtype=np.int64)) & 1).astype(bool)
+
+
+def _coalition_values(game: Game, n: int) -> FloatArray:
+    """v over all 2ⁿ bitmasks, evaluated block by block (one block's membership matrix at a time)."""
+    values = np.empty(1 << n)
+    for masks in _mask_blocks(n):
+        values[masks[0] : masks[-1] + 1] = game(_membership(masks, n))
+    return values
+
+
+def _available_memory(meminfo: str = "/proc/meminfo") -> int | None:
+    """Bytes a new allocation can take: ``MemAvailable`` of /proc/meminfo, else ``os.sysconf``; None if unknown."""
+    try:
+        with open(meminfo, encoding="ascii") as file:
+            for line in file:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024  # reported in kB
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def exact_memory(n: int) -> int:
+    """Bytes the exact method needs for n channels (2ⁿ coalitions, plus one block's temporaries)."""
+    return BYTES_PER_COALITION * (1 << n) + BLOCK_BYTES
+
+
+def _size(count: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if count < 1024 or unit == "TB":
+            return f"{count:,.0f} {unit}" if unit == "bytes" else f"{count:,.1f} {unit}"
+        count /= 1024
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
@@ -150,7 +235,7 @@ def _conversion_rate_game(journeys: Journeys, unobserved: float) -> Game:
     return game
 
 
-def _markov_game(journeys: Journeys, order: int) -> Game:
+def _markov_game(journeys: Journeys, order: int, *, cache: bool) -> Game:
     from attribution.models.markov import MarkovChain
 
     chain = MarkovChain(order=order).fit(journeys)
@@ -161,28 +246,102 @@ def _markov_game(journeys: Journeys, order: int) -> Game:
     for state, window in enumerate(chain._states.windows):
         state_members[state, list(window)] = True
     q = sp.csr_array(chain.q)
-    cache: dict[bytes, float] = {}
+    # sampling meets the same coalitions again and again; the exact method meets each once
+    known: dict[bytes, float] = {}
 
     def one(member: BoolMatrix) -> float:
         key = np.packbits(member).tobytes()
-        if key not in cache:
-            allowed = np.flatnonzero(~state_members[:, ~member].any(axis=1))
-            if allowed.size == 0:
-                cache[key] = 0.0
-            else:
-                sub = sp.csc_matrix(sp.identity(allowed.size) - q[allowed][:, allowed])
-                x = np.atleast_1d(spsolve(sub, chain.r[allowed]))
-                cache[key] = float(chain.p_start[allowed] @ x)
-        return cache[key]
+        if key in known:
+            return known[key]
+        allowed = np.flatnonzero(~state_members[:, ~member].any(axis=1))
+        if allowed.size == 0:
+            probability = 0.0
+        else:
+            sub = sp.csc_matrix(sp.identity(allowed.size) - q[allowed][:, allowed])
+            x = np.atleast_1d(spsolve(sub, chain.r[allowed]))
+            probability = float(chain.p_start[allowed] @ x)
+        if cache:
+            if len(known) >= MARKOV_CACHE_MAX:
+                known.clear()
+            known[key] = probability
+        return probability
 
     def game(members: BoolMatrix) -> FloatArray:
-        return np.array([one(m) for m in members])
+        return np.array([one(m) for m in members], dtype=np.float64)
 
     return game
 
 
+def _short(value: Any, most: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
+def _coalition(member: npt.NDArray[np.bool_], channels: tuple[str, ...]) -> str:
+    """A coalition as the user reads it: ``{A, B}``."""
+    inside = [c for c, is_in in zip(channels, member.tolist(), strict=True) if is_in]
+    return "{" + ", ".join(inside) + "}" if inside else "{} (the empty coalition)"
+
+
+def _as_number(result: Any, member: npt.NDArray[np.bool_], channels: tuple[str, ...], name: str) -> float:
+    """One value of a custom game as a float, or a :class:`ParameterError` naming the coalition."""
+    if isinstance(result, np.ndarray) and result.ndim == 0:
+        result = result[()]
+    if isinstance(result, (numbers.Real, decimal.Decimal, np.bool_)):
+        try:
+            return float(result)
+        except (OverflowError, ValueError):  # an int of 400 digits; Decimal('sNaN')
+            pass
+        raise ParameterError(
+            f"the value function {name!r} returned {_short(result)} for coalition {_coalition(member, channels)}, "
+            "which float64 cannot hold. Fix: return a finite float for every coalition (rescale the game if needed)."
+        )
+    raise ParameterError(
+        f"the value function {name!r} returned {_short(result)} (a {type(result).__name__}) for coalition "
+        f"{_coalition(member, channels)}, not a number. Fix: return a float for every coalition."
+    )
+
+
+def _as_values(result: Any, members: BoolMatrix, channels: tuple[str, ...], name: str) -> FloatArray:
+    """A bitmask game's answer as one float per mask, or a :class:`ParameterError`."""
+    expected = len(members)
+    try:
+        array = np.asarray(result)
+    except (TypeError, ValueError):  # ragged nested lists and the like
+        array = None
+    if array is None or array.dtype.kind not in "biufO":
+        raise ParameterError(
+            f"the bitmask game {name!r} returned {_short(result)}, not an array of numbers. "
+            "Fix: return a float array with one value per mask."
+        )
+    if array.size != expected:
+        raise ParameterError(
+            f"the bitmask game {name!r} returned {array.size:,} value(s) (shape {array.shape}) for {expected:,} "
+            "coalitions; it must return one value per mask, in the order given. "
+            "Fix: return an array as long as the masks it receives."
+        )
+    if array.dtype.kind == "O":  # Python objects: each must be a number (rare, so checked one by one)
+        flat = array.reshape(expected)
+        return np.array([_as_number(v, members[k], channels, name) for k, v in enumerate(flat.tolist())])
+    values: FloatArray = array.astype(np.float64).reshape(expected)
+    return values
+
+
+def _check_finite(values: FloatArray, members: BoolMatrix, channels: tuple[str, ...], name: str) -> None:
+    bad = ~np.isfinite(values)
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise ParameterError(
+            f"the value function {name!r} returned {float(values[first])} for coalition "
+            f"{_coalition(members[first], channels)}; a game's values must be finite numbers. "
+            "Fix: return a finite number for every coalition (e.g. 0 for a coalition never observed)."
+        )
+
+
 def _callable_game(function: Callable[..., Any], channels: tuple[str, ...]) -> Game:
+    """The user's game, its answers checked: exceptions it raises itself propagate unchanged."""
     n = len(channels)
+    name = getattr(function, "__name__", "custom")
     if getattr(function, "bitmask", False):
         if n > 62:
             raise ParameterError(
@@ -193,15 +352,38 @@ def _callable_game(function: Callable[..., Any], channels: tuple[str, ...]) -> G
 
         def game(members: BoolMatrix) -> FloatArray:
             masks = members.astype(np.int64) @ weights if n else np.zeros(len(members), dtype=np.int64)
-            return np.asarray(function(masks), dtype=np.float64).reshape(len(members))
+            values = _as_values(function(masks), members, channels, name)
+            _check_finite(values, members, channels, name)
+            return values
 
         return game
     labels = np.asarray(channels, dtype=object)
 
     def game_of_sets(members: BoolMatrix) -> FloatArray:
-        return np.array([float(function(frozenset(labels[m].tolist()))) for m in members])
+        values = np.empty(len(members))
+        for k, member in enumerate(members):  # the user's function takes one coalition at a time
+            values[k] = _as_number(function(frozenset(labels[member].tolist())), member, channels, name)
+        _check_finite(values, members, channels, name)
+        return values
 
     return game_of_sets
+
+
+def _rounded(phi: FloatArray, scale: float, game: str) -> FloatArray:
+    """Raw values with floating-point noise (|φ| ≤ ROUNDING × max |v|) set to exactly 0.
+
+    Raises :class:`ParameterError` when the game's values are so large that their
+    differences overflow float64.
+    """
+    if not np.isfinite(phi).all():
+        raise ParameterError(
+            f"the values of the {game!r} game are too large for float64: the largest |v(S)| is {scale:.3g}, and "
+            "the differences between coalitions overflow, so its Shapley values are not finite. "
+            "Fix: rescale the game (e.g. divide every value by 1e6): shares do not depend on the scale."
+        )
+    out = phi.copy()
+    out[np.abs(out) <= ROUNDING * scale] = 0.0
+    return out
 
 
 @dataclass(frozen=True, repr=True)
@@ -226,7 +408,10 @@ class Shapley:
     seed
         Seed of the permutation sampler (sampling only).
     max_exact_channels
-        Largest number of channels computed exactly by ``"auto"`` (2ⁿ values in memory).
+        Largest number of channels computed exactly by ``"auto"`` (default 20; at most
+        30). The exact method holds 2ⁿ coalition values and dividends, about 24 bytes per
+        coalition (25 MB at 20 channels, 26 GB at 30), and refuses, before allocating,
+        when the machine does not have that much memory available.
     unobserved
         v of a coalition never observed as an exact set (``"conversion_rate"``), default 0.
     order
@@ -277,6 +462,13 @@ class Shapley:
                 continue
             if isinstance(given, bool) or not isinstance(given, (int, np.integer)) or given < 1:
                 raise ParameterError(f"parameter {name!r} of Shapley must be a positive integer; got {given!r}.")
+        if self.max_exact_channels > EXACT_MAX_CHANNELS:
+            raise ParameterError(
+                f"parameter 'max_exact_channels' of Shapley must be at most {EXACT_MAX_CHANNELS}; "
+                f"got {self.max_exact_channels!r}. Exact values hold all 2^n coalitions, about "
+                f"{_size(exact_memory(int(self.max_exact_channels)))} at n={self.max_exact_channels}. "
+                f"Fix: keep max_exact_channels <= {EXACT_MAX_CHANNELS}; 'auto' samples permutations beyond it."
+            )
         if self.precision is not None and not (
             isinstance(self.precision, (int, float)) and math.isfinite(self.precision) and self.precision > 0
         ):
@@ -300,46 +492,75 @@ class Shapley:
         return out
 
     def attribute(self, journeys: Journeys, *, per_path: bool = False) -> ShapleyAttribution:
-        """Shapley values of the channels and the credits formed from them."""
+        """Shapley values of the channels and the credits formed from them.
+
+        Raises
+        ------
+        ParameterError
+            ``per_path=True`` for a game other than ``"conversions"``; exact values for
+            more channels than memory (or 30 channels) allows; a custom game that returns
+            anything but one finite number per coalition.
+        JourneyError
+            No conversions on any non-empty path (``"markov"``), or counts whose sums
+            overflow float64.
+        """
         if not isinstance(journeys, Journeys):
             raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
+        check_finite_totals(journeys)
         spec = ModelSpec(self.name, self.params())
         if self.value == "conversions":
             return self._subset_sum(journeys, spec, per_path)
         if per_path:
-            raise AttributionError(
+            raise ParameterError(
+                f"parameter 'per_path' of Shapley.attribute must be False for the {self._game_name!r} game: "
                 f"{self.name} values belong to the whole set of journeys, not to single paths. "
                 "Fix: call attribute(journeys) without per_path (value='conversions' supports per_path)."
             )
         n = len(journeys.channels)
-        game = self._game(journeys)
         use_exact = self.method == "exact" or (self.method == "auto" and n <= self.max_exact_channels)
-        if use_exact and n > 30:
+        if use_exact:
+            self._check_exact_fits(n)
+        game = self._game(journeys, cache=not use_exact)
+        values: FloatArray | None
+        dividends: FloatArray | None
+        if use_exact:
+            values = _coalition_values(game, n)
+            phi, dividends = exact_shapley(values, n)
+            scale = float(np.abs(values).max())
+            errors = np.zeros(n)
+            used, count = "exact", 0
+        else:
+            phi, errors, count, scale = self._sample(game, n)
+            values = dividends = None
+            used = "sampling"
+        phi = _rounded(phi, scale, self._game_name)
+        return _from_raw_values(journeys, spec, phi, errors, used, count, values, dividends)
+
+    def _check_exact_fits(self, n: int) -> None:
+        """Refuse exact values that could not be held, before anything of size 2ⁿ is allocated."""
+        if n > EXACT_MAX_CHANNELS:
             raise ParameterError(
                 f"exact Shapley values over {n} channels need 2^{n} coalitions, too many to hold. "
                 "Fix: use method='sampling' (or 'auto')."
             )
-        values: FloatArray | None
-        dividends: FloatArray | None
-        if use_exact:
-            masks = np.arange(2**n, dtype=np.int64)
-            values = game(_membership(masks, n)) if n else game(np.zeros((1, 0), dtype=bool))
-            phi, dividends = exact_shapley(values, n)
-            errors = np.zeros(n)
-            used, count = "exact", 0
-        else:
-            phi, errors, count = self._sample(game, n)
-            values = dividends = None
-            used = "sampling"
-        return _from_raw_values(journeys, spec, phi, errors, used, count, values, dividends)
+        needed, available = exact_memory(n), _available_memory()
+        if available is not None and needed > available:
+            also = " (or a lower max_exact_channels, so that method='auto' samples)" if self.method == "auto" else ""
+            raise ParameterError(
+                f"exact Shapley values over {n} channels need about {_size(needed)} of memory for the 2^{n} "
+                f"coalition values and their dividends, more than the {_size(available)} available. "
+                f"Fix: use method='sampling'{also}, or merge channels with journeys.map_channels(...)."
+            )
 
-    def _game(self, journeys: Journeys) -> Game:
+    def _game(self, journeys: Journeys, *, cache: bool) -> Game:
         if self.value == "conversion_rate":
             return _conversion_rate_game(journeys, float(self.unobserved))
         if self.value == "markov":
-            if journeys.total_conversions - journeys.unattributed_conversions <= 0:
-                raise AttributionError("no conversions on any non-empty path: the Markov game is 0 everywhere.")
-            return _markov_game(journeys, int(self.order))
+            from attribution.models.markov import no_conversions_error
+
+            if not attributable_totals(journeys)[0] > 0:
+                raise no_conversions_error("the Markov game is 0 for every coalition, so there is nothing to share")
+            return _markov_game(journeys, int(self.order), cache=cache)
         assert callable(self.value)  # __post_init__ accepts only the named games or a callable
         return _callable_game(self.value, journeys.channels)
 
@@ -394,18 +615,25 @@ class Shapley:
             n_permutations=0,
         )
 
-    def _sample(self, game: Game, n: int) -> tuple[FloatArray, FloatArray, int]:
-        """Antithetic permutation pairs in batches; running sums give means and standard errors."""
+    def _sample(self, game: Game, n: int) -> tuple[FloatArray, FloatArray, int, float]:
+        """Antithetic permutation pairs in batches; running sums give means and standard errors.
+
+        Also returns the largest |v| met, the scale below which a raw value is rounding noise.
+        """
         rng = np.random.default_rng(self.seed)
         pairs_limit = max(1, (int(self.n_permutations or 2000) + 1) // 2)
+        # a batch's membership array is 2·pairs × (n + 1) × n booleans: bounded, whatever n is
+        pairs_cap = max(1, SAMPLING_CELLS_PER_BATCH // (2 * (n + 1) * max(n, 1)))
         total = np.zeros(n)
         total_squares = np.zeros(n)
+        scale = 0.0
         done = 0
         batch = 32
         while done < pairs_limit:
-            size = min(batch, pairs_limit - done)
+            size = min(batch, pairs_cap, pairs_limit - done)
             perms = np.argsort(rng.random((size, n)), axis=1)
-            contributions = _marginals(game, np.concatenate([perms, perms[:, ::-1]]), n)
+            contributions, largest = _marginals(game, np.concatenate([perms, perms[:, ::-1]]), n)
+            scale = max(scale, largest)
             pair_means = (contributions[:size] + contributions[size:]) / 2
             total += pair_means.sum(axis=0)
             total_squares += (pair_means**2).sum(axis=0)
@@ -418,7 +646,7 @@ class Shapley:
             ):
                 break
         errors = _standard_errors(total, total_squares, done) if done > 1 else np.full(n, np.nan)
-        return total / done, errors, 2 * done
+        return total / done, errors, 2 * done, scale
 
 
 def _standard_errors(total: FloatArray, total_squares: FloatArray, count: int) -> FloatArray:
@@ -427,8 +655,8 @@ def _standard_errors(total: FloatArray, total_squares: FloatArray, count: int) -
     return errors
 
 
-def _marginals(game: Game, perms: npt.NDArray[np.int64], n: int) -> FloatArray:
-    """Marginal contribution of every channel in every permutation (rows)."""
+def _marginals(game: Game, perms: npt.NDArray[np.int64], n: int) -> tuple[FloatArray, float]:
+    """Marginal contribution of every channel in every permutation (rows), and the largest |v| met."""
     m = len(perms)
     members = np.zeros((m, n + 1, n), dtype=bool)
     rank = np.empty_like(perms)
@@ -436,10 +664,11 @@ def _marginals(game: Game, perms: npt.NDArray[np.int64], n: int) -> FloatArray:
     for step in range(1, n + 1):  # coalition after step joins: channels of rank < step
         members[:, step, :] = rank < step
     values = game(members.reshape(m * (n + 1), n)).reshape(m, n + 1)
-    gains = np.diff(values, axis=1)  # gain at each step
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported by _rounded
+        gains = np.diff(values, axis=1)  # gain at each step
     out = np.empty((m, n))
     out[np.arange(m)[:, None], perms] = gains
-    return out
+    return out, float(np.abs(values).max()) if values.size else 0.0
 
 
 def _from_raw_values(
@@ -453,8 +682,7 @@ def _from_raw_values(
     dividends: FloatArray | None,
 ) -> ShapleyAttribution:
     positive = np.clip(phi, 0.0, None)
-    attributable = journeys.total_conversions - journeys.unattributed_conversions
-    attributable_value = journeys.total_value - journeys.unattributed_value
+    attributable, attributable_value = attributable_totals(journeys)
     mass = positive.sum()
     if mass > 0 and math.isfinite(mass):
         conversions = attributable * positive / mass
@@ -549,7 +777,8 @@ class Counterfactual:
     For each converting path, touch i gets max(p(path) − p(path without touch i), 0),
     with p the conversion rate of that exact path among the journeys (0 if never seen);
     the gains are normalised per path, and a path where every gain is 0 gives its
-    conversions to its last touch.
+    conversions to its last touch. A gain within 1e-12 of p(path), relatively, is
+    rounding noise between equal rates and counts as 0.
 
     Examples
     --------
@@ -568,6 +797,9 @@ class Counterfactual:
 
     def attribute(self, journeys: Journeys, *, per_path: bool = False) -> Attribution:
         """Credit each converting path's touches by their leave-one-out gain."""
+        if not isinstance(journeys, Journeys):
+            raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
+        check_finite_totals(journeys)
         weights = _counterfactual_weights(journeys)
         return attribution_from_touch_weights(journeys, weights, ModelSpec(self.name), per_path=per_path)
 
@@ -591,7 +823,9 @@ def _counterfactual_weights(journeys: Journeys) -> FloatArray:
     totals = np.bincount(original, weights=journeys.conversions + journeys.nulls, minlength=n_ids)
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(totals > 0, conversions / totals, 0.0)
-    gain = np.maximum(rate[original][rows] - rate[derived], 0.0)
+    own = rate[original][rows]
+    gain = np.maximum(own - rate[derived], 0.0)
+    gain[gain <= ROUNDING * own] = 0.0  # two equal rates computed from other counts differ by rounding only
     row_gain = np.bincount(rows, weights=gain, minlength=journeys.n_rows)
     last = position == lengths[rows] - 1
     with np.errstate(invalid="ignore", divide="ignore"):
