@@ -643,7 +643,7 @@ def _time_sql(
         ]
     iso, zone = _literal(_ISO), _literal(_ZONE)
     aware = f"regexp_matches(trim({t}), {zone})"
-    as_time = f"CASE WHEN {aware} THEN CAST(TRY_CAST(trim({t}) AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST(trim({t}) AS TIMESTAMP_NS) END"
+    as_time = f"CASE WHEN {aware} THEN CAST(TRY_CAST(trim({t}) AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST(trim({t}) AS TIMESTAMP) END"
     expression = (
         f"CASE WHEN {aware} THEN epoch_ns(CAST(trim({t}) AS TIMESTAMPTZ)) ELSE epoch_ns(CAST(trim({t}) AS TIMESTAMP_NS)) END"
     )
