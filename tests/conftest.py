@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
 
 from attribution import Journeys
+
+# Speed lives in benchmarks/, not in tests: no per-example deadline (CI machines are noisy).
+settings.register_profile("attribution", deadline=None)
+settings.load_profile("attribution")
 
 
 @pytest.fixture
