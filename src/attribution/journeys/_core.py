@@ -16,6 +16,7 @@ from attribution.journeys._validate import (
     check_channels,
     check_outcomes,
     check_times,
+    check_totals,
 )
 
 if TYPE_CHECKING:
@@ -173,6 +174,7 @@ class Journeys:
         times: FloatArray | None,
         users: pd.Index | None,
     ) -> None:
+        check_totals(conversions, nulls, value)  # every construction, transforms and engines included
         codes, channels = _canonical_codes(codes, channels)
         self._codes = _frozen(codes)
         self._offsets = _frozen(offsets)

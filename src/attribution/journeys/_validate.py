@@ -104,7 +104,28 @@ def check_outcomes(
     """Validate per-row outcome counts: finite, non-negative, value only with conversions."""
     for array, name in zip((conversions, nulls, value), names, strict=True):
         check_non_negative_finite(array, name, index=index)
-    with np.errstate(over="ignore"):
+    check_totals(conversions, nulls, value, names=names)
+    orphan = (value > 0) & (conversions == 0)
+    if orphan.any():
+        raise bad_rows(
+            names[2],
+            "must be 0 on a row without conversions",
+            orphan,
+            index=index,
+            values=value,
+            fix="a value belongs to a conversion: set the row's conversions, or its value to 0.",
+        )
+
+
+def check_totals(
+    conversions: FloatArray,
+    nulls: FloatArray,
+    value: FloatArray,
+    *,
+    names: tuple[str, str, str] = ("conversions", "nulls", "value"),
+) -> None:
+    """Raise if a total overflows to infinity though every entry is finite (e.g. two counts of 1e308)."""
+    with np.errstate(over="ignore", invalid="ignore"):
         totals = {
             names[0]: conversions.sum(),
             names[1]: nulls.sum(),
@@ -117,16 +138,6 @@ def check_outcomes(
             f"the total of {overflowing[0]} overflows to infinity (each entry is finite, but they add up past "
             f"{np.finfo(np.float64).max:.3g}). Fix: rescale the counts or values (e.g. divide by 1e6), or check "
             "them for placeholder numbers."
-        )
-    orphan = (value > 0) & (conversions == 0)
-    if orphan.any():
-        raise bad_rows(
-            names[2],
-            "must be 0 on a row without conversions",
-            orphan,
-            index=index,
-            values=value,
-            fix="a value belongs to a conversion: set the row's conversions, or its value to 0.",
         )
 
 

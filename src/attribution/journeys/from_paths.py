@@ -211,7 +211,9 @@ def _encode_sequences(
     codes, uniques = pd.factorize(flat, sort=False, use_na_sentinel=True)
     unique_labels = list(uniques)
     bad_unique = np.array([not isinstance(u, str) or not u.strip() for u in unique_labels], dtype=bool)
-    bad_touch = (codes < 0) | (bad_unique[np.maximum(codes, 0)] & (codes >= 0))
+    bad_touch = codes < 0  # missing labels (None, NaN, NA)
+    if len(unique_labels):
+        bad_touch |= bad_unique[np.maximum(codes, 0)] & (codes >= 0)
     if bad_touch.any():
         rows = _ragged.row_of_element(offsets)
         bad_row = np.zeros(len(raw), dtype=bool)
