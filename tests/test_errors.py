@@ -158,7 +158,7 @@ def test_bad_lookback(log: pd.DataFrame, lookback: object, message: str) -> None
 
 @pytest.mark.parametrize("k", [0, -1, 2.5, True])
 def test_bad_max_touches(log: pd.DataFrame, k: object) -> None:
-    with pytest.raises(JourneyError, match=r"argument 'max_touches' must be a positive integer or None"):
+    with pytest.raises(JourneyError, match=r"argument 'max_touches' must be an integer >= 1; got"):
         build(log, max_touches=k)
 
 

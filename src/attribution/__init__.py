@@ -4,6 +4,7 @@ Build :class:`Journeys` from an event log or a path table, attribute conversions
 channels with a model, and compare models with :func:`compare`.
 """
 
+import attribution.engines  # noqa: F401  (registers the engines by input type; imports none of them)
 from attribution.compare import Comparison, compare
 from attribution.errors import AttributionError, JourneyError, ParameterError
 from attribution.journeys import Journeys, JourneysSummary, concat

@@ -13,42 +13,7 @@ from attribution.journeys import _ragged
 from attribution.journeys._core import Journeys
 from attribution.journeys._validate import encode_labels
 
-__all__ = ["assemble_lists", "broken_rule", "channel_codes", "channel_table", "concat_in_order", "sorted_events"]
-
-
-def concat_in_order(parts: list[Journeys]) -> Journeys:
-    """Stack the journeys of disjoint, ascending user ranges, one array at a time.
-
-    The parts share the channel list's codes only after remapping, so codes go through
-    each part's own labels; every other array is stacked as is. Each part's arrays are
-    released as soon as they are stacked, so the peak is the parts plus one stacked array.
-    """
-    labels = sorted(set().union(*(p.channels for p in parts)))
-    position = {label: i for i, label in enumerate(labels)}
-    columns: dict[str, list[Any]] = {
-        "codes": [np.array([position[c] for c in p.channels], dtype=np.int32)[p.codes] for p in parts],
-        "lengths": [p.lengths for p in parts],
-        "conversions": [p.conversions for p in parts],
-        "nulls": [p.nulls for p in parts],
-        "value": [p.value for p in parts],
-        "times": [p.times for p in parts],
-        "users": [p.users for p in parts],
-    }
-    parts.clear()
-    stacked: dict[str, Any] = {}
-    for name, pieces in columns.items():
-        stacked[name] = pieces[0].append(pieces[1:]) if name == "users" else np.concatenate(pieces)
-        pieces.clear()
-    return Journeys._trusted(
-        stacked["codes"],
-        _ragged.offsets_from_lengths(stacked["lengths"]),
-        labels,
-        stacked["conversions"],
-        stacked["nulls"],
-        stacked["value"],
-        stacked["times"],
-        stacked["users"],
-    )
+__all__ = ["assemble_lists", "broken_rule", "channel_codes", "channel_table", "sorted_events"]
 
 
 def assemble_lists(parts: list[Any], labels: list[str]) -> Journeys:
@@ -103,7 +68,7 @@ def sorted_events(
     ``label_codes`` gives each raw label's code in ``labels`` (see ``channel_table``); ties in
     time are left to the builder's own rule (``journeys_from_events``).
     """
-    from attribution.journeys.from_events import Events
+    from attribution.journeys.cutting import Events
 
     tiebreak_codes = None
     if has_tiebreak:

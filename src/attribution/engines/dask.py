@@ -16,15 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attribution.engines import is_dask_input
 from attribution.journeys._core import Journeys
+from attribution.journeys.from_events import build as pandas_build
+from attribution.journeys.from_events import check_columns
+from attribution.journeys.spec import EventSpec
+from attribution.journeys.transforms import concat
 
-__all__ = ["from_events_dask", "is_dask_input"]
-
-
-def is_dask_input(events: Any) -> bool:
-    """Whether ``events`` is a dask DataFrame."""
-    module = type(events).__module__
-    return module.startswith(("dask.", "dask_expr")) and type(events).__name__ == "DataFrame"
+__all__ = ["build", "from_events_dask", "is_dask_input"]
 
 
 def from_events_dask(
@@ -58,38 +57,36 @@ def from_events_dask(
         Shuffle on ``user`` first (default). Pass ``False`` only if every user's events
         already sit in one partition; otherwise a user split over partitions is an error.
     """
-    import importlib
+    spec = EventSpec(
+        user=user,
+        time=time,
+        channel=channel,
+        conversion=conversion,
+        value=value,
+        lookback=lookback,
+        max_touches=max_touches,
+        split_on_conversion=split_on_conversion,
+        tiebreak=tiebreak,
+        drop_duplicates=drop_duplicates,
+        time_format=time_format,
+        time_unit=time_unit,
+    )
+    return build(events, spec, shuffle=shuffle)
 
-    from attribution.journeys._times import check_time_options
-    from attribution.journeys.from_events import check_columns, check_options, from_events
+
+def build(events: Any, spec: EventSpec, *, shuffle: bool = True) -> Journeys:
+    """The Dask builder of the engine registry: ``from_events_dask`` with a checked :class:`EventSpec`."""
+    import importlib
 
     dask: Any = importlib.import_module("dask")  # untyped: only its delayed and compute are used
 
-    columns = {"user": user, "time": time, "channel": channel, "conversion": conversion}
-    check_columns([str(c) for c in events.columns], columns | {"value": value, "tiebreak": tiebreak})
-    check_options(lookback, max_touches, split_on_conversion)  # before the shuffle, not per partition
-    check_time_options(time_format, time_unit)
-    options: dict[str, Any] = {
-        "user": user,
-        "time": time,
-        "channel": channel,
-        "conversion": conversion,
-        "value": value,
-        "lookback": lookback,
-        "max_touches": max_touches,
-        "split_on_conversion": split_on_conversion,
-        "tiebreak": tiebreak,
-        "drop_duplicates": drop_duplicates,
-        "time_format": time_format,
-        "time_unit": time_unit,
-    }
-    grouped = events.shuffle(on=user) if shuffle and events.npartitions > 1 else events
-    tasks = [dask.delayed(from_events)(part, **options) for part in grouped.to_delayed()]
+    check_columns(list(events.columns), spec.columns())  # before the shuffle, not per partition
+    grouped = events.shuffle(on=spec.user) if shuffle and events.npartitions > 1 else events
+    tasks = [dask.delayed(pandas_build)(part, spec) for part in grouped.to_delayed()]
     parts: list[Journeys] = [p for p in dask.compute(*tasks) if p.n_rows]
     if not parts:
-        return from_events(grouped.head(0, npartitions=-1), **options)  # the empty result, with its dtypes
-    merged = parts[0] if len(parts) == 1 else Journeys.concat(parts)
-    return _in_user_order(merged)
+        return pandas_build(grouped.head(0, npartitions=-1), spec)  # the empty result, with its dtypes
+    return _in_user_order(concat(parts))
 
 
 def _in_user_order(journeys: Journeys) -> Journeys:

@@ -23,26 +23,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attribution.engines._assemble import assemble_lists, broken_rule, channel_table, concat_in_order, sorted_events
+from attribution.engines import is_duckdb_input
+from attribution.engines._assemble import assemble_lists, broken_rule, channel_table, sorted_events
 from attribution.errors import JourneyError
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument
-from attribution.journeys._times import TIME_UNITS, check_time_options
-from attribution.journeys.from_events import check_columns, check_options
+from attribution.journeys._times import TIME_UNITS
+from attribution.journeys.cutting import journeys_from_events
+from attribution.journeys.from_events import check_columns
+from attribution.journeys.spec import EventSpec
+from attribution.journeys.transforms import concat
 
-__all__ = ["from_events_duckdb", "is_duckdb_input", "journeys_sql"]
+__all__ = ["build", "from_events_duckdb", "is_duckdb_input", "journeys_sql"]
 
 EVENTS_PER_BATCH = 2_000_000  # sorted events handed over and cut into journeys at a time
 EVENTS_PER_CHUNK = 2_000_000  # method="sql" with a memory_limit and no chunks: about this many events per query
 SAMPLE_USERS = 200_000  # events sampled to place the boundaries of the user ranges
-
-
-def is_duckdb_input(events: Any) -> bool:
-    """Whether ``from_events`` should hand ``events`` to DuckDB (paths, Arrow, polars, relations)."""
-    if isinstance(events, (str, Path)):
-        return True
-    module = type(events).__module__.split(".")[0]
-    return module in ("duckdb", "_duckdb", "pyarrow", "polars")
 
 
 def _quote(name: str) -> str:
@@ -207,10 +203,35 @@ def from_events_duckdb(
     >>> Journeys.from_events(events, user="user", time="time", channel="channel", conversion="converted").paths()
     [('Social', 'Email'), ('Search',)]
     """
+    spec = EventSpec(
+        user=user,
+        time=time,
+        channel=channel,
+        conversion=conversion,
+        value=value,
+        lookback=lookback,
+        max_touches=max_touches,
+        split_on_conversion=split_on_conversion,
+        tiebreak=tiebreak,
+        drop_duplicates=drop_duplicates,
+        time_format=time_format,
+        time_unit=time_unit,
+    )
+    return build(events, spec, memory_limit=memory_limit, chunks=chunks, connection=connection, method=method)
+
+
+def build(
+    events: Any,
+    spec: EventSpec,
+    *,
+    memory_limit: str | None = None,
+    chunks: int | None = None,
+    connection: Any = None,
+    method: str = "sort",
+) -> Journeys:
+    """The DuckDB builder of the engine registry: ``from_events_duckdb`` with a checked :class:`EventSpec`."""
     import duckdb
 
-    window = check_options(lookback, max_touches, split_on_conversion)
-    check_time_options(time_format, time_unit)
     if memory_limit is not None and (not isinstance(memory_limit, str) or not _MEMORY.fullmatch(memory_limit.strip())):
         raise bad_argument(
             "memory_limit",
@@ -220,71 +241,35 @@ def from_events_duckdb(
         )
     if chunks is not None and (isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 1):
         raise bad_argument("chunks", "must be a positive integer or None", chunks, "pass e.g. 4.")
-    with _Runner(duckdb, events, connection, memory_limit) as runner:
-        return _build(
-            runner,
-            user=user,
-            time=time,
-            channel=channel,
-            conversion=conversion,
-            value=value,
-            window=window,
-            max_touches=max_touches,
-            split_on_conversion=split_on_conversion,
-            tiebreak=tiebreak,
-            drop_duplicates=drop_duplicates,
-            memory_limit=memory_limit,
-            chunks=chunks,
-            method=method,
-            time_format=time_format,
-            time_unit=time_unit,
-        )
-
-
-def _build(
-    runner: _Runner,
-    *,
-    user: str,
-    time: str,
-    channel: str,
-    conversion: str,
-    value: str | None,
-    window: int | None,
-    max_touches: int | None,
-    split_on_conversion: bool,
-    tiebreak: str | None,
-    drop_duplicates: bool,
-    memory_limit: str | None,
-    chunks: int | None,
-    method: str,
-    time_format: str | None,
-    time_unit: str | None,
-) -> Journeys:
-    columns = {"user": user, "time": time, "channel": channel, "conversion": conversion}
-    check_columns(runner.columns(), columns | {"value": value, "tiebreak": tiebreak})
-    time_ns, time_rules = _time_sql(runner.column_type(time), time, time_format, time_unit)
-    raw_labels = _validate(
-        runner, user=user, time=time, channel=channel, conversion=conversion, value=value, time_rules=time_rules
-    )
-    label_codes, labels = channel_table(raw_labels, channel)
-    if runner.column_type(time).upper() == "VARCHAR" and time_format is None and time_unit is None:
-        _check_zones(runner, user, time)
     if method not in ("sort", "sql"):
         raise bad_argument("method", "must be 'sort' or 'sql'", method, "pass method='sort' (default) or 'sql'.")
     if chunks is not None and method != "sql":
         raise bad_argument(
             "chunks", "applies only to method='sql'", chunks, "drop it: the sorted events are streamed in batches."
         )
+    with _Runner(duckdb, events, connection, memory_limit) as runner:
+        return _build(runner, spec, memory_limit=memory_limit, chunks=chunks, method=method)
+
+
+def _build(runner: _Runner, spec: EventSpec, *, memory_limit: str | None, chunks: int | None, method: str) -> Journeys:
+    user, time, channel = str(spec.user), str(spec.time), str(spec.channel)
+    check_columns(runner.columns(), spec.columns())
+    kind = runner.column_type(time)
+    time_ns, time_rules = _time_sql(kind, time, spec.time_format, spec.time_unit)
+    raw_labels = _validate(runner, spec, time_rules=time_rules)
+    label_codes, labels = channel_table(raw_labels, channel)
+    if kind.upper() == "VARCHAR" and spec.time_format is None and spec.time_unit is None:
+        _check_zones(runner, user, time)
     n_chunks = chunks or (1 if memory_limit is None else max(1, math.ceil(runner.count() / EVENTS_PER_CHUNK)))
     options: dict[str, Any] = {
         "user": user,
         "time": time,
         "channel": channel,
-        "conversion": conversion,
-        "value": value,
-        "tiebreak": tiebreak,
-        "split_on_conversion": split_on_conversion,
-        "drop_duplicates": drop_duplicates,
+        "conversion": str(spec.conversion),
+        "value": None if spec.value is None else str(spec.value),
+        "tiebreak": None if spec.tiebreak is None else str(spec.tiebreak),
+        "split_on_conversion": spec.split_on_conversion,
+        "drop_duplicates": spec.drop_duplicates,
         "time_ns": time_ns,
     }
     if method == "sql":
@@ -292,8 +277,8 @@ def _build(
             runner.arrow(
                 journeys_sql(
                     **options,
-                    lookback_ns=window,
-                    max_touches=max_touches,
+                    lookback_ns=spec.window_ns,
+                    max_touches=spec.max_touches,
                     labels=labels,
                     label_codes=list(label_codes.items()),
                     source=runner.view,
@@ -303,19 +288,11 @@ def _build(
             for w in _user_ranges(runner, user, n_chunks)
         ]
         return assemble_lists(sql_parts, labels)
-    from attribution.journeys.from_events import journeys_from_events
-
-    parts = [  # consecutive runs of whole users, in user order
-        journeys_from_events(
-            _events_of(batch, label_codes, labels, tiebreak is not None),
-            split_on_conversion=split_on_conversion,
-            drop_duplicates=drop_duplicates,
-            window=window,
-            max_touches=max_touches,
-        )
+    # consecutive runs of whole users, in user order, each released once stacked
+    return concat(
+        journeys_from_events(_events_of(batch, label_codes, labels, spec.tiebreak is not None), spec)
         for batch in _user_batches(runner, **options)
-    ]
-    return parts[0] if len(parts) == 1 else concat_in_order(parts)
+    )
 
 
 def _user_batches(
@@ -487,18 +464,11 @@ def _reader(path: str) -> str:
     )
 
 
-def _validate(
-    runner: _Runner,
-    *,
-    user: str,
-    time: str,
-    channel: str,
-    conversion: str,
-    value: str | None,
-    time_rules: list[tuple[str, str, str]],
-) -> list[str]:
+def _validate(runner: _Runner, spec: EventSpec, *, time_rules: list[tuple[str, str, str]]) -> list[str]:
     """The pandas builder's rules, checked in one pass (the first broken one is raised), and
     the distinct raw channel labels, gathered in the same pass."""
+    user, time, channel, conversion = (str(spec.user), str(spec.time), str(spec.channel), str(spec.conversion))
+    value = None if spec.value is None else str(spec.value)
     u, t, c, f = _quote(user), _quote(time), _quote(channel), _quote(conversion)
     v = _quote(value) if value else "NULL"
     flag = f"TRY_CAST({f} AS BOOLEAN)"
@@ -644,9 +614,7 @@ def _time_sql(
     iso, zone = _literal(_ISO), _literal(_ZONE)
     aware = f"regexp_matches(trim({t}), {zone})"
     as_time = f"CASE WHEN {aware} THEN CAST(TRY_CAST(trim({t}) AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST(trim({t}) AS TIMESTAMP) END"
-    expression = (
-        f"CASE WHEN {aware} THEN epoch_ns(CAST(trim({t}) AS TIMESTAMPTZ)) ELSE epoch_ns(CAST(trim({t}) AS TIMESTAMP_NS)) END"
-    )
+    expression = f"CASE WHEN {aware} THEN epoch_ns(CAST(trim({t}) AS TIMESTAMPTZ)) ELSE epoch_ns(CAST(trim({t}) AS TIMESTAMP_NS)) END"
     return expression, [
         (
             f"column {time!r} must hold ISO 8601 times (e.g. '2024-01-13 08:30:00') unless time_format says how to read them",

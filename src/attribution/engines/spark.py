@@ -17,28 +17,27 @@ window differently than in pandas.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from attribution.engines._assemble import assemble_lists, broken_rule, channel_table, concat_in_order, sorted_events
+from attribution.engines import is_spark_input
+from attribution.engines._assemble import assemble_lists, broken_rule, channel_table, sorted_events
 from attribution.errors import JourneyError
 from attribution.journeys import _ragged
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument
-from attribution.journeys._times import TIME_UNITS, check_time_options
-from attribution.journeys.from_events import check_columns, check_options
+from attribution.journeys._times import TIME_UNITS
+from attribution.journeys.cutting import journeys_from_events
+from attribution.journeys.from_events import check_columns
+from attribution.journeys.spec import EventSpec
+from attribution.journeys.transforms import concat
 
-__all__ = ["from_events_spark", "is_spark_input"]
+__all__ = ["build", "from_events_spark", "is_spark_input"]
 
 EVENTS_PER_SLICE = 2_000_000  # events cut into journeys at a time on the driver
-
-
-def is_spark_input(events: Any) -> bool:
-    """Whether ``events`` is a Spark DataFrame (classic or Spark Connect)."""
-    module = type(events).__module__
-    return module.startswith("pyspark.") and type(events).__name__ == "DataFrame"
 
 
 def from_events_spark(
@@ -79,36 +78,51 @@ def from_events_spark(
         each journey's end, per-journey lists) and only the journeys come back — more
         Spark stages, less data to the driver. Both give the same journeys.
     """
+    spec = EventSpec(
+        user=user,
+        time=time,
+        channel=channel,
+        conversion=conversion,
+        value=value,
+        lookback=lookback,
+        max_touches=max_touches,
+        split_on_conversion=split_on_conversion,
+        tiebreak=tiebreak,
+        drop_duplicates=drop_duplicates,
+        time_format=time_format,
+        time_unit=time_unit,
+    )
+    return build(events, spec, method=method)
+
+
+def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
+    """The Spark builder of the engine registry: ``from_events_spark`` with a checked :class:`EventSpec`."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType
 
     if method not in ("collect", "window"):
         raise bad_argument("method", "must be 'collect' or 'window'", method, "pass method='collect' (default).")
-
-    window = check_options(lookback, max_touches, split_on_conversion)
-    check_time_options(time_format, time_unit)
-    if time_format is not None:
+    if spec.time_format is not None:
         raise JourneyError(
             "argument 'time_format' is not supported by the Spark builder: Spark's datetime patterns differ from "
-            f"strftime. Fix: convert the column first, e.g. F.to_timestamp(F.col({time!r}), 'dd/MM/yyyy HH:mm'), "
+            f"strftime. Fix: convert the column first, e.g. F.to_timestamp(F.col({spec.time!r}), 'dd/MM/yyyy HH:mm'), "
             "and drop time_format."
         )
-    columns = {"user": user, "time": time, "channel": channel, "conversion": conversion}
-    check_columns([str(c) for c in events.columns], columns | {"value": value, "tiebreak": tiebreak})
-    time_micros, time_rules = _time_micros(events.schema[time].dataType, time, time_unit)
+    check_columns([str(c) for c in events.columns], spec.columns())
+    user, time, channel = str(spec.user), str(spec.time), str(spec.channel)
+    value, tiebreak = spec.value, spec.tiebreak
+    time_micros, time_rules = _time_micros(events.schema[time].dataType, time, spec.time_unit)
     ev = events.select(
         F.col(user).alias("u"),
         F.col(time).alias("ts"),
-        F.col(conversion).alias("flag"),
+        F.col(str(spec.conversion)).alias("flag"),
         F.col(channel).cast("string").alias("ch"),
-        (F.col(value).cast("double") if value else F.lit(None).cast("double")).alias("v"),
-        (F.col(tiebreak) if tiebreak else F.lit(None).cast("long")).alias("tb"),  # typed: Arrow needs it
+        (F.col(str(value)).cast("double") if value is not None else F.lit(None).cast("double")).alias("v"),
+        (F.col(str(tiebreak)) if tiebreak is not None else F.lit(None).cast("long")).alias("tb"),  # typed for Arrow
     )
-    raw_labels = _validate(
-        ev, user=user, time=time, channel=channel, conversion=conversion, value=value, time_rules=time_rules
-    )
+    raw_labels = _validate(ev, spec, time_rules=time_rules)
     label_codes, labels = channel_table(raw_labels, channel)
-    if isinstance(events.schema[time].dataType, StringType) and time_unit is None:
+    if isinstance(events.schema[time].dataType, StringType) and spec.time_unit is None:
         _check_zones(ev, time)
     ev = ev.select(
         "u",
@@ -118,30 +132,24 @@ def from_events_spark(
         F.when(F.col("flag").cast("boolean"), F.coalesce(F.col("v"), F.lit(0.0))).otherwise(F.lit(0.0)).alias("v"),
         "tb",
     )
-    if drop_duplicates:
+    if spec.drop_duplicates:
         ev = ev.dropDuplicates()
     if method == "collect":
-        from attribution.journeys.from_events import journeys_from_events
-
         events_by_user = ev.groupBy("u").agg(
             F.sort_array(F.collect_list(F.struct("t", "conv", "ch", "v", "tb"))).alias("e")
         )
         table = _to_arrow(events_by_user)
         if table.num_rows:
             table = table.sort_by([("u", "ascending")])
+        kernel = replace(spec, drop_duplicates=False)  # already dropped in Spark
         # cut in slices of users so the builder's temporaries stay small next to the lists
-        parts = [
+        return concat(
             journeys_from_events(
-                _events_from_lists(piece, label_codes, labels, has_tiebreak=tiebreak is not None),
-                split_on_conversion=split_on_conversion,
-                drop_duplicates=False,  # already dropped in Spark
-                window=window,
-                max_touches=max_touches,
+                _events_from_lists(piece, label_codes, labels, has_tiebreak=tiebreak is not None), kernel
             )
             for piece in _user_slices(table)
-        ]
-        return parts[0] if len(parts) == 1 else concat_in_order(parts)
-    journeys = _journeys(ev, label_codes, window, max_touches, split_on_conversion)
+        )
+    journeys = _journeys(ev, label_codes, spec.window_ns, spec.max_touches, spec.split_on_conversion)
     table = _to_arrow(journeys)
     # ordered on the driver: a global orderBy in Spark would run the whole plan twice (its range
     # partitioner samples the data first), and the journeys are few next to the events
@@ -183,7 +191,10 @@ def _journeys(
     kind = F.when(F.col("conv") & F.col("ch").isNull(), 2).when(F.col("conv"), 1).otherwise(0)
     raw = list(label_codes)
     code = (
-        F.element_at(F.array(*[F.lit(label_codes[label]) for label in raw]), F.array_position(F.array(*map(F.lit, raw)), F.col("ch")).cast("int"))
+        F.element_at(
+            F.array(*[F.lit(label_codes[label]) for label in raw]),
+            F.array_position(F.array(*map(F.lit, raw)), F.col("ch")).cast("int"),
+        )
         if raw
         else F.lit(-1)
     )
@@ -293,7 +304,9 @@ def _time_micros(kind: Any, time: str, time_unit: str | None) -> tuple[Any, list
         )
     text = F.trim(ts)
     aware = text.rlike(_ZONE)
-    naive_micros = F.expr("timestampdiff(MICROSECOND, TIMESTAMP_NTZ'1970-01-01 00:00:00', CAST(trim(ts) AS TIMESTAMP_NTZ))")
+    naive_micros = F.expr(
+        "timestampdiff(MICROSECOND, TIMESTAMP_NTZ'1970-01-01 00:00:00', CAST(trim(ts) AS TIMESTAMP_NTZ))"
+    )
     micros = F.when(aware, F.unix_micros(text.cast("timestamp"))).otherwise(naive_micros)
     return micros, [
         (
@@ -335,21 +348,14 @@ def _to_arrow(frame: Any) -> Any:
     return pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
 
 
-def _validate(
-    ev: Any,
-    *,
-    user: str,
-    time: str,
-    channel: str,
-    conversion: str,
-    value: str | None,
-    time_rules: list[tuple[str, Any, str]],
-) -> list[str]:
+def _validate(ev: Any, spec: EventSpec, *, time_rules: list[tuple[str, Any, str]]) -> list[str]:
     """The pandas builder's rules, checked in one aggregation (the first broken one is raised),
     and the distinct raw channel labels, gathered in the same pass."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import BooleanType, NumericType
 
+    user, time, channel, conversion = spec.user, spec.time, spec.channel, spec.conversion
+    value = spec.value
     flag_type = ev.schema["flag"].dataType
     if isinstance(flag_type, BooleanType):
         bad_flag = F.col("flag").isNull()

@@ -268,33 +268,11 @@ class Journeys:
         :func:`attribution.engines.spark.from_events_spark` and
         :func:`attribution.engines.dask.from_events_dask`.
         """
-        from attribution.engines.dask import is_dask_input
-        from attribution.engines.duckdb import is_duckdb_input
-        from attribution.engines.spark import is_spark_input
-        from attribution.journeys.from_events import from_events
+        from attribution.journeys.from_events import build
+        from attribution.journeys.registry import engine_for
+        from attribution.journeys.spec import EventSpec
 
-        build: Callable[..., Journeys] = from_events
-        if is_dask_input(events):
-            from attribution.engines.dask import from_events_dask
-
-            build = from_events_dask
-        elif is_spark_input(events):
-            from attribution.engines.spark import from_events_spark
-
-            build = from_events_spark
-        elif is_duckdb_input(events):
-            try:
-                import duckdb  # noqa: F401
-
-                from attribution.engines.duckdb import from_events_duckdb
-            except ImportError:
-                raise ImportError(
-                    f"building journeys from a {type(events).__name__} runs inside DuckDB, which is not installed. "
-                    "Fix: pip install 'multitouch-attribution[duckdb]', or pass a pandas DataFrame."
-                ) from None
-            build = from_events_duckdb
-        return build(
-            events,
+        spec = EventSpec(
             user=user,
             time=time,
             channel=channel,
@@ -308,6 +286,8 @@ class Journeys:
             time_format=time_format,
             time_unit=time_unit,
         )
+        engine = engine_for(events)
+        return build(events, spec) if engine is None else engine.load(events)(events, spec)
 
     @classmethod
     def from_paths(

@@ -17,6 +17,7 @@ offending value and gives the fix):
 from __future__ import annotations
 
 import warnings
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -62,12 +63,18 @@ def check_time_options(time_format: str | None, time_unit: str | None) -> None:
 
 
 def times_ns(
-    column: pd.Series, name: str, index: pd.Index, *, time_format: str | None = None, time_unit: str | None = None
+    column: pd.Series, name: Hashable, index: pd.Index, *, time_format: str | None = None, time_unit: str | None = None
 ) -> IntArray:
     """Times as int64 nanoseconds since 1970 (UTC for time-zone-aware input); see the module rules."""
     null = column.isna().to_numpy()
     if null.any():
-        raise bad_rows(f"column {name!r}", "must not be null", null, index=index, fix="drop those events or fill in their timestamps.")
+        raise bad_rows(
+            f"column {name!r}",
+            "must not be null",
+            null,
+            index=index,
+            fix="drop those events or fill in their timestamps.",
+        )
     dtype = column.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         column = column.astype(object)
@@ -116,15 +123,14 @@ def times_ns(
     return _datetimes_ns(_parse(column, name, index, format=time_format or "ISO8601"), name, index)
 
 
-def _no_unit(time_unit: str | None, name: str, what: str) -> None:
+def _no_unit(time_unit: str | None, name: Hashable, what: str) -> None:
     if time_unit is not None:
         raise JourneyError(
-            f"argument 'time_unit' applies to epoch numbers, but column {name!r} holds {what}. "
-            "Fix: drop time_unit."
+            f"argument 'time_unit' applies to epoch numbers, but column {name!r} holds {what}. Fix: drop time_unit."
         )
 
 
-def _epochs_ns(column: pd.Series, name: str, index: pd.Index, time_unit: str | None) -> IntArray:
+def _epochs_ns(column: pd.Series, name: Hashable, index: pd.Index, time_unit: str | None) -> IntArray:
     """Epoch numbers in ``time_unit`` as nanoseconds, refusing any that fall outside the range."""
     if time_unit is None:
         raise JourneyError(
@@ -147,7 +153,7 @@ def _epochs_ns(column: pd.Series, name: str, index: pd.Index, time_unit: str | N
     return scaled.astype(np.int64)
 
 
-def _refuse_out_of_range(bad: npt.NDArray[np.bool_], name: str, index: pd.Index, values: Any, unit: str) -> None:
+def _refuse_out_of_range(bad: npt.NDArray[np.bool_], name: Hashable, index: pd.Index, values: Any, unit: str) -> None:
     if bad.any():
         raise bad_rows(
             f"column {name!r}",
@@ -159,7 +165,7 @@ def _refuse_out_of_range(bad: npt.NDArray[np.bool_], name: str, index: pd.Index,
         )
 
 
-def _numbers_from_text(column: pd.Series, name: str, index: pd.Index, time_unit: str) -> pd.Series:
+def _numbers_from_text(column: pd.Series, name: Hashable, index: pd.Index, time_unit: str) -> pd.Series:
     numbers = pd.to_numeric(column, errors="coerce")
     bad = numbers.isna().to_numpy()
     if bad.any():
@@ -174,7 +180,7 @@ def _numbers_from_text(column: pd.Series, name: str, index: pd.Index, time_unit:
     return numbers
 
 
-def _parse(column: pd.Series, name: str, index: pd.Index, *, format: str | None) -> pd.Series:
+def _parse(column: pd.Series, name: Hashable, index: pd.Index, *, format: str | None) -> pd.Series:
     """Parse strings (and datetime objects) with ``format``; zones are converted to UTC."""
     try:
         with warnings.catch_warnings():
@@ -195,7 +201,7 @@ def _parse(column: pd.Series, name: str, index: pd.Index, *, format: str | None)
     return _parse_mixed_zones(column, name, index, format=format)  # pandas 2: mixed offsets as objects
 
 
-def _parse_mixed_zones(column: pd.Series, name: str, index: pd.Index, *, format: str | None) -> pd.Series:
+def _parse_mixed_zones(column: pd.Series, name: Hashable, index: pd.Index, *, format: str | None) -> pd.Series:
     """Different UTC offsets are fine (all become UTC); aware beside naive values is refused."""
     raw = column.to_numpy(dtype=object)
     aware = np.zeros(len(raw), dtype=bool)
@@ -222,7 +228,7 @@ def _parse_mixed_zones(column: pd.Series, name: str, index: pd.Index, *, format:
         raise _unparseable(column, name, index, format) from None
 
 
-def _unparseable(column: pd.Series, name: str, index: pd.Index, format: str | None) -> JourneyError:
+def _unparseable(column: pd.Series, name: Hashable, index: pd.Index, format: str | None) -> JourneyError:
     """The error for strings that do not follow ``format`` (ISO 8601 by default), with an example."""
     raw = column.to_numpy(dtype=object)
     text = pd.Series(raw, dtype=object)
@@ -273,7 +279,7 @@ def _unparseable(column: pd.Series, name: str, index: pd.Index, format: str | No
     )
 
 
-def _out_of_range(outside: npt.NDArray[np.bool_], name: str, index: pd.Index, values: Any) -> JourneyError:
+def _out_of_range(outside: npt.NDArray[np.bool_], name: Hashable, index: pd.Index, values: Any) -> JourneyError:
     return bad_rows(
         f"column {name!r}",
         "must hold times between the years 1677 and 2262 (pandas' nanosecond range)",
@@ -284,7 +290,7 @@ def _out_of_range(outside: npt.NDArray[np.bool_], name: str, index: pd.Index, va
     )
 
 
-def _datetimes_ns(times: pd.Series, name: str, index: pd.Index) -> IntArray:
+def _datetimes_ns(times: pd.Series, name: Hashable, index: pd.Index) -> IntArray:
     """Datetimes (any resolution; zones converted to UTC) as int64 nanoseconds, within range."""
     if isinstance(times.dtype, pd.DatetimeTZDtype):
         times = times.dt.tz_convert("UTC").dt.tz_localize(None)

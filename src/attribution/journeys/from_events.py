@@ -7,28 +7,26 @@ conversions or accumulate, apply a lookback window and a touch cap, keep every c
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from attribution._durations import parse_duration
 from attribution.errors import JourneyError
-from attribution.journeys import _ragged
 from attribution.journeys._core import Journeys
-from attribution.journeys._messages import bad_argument, bad_rows
-from attribution.journeys._times import check_time_options, times_ns
+from attribution.journeys._messages import bad_rows
+from attribution.journeys._times import times_ns
 from attribution.journeys._validate import check_non_negative_finite, encode_labels
+from attribution.journeys.cutting import Events, journeys_from_events
+from attribution.journeys.spec import EventSpec
 
 __all__ = [
-    "Events",
+    "build",
+    "read_events",
     "check_columns",
-    "check_options",
     "conversion_flags",
     "from_events",
-    "journeys_from_events",
     "require_columns",
 ]
 
@@ -59,7 +57,11 @@ def check_columns(existing: Sequence[Hashable], columns: Mapping[str, Hashable |
         if found == 0:
             shown = ", ".join(map(repr, labels[:20])) + (", ..." if len(labels) > 20 else "")
             near = [label for label in labels if str(label) == str(column)]
-            hint = f" (a column is named {near[0]!r}: a {type(near[0]).__name__}, not a {type(column).__name__})" if near else ""
+            hint = (
+                f" (a column is named {near[0]!r}: a {type(near[0]).__name__}, not a {type(column).__name__})"
+                if near
+                else ""
+            )
             raise JourneyError(
                 f"column {column!r} (argument {argument!r}) is not in the data{hint}; the columns are: {shown}. "
                 f"Fix: pass {argument}= the name of the column that holds it."
@@ -77,51 +79,6 @@ def _same_label(label: Hashable, column: Hashable) -> bool:
         return bool(label == column) and type(label) is not bool and type(column) is not bool
     except (TypeError, ValueError):
         return False
-
-
-def check_options(
-    lookback: str | pd.Timedelta | float | None, max_touches: int | None, split_on_conversion: bool
-) -> int | None:
-    """Validate the options every builder shares; return the lookback window in nanoseconds."""
-    window = None if lookback is None else int(parse_duration(lookback, "lookback").value)
-    if max_touches is not None and (
-        isinstance(max_touches, bool) or not isinstance(max_touches, (int, np.integer)) or max_touches < 1
-    ):
-        raise bad_argument(
-            "max_touches",
-            "must be a positive integer or None",
-            max_touches,
-            "pass how many of the most recent touches to keep, e.g. 20.",
-        )
-    if not isinstance(split_on_conversion, bool):
-        raise bad_argument("split_on_conversion", "must be True or False", split_on_conversion, "pass a bool.")
-    return window
-
-
-@dataclass(frozen=True)
-class Events:
-    """The validated columns of an event log, as numpy arrays in input order."""
-
-    user: IntArray  # user codes in sorted-user order
-    user_labels: pd.Index
-    time: IntArray  # nanoseconds
-    converted: BoolArray
-    channel: npt.NDArray[np.int32]  # -1 where the row has no channel
-    channels: list[str]
-    value: npt.NDArray[np.float64]
-    tiebreak: IntArray | None
-
-    def take(self, order: IntArray) -> Events:
-        return Events(
-            self.user[order],
-            self.user_labels,
-            self.time[order],
-            self.converted[order],
-            self.channel[order],
-            self.channels,
-            self.value[order],
-            None if self.tiebreak is None else self.tiebreak[order],
-        )
 
 
 def from_events(
@@ -212,89 +169,46 @@ def from_events(
     0   u1    Social > Email          1.0    0.0  120.0  [1209600.0, 604800.0]
     1   u2  Search > Display          0.0    1.0    0.0         [86400.0, 0.0]
     """
-    window = check_options(lookback, max_touches, split_on_conversion)
-    check_time_options(time_format, time_unit)
-    require_columns(
-        events,
-        {
-            "user": user,
-            "time": time,
-            "channel": channel,
-            "conversion": conversion,
-            "value": value,
-            "tiebreak": tiebreak,
-        },
-    )
-    parsed = _read_events(
-        events,
+    spec = EventSpec(
         user=user,
         time=time,
         channel=channel,
         conversion=conversion,
         value=value,
+        lookback=lookback,
+        max_touches=max_touches,
+        split_on_conversion=split_on_conversion,
         tiebreak=tiebreak,
+        drop_duplicates=drop_duplicates,
         time_format=time_format,
         time_unit=time_unit,
     )
-    return journeys_from_events(
-        parsed,
-        split_on_conversion=split_on_conversion,
-        drop_duplicates=drop_duplicates,
-        window=window,
-        max_touches=max_touches,
-    )
+    return build(events, spec)
 
 
-def journeys_from_events(
-    parsed: Events,
-    *,
-    split_on_conversion: bool,
-    drop_duplicates: bool,
-    window: int | None,
-    max_touches: int | None,
-) -> Journeys:
-    """Order validated events (cheap when already sorted by user and time) and cut journeys.
-
-    Shared by the pandas builder and the engines that read and sort events elsewhere.
-    """
-    order = _event_order(parsed)
-    if order is not None:  # sorted input (from an engine) needs no copy
-        # rebinding frees the unsorted columns before the journeys are cut (peak memory)
-        parsed = parsed.take(order)
-    del order
-    if drop_duplicates:
-        parsed = parsed.take(np.flatnonzero(~_repeats_previous(parsed)))
-    build = _split_journeys if split_on_conversion else _cumulative_journeys
-    return _finish(parsed, *build(parsed), window=window, max_touches=max_touches)
+def build(events: pd.DataFrame, spec: EventSpec) -> Journeys:
+    """The pandas builder: read and check the columns ``spec`` names, then cut the journeys."""
+    require_columns(events, spec.columns())
+    return journeys_from_events(read_events(events, spec), spec)
 
 
 # ---------------------------------------------------------------------- reading columns
-def _read_events(
-    events: pd.DataFrame,
-    *,
-    user: str,
-    time: str,
-    channel: str,
-    conversion: str,
-    value: str | None,
-    tiebreak: str | None,
-    time_format: str | None = None,
-    time_unit: str | None = None,
-) -> Events:
+def read_events(events: pd.DataFrame, spec: EventSpec) -> Events:
+    """The checked columns of a pandas event log, as the kernel's arrays (in input order)."""
     index = events.index
-    user_codes, user_labels = _factorize_column(events[user], user, index)
-    converted = conversion_flags(events[conversion], conversion, index)
-    channel_codes, channels = _channels(events[channel], channel, converted, index)
+    user_codes, user_labels = _factorize_column(events[spec.user], spec.user, index)
+    converted = conversion_flags(events[spec.conversion], spec.conversion, index)
+    channel_codes, channels = _channels(events[spec.channel], spec.channel, converted, index)
     values = np.zeros(len(events))
-    if value is not None:
-        values = _values(events[value], value, converted, index)
+    if spec.value is not None:
+        values = _values(events[spec.value], spec.value, converted, index)
     tiebreak_codes = None
-    if tiebreak is not None:
-        tiebreak_codes, _ = _factorize_column(events[tiebreak], tiebreak, index)
+    if spec.tiebreak is not None:
+        tiebreak_codes, _ = _factorize_column(events[spec.tiebreak], spec.tiebreak, index)
     return Events(
         user_codes,
         user_labels,
-        times_ns(events[time], time, index, time_format=time_format, time_unit=time_unit),
+        times_ns(events[spec.time], spec.time, index, time_format=spec.time_format, time_unit=spec.time_unit),
         converted,
         channel_codes,
         channels,
@@ -303,13 +217,13 @@ def _read_events(
     )
 
 
-def _require_not_null(column: pd.Series, name: str, index: pd.Index, *, fix: str) -> None:
+def _require_not_null(column: pd.Series, name: Hashable, index: pd.Index, *, fix: str) -> None:
     null = column.isna().to_numpy()
     if null.any():
         raise bad_rows(f"column {name!r}", "must not be null", null, index=index, fix=fix)
 
 
-def _factorize_column(column: pd.Series, name: str, index: pd.Index) -> tuple[IntArray, pd.Index]:
+def _factorize_column(column: pd.Series, name: Hashable, index: pd.Index) -> tuple[IntArray, pd.Index]:
     """Codes in sorted order of the distinct values; nulls are an error."""
     _require_not_null(column, name, index, fix="drop those events or fill in the missing values.")
     try:
@@ -323,7 +237,7 @@ def _factorize_column(column: pd.Series, name: str, index: pd.Index) -> tuple[In
     return codes.astype(np.int64), pd.Index(uniques)
 
 
-def conversion_flags(column: pd.Series, name: str, index: pd.Index) -> BoolArray:
+def conversion_flags(column: pd.Series, name: Hashable, index: pd.Index) -> BoolArray:
     """The conversion flags of ``column`` as booleans; the one check of every conversion column.
 
     Accepts booleans, and 0/1 (as numbers, or mixed with booleans in an object column);
@@ -368,7 +282,7 @@ def _is_flag(value: Any) -> bool:
 
 
 def _channels(
-    column: pd.Series, name: str, converted: BoolArray, index: pd.Index
+    column: pd.Series, name: Hashable, converted: BoolArray, index: pd.Index
 ) -> tuple[npt.NDArray[np.int32], list[str]]:
     codes, uniques = pd.factorize(column, sort=False)
     touch_missing = (codes < 0) & ~converted
@@ -406,7 +320,7 @@ def _label_text(value: Any) -> str:
     return str(value)
 
 
-def _values(column: pd.Series, name: str, converted: BoolArray, index: pd.Index) -> npt.NDArray[np.float64]:
+def _values(column: pd.Series, name: Hashable, converted: BoolArray, index: pd.Index) -> npt.NDArray[np.float64]:
     if not pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
         numeric = pd.to_numeric(column, errors="coerce")
         bad = (numeric.isna() & column.notna()).to_numpy()
@@ -443,162 +357,3 @@ def _values(column: pd.Series, name: str, converted: BoolArray, index: pd.Index)
         )
     check_non_negative_finite(conversion_values, f"column {name!r}", index=index)
     return conversion_values
-
-
-# ---------------------------------------------------------------------- ordering
-def _kind(events: Events) -> npt.NDArray[np.int8]:
-    """0 = touch, 1 = touch that converts, 2 = conversion without a touch: the order at equal times."""
-    return (events.converted.astype(np.int8) + (events.converted & (events.channel < 0))).astype(np.int8)
-
-
-def _event_order(events: Events) -> IntArray | None:
-    """Permutation sorting events by user, time, tiebreak, kind, channel, value (``None``: in order already).
-
-    One int64 sort key of (user, time) when it fits, which is much faster than a
-    lexicographic sort; ties on (user, time) are then ordered among themselves only.
-    """
-    n = len(events.user)
-    if n == 0:
-        return None
-    relative = events.time - events.time.min()
-    for unit in (60 * _NS_PER_SECOND, _NS_PER_SECOND, 1_000_000, 1_000):
-        if not (relative % unit).any():
-            relative //= unit  # coarser clock ticks leave room for the user in one int64
-            break
-    span = int(relative.max()) + 1
-    n_users = int(events.user.max()) + 1
-    if n_users * span < 2**62:
-        key = events.user * span
-        key += relative
-        del relative
-        order: IntArray | None = None  # already sorted, as many logs (and engines' output) are
-        if not bool(np.all(key[1:] >= key[:-1])):
-            order = np.argsort(key)
-            key = key[order]
-        tie = key[1:] == key[:-1]
-        del key
-    else:
-        order = np.lexsort((events.time, events.user))
-        u, t = events.user[order], events.time[order]
-        tie = (u[1:] == u[:-1]) & (t[1:] == t[:-1])
-    if tie.any():
-        order = _order_ties(events, np.arange(n, dtype=np.int64) if order is None else order, tie)
-    return order
-
-
-def _order_ties(events: Events, order: IntArray, tie: BoolArray) -> IntArray:
-    """Sort the runs of equal (user, time) by tiebreak, kind, channel and value, in place."""
-    in_run = np.zeros(len(order), dtype=bool)
-    in_run[1:] |= tie
-    in_run[:-1] |= tie
-    run_id = np.concatenate([[0], np.cumsum(~tie)])
-    positions = np.flatnonzero(in_run)
-    rows = order[positions]
-    keys: list[npt.NDArray[Any]] = [events.value[rows], events.channel[rows], _kind(events)[rows]]
-    if events.tiebreak is not None:
-        keys.append(events.tiebreak[rows])
-    keys.append(run_id[positions])
-    order = order.copy()
-    order[positions] = rows[np.lexsort(keys)]
-    return order
-
-
-def _repeats_previous(events: Events) -> BoolArray:
-    """Events equal to the one before in every used column (adjacent once sorted)."""
-    same = np.zeros(len(events.user), dtype=bool)
-    if len(same) > 1:
-        columns: list[npt.NDArray[Any]] = [events.user, events.time, events.converted, events.channel, events.value]
-        if events.tiebreak is not None:
-            columns.append(events.tiebreak)
-        same[1:] = np.logical_and.reduce([c[1:] == c[:-1] for c in columns])
-    return same
-
-
-# ---------------------------------------------------------------------- journeys
-# Each strategy returns, for sorted events: the touch events of every journey in
-# chronological order, the journey of each, and per journey its end time, whether it
-# converted, its value and its user.
-_Plan = tuple[IntArray, IntArray, IntArray, BoolArray, npt.NDArray[np.float64], IntArray]
-
-
-def _split_journeys(events: Events) -> _Plan:
-    n = len(events.user)
-    if n == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty, np.zeros(0, dtype=bool), np.zeros(0), empty
-    converted = events.converted
-    conversions_before: IntArray = np.cumsum(converted, dtype=np.int64) - converted
-    start = np.ones(n, dtype=bool)
-    start[1:] = (events.user[1:] != events.user[:-1]) | (conversions_before[1:] != conversions_before[:-1])
-    journey = np.cumsum(start) - 1
-    last = np.flatnonzero(np.append(start[1:], True))  # a journey's last event: its conversion if any
-    closes = converted[last]
-    touches = np.flatnonzero(events.channel >= 0)
-    return (
-        touches,
-        journey[touches],
-        events.time[last],
-        closes,
-        np.where(closes, events.value[last], 0.0),
-        events.user[last],
-    )
-
-
-def _cumulative_journeys(events: Events) -> _Plan:
-    n = len(events.user)
-    is_touch = events.channel >= 0
-    touch_rows = np.flatnonzero(is_touch)
-    touches_through = np.cumsum(is_touch)  # touches up to and including each event
-    user_start = np.flatnonzero(np.r_[True, events.user[1:] != events.user[:-1]]) if n else np.zeros(0, np.int64)
-    user_of_event = np.cumsum(np.r_[True, events.user[1:] != events.user[:-1]]) - 1 if n else np.zeros(0, np.int64)
-    first_touch_of_user: IntArray = touches_through[user_start] - is_touch[user_start]
-    conversion_rows = np.flatnonzero(events.converted)
-    user_converts = np.bincount(user_of_event[conversion_rows], minlength=len(user_start)) > 0
-    never = np.flatnonzero(~user_converts)
-    user_end = np.r_[user_start[1:], n] - 1
-    # converting journeys: every touch of the user up to the conversion; then one per non-converter
-    ends = np.concatenate([conversion_rows, user_end[never]])
-    starts = np.concatenate([first_touch_of_user[user_of_event[conversion_rows]], first_touch_of_user[never]])
-    order = np.argsort(ends, kind="stable")
-    ends, starts = ends[order], starts[order]
-    counts = touches_through[ends] - starts
-    closes = events.converted[ends]
-    flat = _ragged.concatenated_ranges(starts, counts)
-    journey = np.repeat(np.arange(len(ends), dtype=np.int64), counts)
-    end_time = events.time[ends]
-    # a non-converting journey ends at its last touch
-    return (touch_rows[flat], journey, end_time, closes, np.where(closes, events.value[ends], 0.0), events.user[ends])
-
-
-def _finish(
-    events: Events,
-    touch_rows: IntArray,
-    journey: IntArray,
-    end_time: IntArray,
-    closes: BoolArray,
-    value: npt.NDArray[np.float64],
-    user: IntArray,
-    *,
-    window: int | None,
-    max_touches: int | None,
-) -> Journeys:
-    n_journeys = len(end_time)
-    before = end_time[journey] - events.time[touch_rows]
-    keep = np.ones(len(touch_rows), dtype=bool) if window is None else before <= window
-    if max_touches is not None:
-        kept_journey = journey[keep]
-        offsets = _ragged.offsets_from_lengths(np.bincount(kept_journey, minlength=n_journeys))
-        from_end = offsets[kept_journey + 1] - np.arange(len(kept_journey))
-        keep[np.flatnonzero(keep)[from_end > max_touches]] = False
-    row_lengths = np.bincount(journey[keep], minlength=n_journeys)
-    conversions = closes.astype(np.float64)
-    return Journeys._trusted(
-        events.channel[touch_rows[keep]],
-        _ragged.offsets_from_lengths(row_lengths),
-        events.channels,
-        conversions,
-        1.0 - conversions,
-        value,
-        before[keep] / _NS_PER_SECOND,
-        events.user_labels.take(user),
-    )

@@ -1,0 +1,86 @@
+"""What an event log's columns are and how to cut it: one frozen :class:`EventSpec`, checked once.
+
+Every builder — pandas, and each engine — receives the same spec, so the columns and
+options are validated in one place and reach the cutting kernel unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from attribution import _checks
+from attribution._durations import parse_duration
+from attribution.errors import JourneyError
+from attribution.journeys._times import check_time_options
+
+__all__ = ["EventSpec"]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """The columns and options of :meth:`Journeys.from_events`, validated when created.
+
+    Parameters are those of :meth:`Journeys.from_events`; ``lookback`` is kept as a
+    ``pandas.Timedelta`` (or ``None``). Column names may be any hashable label.
+
+    Examples
+    --------
+    >>> spec = EventSpec(user="user", time="time", channel="channel", conversion="converted", lookback="30D")
+    >>> spec.window_ns, spec.columns()["value"]
+    (2592000000000000, None)
+    >>> EventSpec(user="u", time="t", channel="c", conversion="x", max_touches=0)
+    Traceback (most recent call last):
+    ...
+    attribution.errors.JourneyError: argument 'max_touches' must be an integer >= 1; got 0. Fix: pass how many of the most recent touches to keep, e.g. 20.
+    """
+
+    user: Hashable
+    time: Hashable
+    channel: Hashable
+    conversion: Hashable
+    value: Hashable | None = None
+    lookback: Any = None
+    max_touches: int | None = None
+    split_on_conversion: bool = True
+    tiebreak: Hashable | None = None
+    drop_duplicates: bool = False
+    time_format: str | None = None
+    time_unit: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("user", "time", "channel", "conversion"):
+            if getattr(self, name) is None:
+                raise JourneyError(f"argument {name!r} must name a column; got None. Fix: pass {name}='column name'.")
+        if self.lookback is not None:  # a Timedelta too: checked positive and within range
+            object.__setattr__(self, "lookback", parse_duration(self.lookback, "lookback"))
+        if self.max_touches is not None:
+            _checks.integer(
+                self.max_touches,
+                "max_touches",
+                error=JourneyError,
+                kind="argument",
+                fix="pass how many of the most recent touches to keep, e.g. 20.",
+            )
+            object.__setattr__(self, "max_touches", int(self.max_touches))
+        for name in ("split_on_conversion", "drop_duplicates"):
+            _checks.boolean(getattr(self, name), name, error=JourneyError, kind="argument")
+            object.__setattr__(self, name, bool(getattr(self, name)))
+        check_time_options(self.time_format, self.time_unit)
+
+    @property
+    def window_ns(self) -> int | None:
+        """The lookback window in nanoseconds (``None``: no window)."""
+        return None if self.lookback is None else int(self.lookback.value)
+
+    def columns(self) -> dict[str, Hashable | None]:
+        """The columns by the argument that names them (``None``: not used)."""
+        return {
+            "user": self.user,
+            "time": self.time,
+            "channel": self.channel,
+            "conversion": self.conversion,
+            "value": self.value,
+            "tiebreak": self.tiebreak,
+        }
