@@ -31,6 +31,7 @@ from attribution.journeys._messages import bad_argument
 from attribution.journeys._times import TIME_UNITS
 from attribution.journeys.cutting import journeys_from_events
 from attribution.journeys.from_events import check_columns
+from attribution.journeys.rules import Columns, event_rules
 from attribution.journeys.spec import EventSpec
 from attribution.journeys.transforms import concat
 
@@ -467,55 +468,20 @@ def _reader(path: str) -> str:
 def _validate(runner: _Runner, spec: EventSpec, *, time_rules: list[tuple[str, str, str]]) -> list[str]:
     """The pandas builder's rules, checked in one pass (the first broken one is raised), and
     the distinct raw channel labels, gathered in the same pass."""
-    user, time, channel, conversion = (str(spec.user), str(spec.time), str(spec.channel), str(spec.conversion))
-    value = None if spec.value is None else str(spec.value)
-    u, t, c, f = _quote(user), _quote(time), _quote(channel), _quote(conversion)
-    v = _quote(value) if value else "NULL"
-    flag = f"TRY_CAST({f} AS BOOLEAN)"
-    rules = [
-        (f"column {user!r} must not be null", f"{u} IS NULL", "drop those events or fill in the missing values."),
-        (f"column {time!r} must not be null", f"{t} IS NULL", "drop those events or fill in their timestamps."),
-        (
-            f"column {conversion!r} must be boolean (True/False or 1/0)",
-            f"{f} IS NULL OR {flag} IS NULL OR CAST({f} AS VARCHAR) NOT IN ('true', 'false', '0', '1', '1.0', '0.0')",
-            f"make {conversion!r} True/False (or 1/0); the builder does not guess what other values mean.",
-        ),
-        (
-            f"column {channel!r} must name a channel on every touch (a row that is not a conversion)",
-            f"{c} IS NULL AND NOT COALESCE({flag}, TRUE)",
-            "fill in the channel (e.g. 'Unknown') or drop those events; only conversions may lack one.",
-        ),
-        (
-            f"column {channel!r} must not hold empty channel labels",
-            f"trim(CAST({c} AS VARCHAR)) = ''",
-            "name the channel (e.g. 'Unknown'), or set it to null on pure conversions.",
-        ),
-        *time_rules,
-    ]
-    if value:
-        number = f"TRY_CAST({v} AS DOUBLE)"
-        rules += [
-            (
-                f"column {value!r} must be numeric",
-                f"{v} IS NOT NULL AND {number} IS NULL",
-                f"convert {value!r} to numbers.",
-            ),
-            (
-                f"column {value!r} must be null or 0 on rows that are not conversions",
-                f"NOT COALESCE({flag}, TRUE) AND COALESCE({number}, 0) <> 0",
-                "a value belongs to a conversion: flag the row as a conversion, or clear its value.",
-            ),
-            (
-                f"column {value!r} must not be null on a conversion",
-                f"COALESCE({flag}, FALSE) AND {v} IS NULL",
-                f"fill the missing conversion values (0 if unknown), e.g. coalesce({value}, 0).",
-            ),
-            (
-                f"column {value!r} must be finite and >= 0",
-                f"COALESCE({flag}, FALSE) AND (isnan({number}) OR isinf({number}) OR {number} < 0)",
-                "drop or fix those values (refunds belong in a separate analysis).",
-            ),
-        ]
+    u, c = _quote(str(spec.user)), _quote(str(spec.channel))
+    v = _quote(str(spec.value)) if spec.value is not None else "NULL"
+    columns = Columns(
+        user=u,
+        time=_quote(str(spec.time)),
+        conversion=_quote(str(spec.conversion)),
+        converting=f"COALESCE(TRY_CAST({_quote(str(spec.conversion))} AS BOOLEAN), FALSE)",
+        channel=c,
+        value=f"TRY_CAST({v} AS DOUBLE)",
+        value_raw=v,
+    )
+    table = [(r.role, (r.message(spec), r.sql(columns), r.fix_for(spec))) for r in event_rules(spec)]
+    rules = [entry for role, entry in table if role != "value"] + time_rules
+    rules += [entry for role, entry in table if role == "value"]
     checks = ", ".join(
         f"count(*) FILTER (WHERE {cond}), CAST(min({u}) FILTER (WHERE {cond}) AS VARCHAR)" for _, cond, _ in rules
     )

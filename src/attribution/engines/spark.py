@@ -32,6 +32,7 @@ from attribution.journeys._messages import bad_argument
 from attribution.journeys._times import TIME_UNITS
 from attribution.journeys.cutting import journeys_from_events
 from attribution.journeys.from_events import check_columns
+from attribution.journeys.rules import Columns, event_rules
 from attribution.journeys.spec import EventSpec
 from attribution.journeys.transforms import concat
 
@@ -118,6 +119,7 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
         F.col(str(spec.conversion)).alias("flag"),
         F.col(channel).cast("string").alias("ch"),
         (F.col(str(value)).cast("double") if value is not None else F.lit(None).cast("double")).alias("v"),
+        (F.col(str(value)) if value is not None else F.lit(None)).alias("vr"),  # as given: the numeric rule
         (F.col(str(tiebreak)) if tiebreak is not None else F.lit(None).cast("long")).alias("tb"),  # typed for Arrow
     )
     raw_labels = _validate(ev, spec, time_rules=time_rules)
@@ -354,8 +356,7 @@ def _validate(ev: Any, spec: EventSpec, *, time_rules: list[tuple[str, Any, str]
     from pyspark.sql import functions as F
     from pyspark.sql.types import BooleanType, NumericType
 
-    user, time, channel, conversion = spec.user, spec.time, spec.channel, spec.conversion
-    value = spec.value
+    conversion = spec.conversion
     flag_type = ev.schema["flag"].dataType
     if isinstance(flag_type, BooleanType):
         bad_flag = F.col("flag").isNull()
@@ -368,45 +369,18 @@ def _validate(ev: Any, spec: EventSpec, *, time_rules: list[tuple[str, Any, str]
             f"column {conversion!r} must be boolean (True/False or 1/0); got Spark type {flag_type.simpleString()}. "
             f"Fix: make {conversion!r} a boolean column, e.g. F.col({conversion!r}) == 'purchase'."
         )
-    rules = [
-        (f"column {user!r} must not be null", F.col("u").isNull(), "drop those events or fill in the missing values."),
-        (f"column {time!r} must not be null", F.col("ts").isNull(), "drop those events or fill in their timestamps."),
-        (
-            f"column {conversion!r} must be boolean (True/False or 1/0)",
-            bad_flag,
-            f"make {conversion!r} True/False (or 1/0); the builder does not guess what other values mean.",
-        ),
-        (
-            f"column {channel!r} must name a channel on every touch (a row that is not a conversion)",
-            F.col("ch").isNull() & ~converting,
-            "fill in the channel (e.g. 'Unknown') or drop those events; only conversions may lack one.",
-        ),
-        (
-            f"column {channel!r} must not hold empty channel labels",
-            F.trim(F.col("ch")) == "",
-            "name the channel (e.g. 'Unknown'), or set it to null on pure conversions.",
-        ),
-        *time_rules,
-    ]
-    if value:
-        v = F.col("v")
-        rules += [
-            (
-                f"column {value!r} must be null or 0 on rows that are not conversions",
-                ~converting & v.isNotNull() & ~F.isnan(v) & (v != 0),
-                "a value belongs to a conversion: flag the row as a conversion, or clear its value.",
-            ),
-            (
-                f"column {value!r} must not be null on a conversion",
-                converting & (v.isNull() | F.isnan(v)),
-                f"fill the missing conversion values (0 if unknown), e.g. F.coalesce({value!r}, F.lit(0)).",
-            ),
-            (
-                f"column {value!r} must be finite and >= 0",
-                converting & ((v < 0) | (F.abs(v) == float("inf"))),
-                "drop or fix those values (refunds belong in a separate analysis).",
-            ),
-        ]
+    columns = Columns(
+        user=F.col("u"),
+        time=F.col("ts"),
+        conversion=bad_flag,  # the flag rule's condition depends on the column's Spark type
+        converting=converting,
+        channel=F.col("ch"),
+        value=F.col("v"),
+        value_raw=F.col("vr"),
+    )
+    table = [(r.role, (r.message(spec), r.spark(columns, F), r.fix_for(spec))) for r in event_rules(spec)]
+    rules = [entry for role, entry in table if role != "value"] + time_rules
+    rules += [entry for role, entry in table if role == "value"]
     aggregates = []
     for i, (_, condition, _) in enumerate(rules):
         hit = F.coalesce(condition, F.lit(False))

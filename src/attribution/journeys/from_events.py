@@ -7,6 +7,7 @@ conversions or accumulate, apply a lookback window and a touch cap, keep every c
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from attribution.journeys._messages import bad_rows
 from attribution.journeys._times import times_ns
 from attribution.journeys._validate import check_non_negative_finite, encode_labels
 from attribution.journeys.cutting import Events, journeys_from_events
+from attribution.journeys.rules import Columns, rule
 from attribution.journeys.spec import EventSpec
 
 __all__ = [
@@ -196,15 +198,29 @@ def build(events: pd.DataFrame, spec: EventSpec) -> Journeys:
 def read_events(events: pd.DataFrame, spec: EventSpec) -> Events:
     """The checked columns of a pandas event log, as the kernel's arrays (in input order)."""
     index = events.index
-    user_codes, user_labels = _factorize_column(events[spec.user], spec.user, index)
+    user = events[spec.user]
+    if user.isna().any():
+        raise rule("user_not_null").rows(spec, user.isna().to_numpy(), index=index)
+    if events[spec.time].isna().any():
+        raise rule("time_not_null").rows(spec, events[spec.time].isna().to_numpy(), index=index)
+    user_codes, user_labels = _factorize_column(user)
     converted = conversion_flags(events[spec.conversion], spec.conversion, index)
-    channel_codes, channels = _channels(events[spec.channel], spec.channel, converted, index)
+    channel_codes, channels = _channels(events[spec.channel], spec, converted, index)
     values = np.zeros(len(events))
     if spec.value is not None:
-        values = _values(events[spec.value], spec.value, converted, index)
+        values = _values(events[spec.value], spec, converted, index)
     tiebreak_codes = None
     if spec.tiebreak is not None:
-        tiebreak_codes, _ = _factorize_column(events[spec.tiebreak], spec.tiebreak, index)
+        tiebreak = events[spec.tiebreak]
+        if tiebreak.isna().any():
+            raise bad_rows(
+                f"column {spec.tiebreak!r}",
+                "must not be null",
+                tiebreak.isna().to_numpy(),
+                index=index,
+                fix="drop those events or fill in the missing values.",
+            )
+        tiebreak_codes, _ = _factorize_column(tiebreak)
     return Events(
         user_codes,
         user_labels,
@@ -217,15 +233,8 @@ def read_events(events: pd.DataFrame, spec: EventSpec) -> Events:
     )
 
 
-def _require_not_null(column: pd.Series, name: Hashable, index: pd.Index, *, fix: str) -> None:
-    null = column.isna().to_numpy()
-    if null.any():
-        raise bad_rows(f"column {name!r}", "must not be null", null, index=index, fix=fix)
-
-
-def _factorize_column(column: pd.Series, name: Hashable, index: pd.Index) -> tuple[IntArray, pd.Index]:
-    """Codes in sorted order of the distinct values; nulls are an error."""
-    _require_not_null(column, name, index, fix="drop those events or fill in the missing values.")
+def _factorize_column(column: pd.Series) -> tuple[IntArray, pd.Index]:
+    """Codes in sorted order of the distinct values (checked not null)."""
     try:
         codes, uniques = pd.factorize(column, sort=True)
     except TypeError:  # mixed types that do not compare: order by their text instead
@@ -244,34 +253,25 @@ def conversion_flags(column: pd.Series, name: Hashable, index: pd.Index) -> Bool
     anything else (``"no"``, NaN, 2) raises a :class:`JourneyError` naming the column,
     the first bad row and the fix.
     """
-    fix = (
-        f"make {name!r} True/False (or 1/0), e.g. events[{name!r}] == 'purchase'; "
-        "the builder does not guess what other values mean."
-    )
-    _require_not_null(column, name, index, fix=fix)
+    flag_rule = rule("flag_boolean")
+    spec = EventSpec(user="-", time="-", channel="-", conversion=name)  # names the column in the message
+    null = column.isna().to_numpy()
+    if null.any():
+        raise flag_rule.rows(spec, null, index=index, values=column.to_numpy(dtype=object))
     if pd.api.types.is_bool_dtype(column.dtype):
         return column.to_numpy(dtype=bool)
     if pd.api.types.is_numeric_dtype(column.dtype):
         raw = column.to_numpy(dtype=np.float64)
         bad = (raw != 0) & (raw != 1)
         if bad.any():
-            raise bad_rows(
-                f"column {name!r}",
-                "must be boolean (True/False or 1/0)",
-                bad,
-                index=index,
-                values=column.to_numpy(),
-                fix=fix,
-            )
+            raise flag_rule.rows(spec, bad, index=index, values=column.to_numpy())
         flags: BoolArray = raw == 1
         return flags
     raw_objects = column.to_numpy(dtype=object)
     # an object column may mix booleans with the numbers 0 and 1 (not 0.5, not "no")
     bad = np.fromiter((not _is_flag(v) for v in raw_objects), dtype=bool, count=len(raw_objects))
     if bad.any():
-        raise bad_rows(
-            f"column {name!r}", "must be boolean (True/False or 1/0)", bad, index=index, values=raw_objects, fix=fix
-        )
+        raise flag_rule.rows(spec, bad, index=index, values=raw_objects)
     return np.fromiter((bool(v) for v in raw_objects), dtype=bool, count=len(raw_objects))
 
 
@@ -282,30 +282,17 @@ def _is_flag(value: Any) -> bool:
 
 
 def _channels(
-    column: pd.Series, name: Hashable, converted: BoolArray, index: pd.Index
+    column: pd.Series, spec: EventSpec, converted: BoolArray, index: pd.Index
 ) -> tuple[npt.NDArray[np.int32], list[str]]:
     codes, uniques = pd.factorize(column, sort=False)
     touch_missing = (codes < 0) & ~converted
     if touch_missing.any():
-        raise bad_rows(
-            f"column {name!r}",
-            "must name a channel on every touch (a row that is not a conversion)",
-            touch_missing,
-            index=index,
-            fix="fill in the channel (e.g. 'Unknown') or drop those events; only conversions may lack one.",
-        )
+        raise rule("touch_has_channel").rows(spec, touch_missing, index=index)
     labels = [_label_text(u) for u in uniques]
     empty_unique = np.array([not label.strip() for label in labels], dtype=bool)
     if empty_unique.any():
         empty = (codes >= 0) & empty_unique[np.maximum(codes, 0)]
-        raise bad_rows(
-            f"column {name!r}",
-            "must not hold empty channel labels",
-            empty,
-            index=index,
-            values=column.to_numpy(),
-            fix="name the channel (e.g. 'Unknown'), or set it to null on pure conversions.",
-        )
+        raise rule("label_not_empty").rows(spec, empty, index=index, values=column.to_numpy())
     remap, distinct = encode_labels(labels)
     remap = np.append(remap, np.int32(-1))  # last entry: code -1 stays -1
     return remap[codes], distinct
@@ -320,40 +307,20 @@ def _label_text(value: Any) -> str:
     return str(value)
 
 
-def _values(column: pd.Series, name: Hashable, converted: BoolArray, index: pd.Index) -> npt.NDArray[np.float64]:
+def _values(column: pd.Series, spec: EventSpec, converted: BoolArray, index: pd.Index) -> npt.NDArray[np.float64]:
+    present = column.notna().to_numpy()
+    given = column.to_numpy(dtype=object)
     if not pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
-        numeric = pd.to_numeric(column, errors="coerce")
-        bad = (numeric.isna() & column.notna()).to_numpy()
-        if bad.any():
-            raise bad_rows(
-                f"column {name!r}",
-                "must be numeric",
-                bad,
-                index=index,
-                values=column.to_numpy(),
-                fix=f"convert {name!r} to numbers, e.g. pd.to_numeric(events[{name!r}]).",
-            )
-        column = numeric
+        column = pd.to_numeric(column, errors="coerce")
     raw = column.to_numpy(dtype=np.float64, na_value=np.nan)
-    stray = ~converted & ~np.isnan(raw) & (raw != 0)
-    if stray.any():
-        raise bad_rows(
-            f"column {name!r}",
-            "must be null or 0 on rows that are not conversions",
-            stray,
-            index=index,
-            values=raw,
-            fix="a value belongs to a conversion: flag the row as a conversion, or clear its value.",
-        )
+    columns = Columns(user=None, time=None, conversion=None, converting=converted, channel=None, value=raw)
+    columns = replace(columns, value_raw=present)
+    for key in ("value_numeric", "value_only_on_conversions", "value_on_every_conversion"):
+        check = rule(key)
+        assert check.pandas is not None
+        bad = check.pandas(columns)
+        if bad.any():
+            raise check.rows(spec, bad, index=index, values=given if key == "value_numeric" else raw)
     conversion_values = np.where(converted, raw, 0.0)
-    missing = converted & np.isnan(raw)
-    if missing.any():
-        raise bad_rows(
-            f"column {name!r}",
-            "must not be null on a conversion",
-            missing,
-            index=index,
-            fix=f"fill the missing conversion values (0 if unknown), e.g. events[{name!r}].fillna(0).",
-        )
-    check_non_negative_finite(conversion_values, f"column {name!r}", index=index)
+    check_non_negative_finite(conversion_values, f"column {spec.value!r}", index=index)
     return conversion_values
