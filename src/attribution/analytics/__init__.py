@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import JourneyError, ParameterError
-from attribution.journeys import Journeys, _ragged
+from attribution.journeys import Journeys, ragged
 from attribution.journeys._messages import bad_rows
 from attribution.journeys.from_events import conversion_flags, require_columns
 
@@ -265,7 +265,7 @@ def channel_presence(journeys: Journeys) -> pd.DataFrame:
     {'A': 0.75, 'B': 0.5}
     """
     n = len(journeys.channels)
-    first = _ragged.first_in_row(journeys.codes, journeys.offsets, n)  # count each channel once per path
+    first = ragged.first_in_row(journeys.codes, journeys.offsets, n)  # count each channel once per path
     rows = journeys.touch_rows()[first]
     codes = journeys.codes[first]
     weight = _weight(journeys)

@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import JourneyError
-from attribution.journeys import _ragged
-from attribution.journeys._core import Journeys
+from attribution.journeys import Journeys, ragged
 from attribution.journeys._validate import encode_labels
 
 __all__ = ["assemble_lists", "broken_rule", "channel_codes", "channel_table", "sorted_events"]
@@ -30,15 +29,16 @@ def assemble_lists(parts: list[Any], labels: list[str]) -> Journeys:
     flat_before = befores.flatten().to_numpy(zero_copy_only=False).astype(np.int64)
     conversions = table.column("closes").to_numpy().astype(np.float64)
     value = table.column("value").to_numpy().astype(np.float64)
-    return Journeys._trusted(
+    return Journeys(
         flat_codes,
-        _ragged.offsets_from_lengths(lengths),
+        ragged.offsets_from_lengths(lengths),
         labels,
         conversions,
         1.0 - conversions,
         value,
-        flat_before / 1_000_000_000,
-        pd.Index(table.column("u").to_pandas().to_numpy()),
+        times=flat_before / 1_000_000_000,
+        users=pd.Index(table.column("u").to_pandas().to_numpy()),
+        copy=False,  # arrays made here for these journeys alone
     )
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 from attribution.engines import is_spark_input
 from attribution.engines._assemble import assemble_lists, broken_rule, channel_table, sorted_events
 from attribution.errors import JourneyError
-from attribution.journeys import _ragged
+from attribution.journeys import ragged
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument
 from attribution.journeys._times import TIME_UNITS
@@ -167,7 +167,7 @@ def _user_slices(table: Any) -> list[Any]:
     if table.num_rows == 0:
         return [table]
     counts = pc.list_value_length(table.column("e")).to_numpy(zero_copy_only=False)
-    chunks = _ragged.row_chunks(_ragged.offsets_from_lengths(counts), EVENTS_PER_SLICE)
+    chunks = ragged.row_chunks(ragged.offsets_from_lengths(counts), EVENTS_PER_SLICE)
     return [table.slice(lo, hi - lo) for lo, hi in chunks]
 
 

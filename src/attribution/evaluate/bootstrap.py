@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from attribution.errors import AttributionError, JourneyError, ParameterError
@@ -64,23 +63,13 @@ class BootstrapResult:
     failure_reasons: Mapping[str, int] = field(default_factory=dict)
 
 
-def _resampled(journeys: Journeys, value_per_conversion: npt.NDArray[np.float64], rng: np.random.Generator) -> Journeys:
+def _resampled(journeys: Journeys, rng: np.random.Generator) -> Journeys:
     """The same paths with Poisson-resampled counts: journeys drawn with replacement.
 
     Each journey appears Poisson(1) times, so a row of k converting journeys gets
     Poisson(k) of them (likewise nulls); value follows the row's value per conversion.
     """
-    conversions = rng.poisson(journeys.conversions).astype(np.float64)
-    nulls = rng.poisson(journeys.nulls).astype(np.float64)
-    return Journeys._trusted(
-        journeys.codes,
-        journeys.offsets,
-        journeys.channels,
-        conversions,
-        nulls,
-        conversions * value_per_conversion,
-        journeys.times,
-    )
+    return journeys.with_outcomes(rng.poisson(journeys.conversions), rng.poisson(journeys.nulls))
 
 
 def _check_arguments(journeys: Any, model: Any, n: Any, level: Any, seed: Any, progress: Any) -> None:
@@ -204,13 +193,11 @@ def bootstrap(
             rounds = tqdm(rounds, desc=f"bootstrap {model.name}")
         except ImportError:
             raise ParameterError("progress=True needs tqdm. Fix: pip install tqdm, or leave progress off.") from None
-    with np.errstate(invalid="ignore", divide="ignore"):  # the same for every replicate
-        value_per_conversion = np.where(journeys.conversions > 0, journeys.value / journeys.conversions, 0.0)
     draws = {quantity: np.zeros((n, len(channels))) for quantity in QUANTITIES}
     succeeded = np.ones(n, dtype=bool)
     reasons: dict[str, int] = {}
     for i in rounds:
-        replicate = _resampled(journeys, value_per_conversion, rng)  # drawn even if the model then fails
+        replicate = _resampled(journeys, rng)  # drawn even if the model then fails
         try:
             credits = model.attribute(replicate).credits.reindex(channels, fill_value=0.0)
         except AttributionError as error:

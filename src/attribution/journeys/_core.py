@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from attribution.errors import JourneyError
-from attribution.journeys import _ragged
+from attribution.journeys import ragged
 from attribution.journeys._validate import (
     as_float_array,
     check_channels,
@@ -67,8 +67,11 @@ class Journeys:
     users
         Optional per row: the user the journey belongs to (kept by :meth:`from_events`).
 
-    Every array is copied: the journeys never share memory with the caller's data, and
-    the caller's arrays are left writeable and unchanged.
+    copy
+        Copy every array (default): the journeys never share memory with the caller's
+        data, and the caller's arrays are left writeable and unchanged. ``False`` is for
+        builders that hand over arrays they own and will not touch again (engines): the
+        arrays are then used as they are and made read-only.
 
     Examples
     --------
@@ -90,6 +93,7 @@ class Journeys:
         "_touch_rows",
         "_users",
         "_value",
+        "_value_per_conversion",
     )
 
     _codes: CodeArray
@@ -112,6 +116,7 @@ class Journeys:
         *,
         times: npt.ArrayLike | None = None,
         users: Sequence[Any] | pd.Index | None = None,
+        copy: bool = True,
     ) -> None:
         code_array = np.asarray(codes)
         offset_array = np.asarray(offsets)
@@ -129,7 +134,7 @@ class Journeys:
                 "offsets must be a 1-D integer array of length n_rows + 1. "
                 "Fix: pass row boundaries starting at 0, e.g. [0, 3, 5]."
             )
-        offset_array = offset_array.astype(np.int64)
+        offset_array = offset_array.astype(np.int64, copy=copy)
         if offset_array[0] != 0 or offset_array[-1] != len(code_array) or np.any(np.diff(offset_array) < 0):
             raise JourneyError(
                 f"offsets must start at 0, never decrease and end at len(codes) = {len(code_array)}; "
@@ -145,23 +150,25 @@ class Journeys:
                 f"got range [{int(code_array.min())}, {int(code_array.max())}]. Fix: recode the touches."
             )
         n_rows = len(offset_array) - 1
-        conv = as_float_array(conversions, "conversions", n_rows)
-        nul = np.zeros(n_rows) if nulls is None else as_float_array(nulls, "nulls", n_rows)
-        val = np.zeros(n_rows) if value is None else as_float_array(value, "value", n_rows)
+        conv = as_float_array(conversions, "conversions", n_rows, copy=copy)
+        nul = np.zeros(n_rows) if nulls is None else as_float_array(nulls, "nulls", n_rows, copy=copy)
+        val = np.zeros(n_rows) if value is None else as_float_array(value, "value", n_rows, copy=copy)
         check_outcomes(conv, nul, val)
         time_array = None
         if times is not None:
-            time_array = as_float_array(times, "times", len(code_array))
+            time_array = as_float_array(times, "times", len(code_array), copy=copy)
             check_times(time_array, offset_array)
         user_index = None
         if users is not None:
-            user_index = pd.Index(users, copy=True)  # never a view of the caller's array
+            user_index = pd.Index(users, copy=copy)  # never a view of the caller's array
             if len(user_index) != n_rows:
                 raise JourneyError(
                     f"users must give one user per row: expected {n_rows}, got {len(user_index)}. "
                     "Fix: pass users aligned with the rows, or none."
                 )
-        self._set(code_array.astype(np.int32), offset_array, labels, conv, nul, val, time_array, user_index)
+        self._set(
+            code_array.astype(np.int32, copy=copy), offset_array, labels, conv, nul, val, time_array, user_index
+        )
 
     def _set(
         self,
@@ -185,6 +192,7 @@ class Journeys:
         self._times = None if times is None else _frozen(times)
         self._users = users
         self._touch_rows: IntArray | None = None
+        self._value_per_conversion: FloatArray | None = None
 
     @classmethod
     def _trusted(
@@ -221,7 +229,7 @@ class Journeys:
         per-channel sums over blocks line up; it is a view and never leaves the library.
         """
         offsets = self._offsets
-        chunks = _ragged.row_chunks(offsets, touches_per_block)
+        chunks = ragged.row_chunks(offsets, touches_per_block)
         if len(chunks) == 1:
             yield self
             return
@@ -237,6 +245,7 @@ class Journeys:
             block._times = None if self._times is None else self._times[a:b]
             block._users = None
             block._touch_rows = None
+            block._value_per_conversion = None
             yield block
 
     # ------------------------------------------------------------------ builders
@@ -369,7 +378,7 @@ class Journeys:
     @property
     def lengths(self) -> IntArray:
         """Number of touches on each row's path."""
-        return _ragged.lengths(self._offsets)
+        return ragged.lengths(self._offsets)
 
     @property
     def n_rows(self) -> int:
@@ -406,10 +415,40 @@ class Journeys:
         """Conversion value on empty paths."""
         return float(self._value[self.lengths == 0].sum())
 
+    def with_outcomes(
+        self, conversions: npt.ArrayLike, nulls: npt.ArrayLike, value: npt.ArrayLike | None = None
+    ) -> Journeys:
+        """The same paths (touch times and users too) with other outcome counts.
+
+        For resampling, cross-validation folds and weighting: the paths are shared, not
+        copied. Without ``value``, each row keeps its value per conversion (a row that had
+        no conversions gets value 0).
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["A"], ["B"]], conversions=[2, 0], nulls=[1, 3], value=[50, 0])
+        >>> half = j.with_outcomes(conversions=[1, 0], nulls=[0, 1])
+        >>> half.value.tolist(), half.paths() == j.paths()
+        ([25.0, 0.0], True)
+        """
+        conv = as_float_array(conversions, "conversions", self.n_rows)
+        nul = as_float_array(nulls, "nulls", self.n_rows)
+        val = conv * self.value_per_conversion() if value is None else as_float_array(value, "value", self.n_rows)
+        check_outcomes(conv, nul, val)
+        return Journeys._trusted(self._codes, self._offsets, self._channels, conv, nul, val, self._times, self._users)
+
+    def value_per_conversion(self) -> FloatArray:
+        """Each row's value per conversion (0 where it has none); computed once and shared."""
+        if self._value_per_conversion is None:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                per = np.where(self._conversions > 0, self._value / self._conversions, 0.0)
+            self._value_per_conversion = _frozen(per)
+        return self._value_per_conversion
+
     def touch_rows(self) -> IntArray:
         """The row of every touch (read-only int64), computed once and shared by every model."""
         if self._touch_rows is None:
-            self._touch_rows = _frozen(_ragged.row_of_element(self._offsets))
+            self._touch_rows = _frozen(ragged.row_of_element(self._offsets))
         return self._touch_rows
 
     def __len__(self) -> int:
@@ -636,10 +675,12 @@ class Journeys:
         return render_html(self)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__ if name != "_touch_rows"}
+        caches = ("_touch_rows", "_value_per_conversion")  # rebuilt on demand
+        return {name: getattr(self, name) for name in self.__slots__ if name not in caches}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         object.__setattr__(self, "_touch_rows", None)
+        object.__setattr__(self, "_value_per_conversion", None)
         for name, item in state.items():
             if isinstance(item, np.ndarray):
                 item = np.array(item)  # pickled arrays come back writeable; freeze a private copy

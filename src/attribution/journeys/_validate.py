@@ -19,16 +19,16 @@ from attribution.journeys._messages import bad_rows
 FloatArray = npt.NDArray[np.float64]
 
 
-def as_float_array(values: Any, name: str, n: int, *, index: Any = None) -> FloatArray:
+def as_float_array(values: Any, name: str, n: int, *, index: Any = None, copy: bool = True) -> FloatArray:
     """Counts or value as a new float64 array (never a view of the caller's data), or raise naming ``name``.
 
     Missing values (None, NaN, pandas' NA) become NaN, which the checks then refuse.
     """
     try:
         if isinstance(values, (pd.Series, pd.Index)):
-            array = values.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+            array = values.to_numpy(dtype=np.float64, na_value=np.nan, copy=copy)
         else:
-            array = np.array(values, dtype=np.float64, copy=True)
+            array = np.array(values, dtype=np.float64) if copy else np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
         raw = np.asarray(values, dtype=object)
         numeric = np.array([_is_number(v) for v in raw.ravel()], dtype=bool)

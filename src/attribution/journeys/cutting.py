@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from attribution.journeys import _ragged
+from attribution.journeys import ragged
 from attribution.journeys._core import Journeys
 from attribution.journeys.spec import EventSpec
 
@@ -190,7 +190,7 @@ def _cumulative_journeys(events: Events) -> _Plan:
     ends, starts = ends[order], starts[order]
     counts = touches_through[ends] - starts
     closes = events.converted[ends]
-    flat = _ragged.concatenated_ranges(starts, counts)
+    flat = ragged.concatenated_ranges(starts, counts)
     journey = np.repeat(np.arange(len(ends), dtype=np.int64), counts)
     end_time = events.time[ends]
     # a non-converting journey ends at its last touch
@@ -214,14 +214,14 @@ def _finish(
     keep = np.ones(len(touch_rows), dtype=bool) if window is None else before <= window
     if max_touches is not None:
         kept_journey = journey[keep]
-        offsets = _ragged.offsets_from_lengths(np.bincount(kept_journey, minlength=n_journeys))
+        offsets = ragged.offsets_from_lengths(np.bincount(kept_journey, minlength=n_journeys))
         from_end = offsets[kept_journey + 1] - np.arange(len(kept_journey))
         keep[np.flatnonzero(keep)[from_end > max_touches]] = False
     row_lengths = np.bincount(journey[keep], minlength=n_journeys)
     conversions = closes.astype(np.float64)
     return Journeys._trusted(
         events.channel[touch_rows[keep]],
-        _ragged.offsets_from_lengths(row_lengths),
+        ragged.offsets_from_lengths(row_lengths),
         events.channels,
         conversions,
         1.0 - conversions,

@@ -257,7 +257,7 @@ def conversion_flags(column: pd.Series, name: Hashable, index: pd.Index) -> Bool
     spec = EventSpec(user="-", time="-", channel="-", conversion=name)  # names the column in the message
     null = column.isna().to_numpy()
     if null.any():
-        raise flag_rule.rows(spec, null, index=index, values=column.to_numpy(dtype=object))
+        raise bad_rows(f"column {name!r}", "must not be null", null, index=index, fix=flag_rule.fix_for(spec))
     if pd.api.types.is_bool_dtype(column.dtype):
         return column.to_numpy(dtype=bool)
     if pd.api.types.is_numeric_dtype(column.dtype):

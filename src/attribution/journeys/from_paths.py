@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from attribution.errors import JourneyError
-from attribution.journeys import _ragged
+from attribution.journeys import ragged
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument, bad_rows
 from attribution.journeys._validate import as_float_array, check_outcomes, check_times, encode_labels
@@ -147,7 +147,7 @@ def _parse_strings(
             fix="remove doubled or trailing separators, or name the missing channel.",
         )
     keep = ~empty_path
-    return codes[keep], _ragged.offsets_from_lengths(np.bincount(row[keep], minlength=n)), labels_sorted
+    return codes[keep], ragged.offsets_from_lengths(np.bincount(row[keep], minlength=n)), labels_sorted
 
 
 def _split_with_arrow(column: pd.Series, sep: str) -> tuple[npt.NDArray[np.int64], list[Any], npt.NDArray[np.int64]]:
@@ -205,7 +205,7 @@ def _encode_sequences(
     row_lengths = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
     flat = np.empty(int(row_lengths.sum()), dtype=object)
     flat[:] = list(itertools.chain.from_iterable(raw))
-    offsets = _ragged.offsets_from_lengths(row_lengths)
+    offsets = ragged.offsets_from_lengths(row_lengths)
     if len(flat) == 0:
         return np.zeros(0, np.int32), offsets, []
     codes, uniques = pd.factorize(flat, sort=False, use_na_sentinel=True)
@@ -215,7 +215,7 @@ def _encode_sequences(
     if len(unique_labels):
         bad_touch |= bad_unique[np.maximum(codes, 0)] & (codes >= 0)
     if bad_touch.any():
-        rows = _ragged.row_of_element(offsets)
+        rows = ragged.row_of_element(offsets)
         bad_row = np.zeros(len(raw), dtype=bool)
         bad_row[rows[bad_touch]] = True
         raise bad_rows(

@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from attribution.errors import JourneyError
-from attribution.journeys import _ragged
+from attribution.journeys import ragged
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument
 
@@ -33,7 +33,7 @@ def keep_touches(journeys: Journeys, keep: npt.NDArray[np.bool_]) -> Journeys:
     times = None if journeys.times is None else journeys.times[keep]
     return Journeys._trusted(
         journeys.codes[keep],
-        _ragged.offsets_after_mask(journeys.offsets, keep),
+        ragged.offsets_after_mask(journeys.offsets, keep),
         journeys.channels,
         journeys.conversions,
         journeys.nulls,
@@ -45,7 +45,7 @@ def keep_touches(journeys: Journeys, keep: npt.NDArray[np.bool_]) -> Journeys:
 
 def aggregate(journeys: Journeys) -> Journeys:
     """Merge identical paths, summing counts and value; rows in order of first appearance."""
-    ids, n_unique = _ragged.path_ids(journeys.codes, journeys.offsets)
+    ids, n_unique = ragged.path_ids(journeys.codes, journeys.offsets)
     first_row = np.full(n_unique, journeys.n_rows, dtype=np.int64)
     np.minimum.at(first_row, ids, np.arange(journeys.n_rows, dtype=np.int64))
     order = np.argsort(first_row, kind="stable")  # group ids ranked by first appearance
@@ -56,18 +56,18 @@ def aggregate(journeys: Journeys) -> Journeys:
         np.bincount(group, weights=w, minlength=n_unique)
         for w in (journeys.conversions, journeys.nulls, journeys.value)
     )
-    codes, offsets = _ragged.take_rows(journeys.codes, journeys.offsets, first_row[order])
+    codes, offsets = ragged.take_rows(journeys.codes, journeys.offsets, first_row[order])
     return Journeys._trusted(codes, offsets, journeys.channels, conversions, nulls, value)
 
 
 def collapse_repeats(journeys: Journeys) -> Journeys:
     """Merge consecutive touches of one channel; a run keeps its most recent touch."""
-    return keep_touches(journeys, _ragged.last_of_runs(journeys.codes, journeys.offsets))
+    return keep_touches(journeys, ragged.last_of_runs(journeys.codes, journeys.offsets))
 
 
 def first_occurrences(journeys: Journeys) -> Journeys:
     """Keep each channel's first touch in every path."""
-    return keep_touches(journeys, _ragged.first_in_row(journeys.codes, journeys.offsets, len(journeys.channels)))
+    return keep_touches(journeys, ragged.first_in_row(journeys.codes, journeys.offsets, len(journeys.channels)))
 
 
 def last_touches(journeys: Journeys, k: int) -> Journeys:
@@ -169,10 +169,10 @@ def select_rows(journeys: Journeys, rows: Any) -> Journeys:
     if index.size and (index.min() < -n or index.max() >= n):
         raise IndexError(f"row positions must lie in [-{n}, {n}); got range [{index.min()}, {index.max()}]")
     index %= max(n, 1)
-    codes, offsets = _ragged.take_rows(journeys.codes, journeys.offsets, index)
+    codes, offsets = ragged.take_rows(journeys.codes, journeys.offsets, index)
     times: npt.NDArray[Any] | None = None
     if journeys.times is not None:
-        times, _ = _ragged.take_rows(journeys.times, journeys.offsets, index)
+        times, _ = ragged.take_rows(journeys.times, journeys.offsets, index)
     users = None if journeys.users is None else journeys.users[index]
     return Journeys._trusted(
         codes,
@@ -225,7 +225,7 @@ def filter_rows(
                 f"pick from {list(journeys.channels)[:12]}.",
             )
         hit = np.isin(journeys.codes, [journeys.channels.index(c) for c in wanted])
-        rows = _ragged.row_of_element(journeys.offsets)
+        rows = ragged.row_of_element(journeys.offsets)
         keep &= np.bincount(rows[hit], minlength=journeys.n_rows) > 0
     return select_rows(journeys, keep)
 
@@ -276,7 +276,7 @@ def concat(parts: Iterable[Journeys]) -> Journeys:
         pieces.clear()
     return Journeys._trusted(
         stacked["codes"],
-        _ragged.offsets_from_lengths(stacked["lengths"]),
+        ragged.offsets_from_lengths(stacked["lengths"]),
         labels,
         stacked["conversions"],
         stacked["nulls"],
@@ -316,7 +316,7 @@ def _disjoint_users(pieces: list[pd.Index]) -> pd.Index:
 
 def sort_rows(journeys: Journeys) -> Journeys:
     """Rows in a canonical order (path, then counts): for order-insensitive comparison."""
-    ids, _ = _ragged.path_ids(journeys.codes, journeys.offsets)
+    ids, _ = ragged.path_ids(journeys.codes, journeys.offsets)
     # rank paths lexicographically by their label sequences so the order is label-defined
     paths = journeys.paths()
     first_of_id: dict[int, tuple[str, ...]] = {}
