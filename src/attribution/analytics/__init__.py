@@ -14,8 +14,8 @@ import pandas as pd
 
 from attribution.errors import JourneyError, ParameterError
 from attribution.journeys import Journeys, ragged
-from attribution.journeys._messages import bad_rows
 from attribution.journeys.from_events import conversion_flags, require_columns
+from attribution.journeys.rules import bad_rows
 
 if TYPE_CHECKING:
     import networkx as nx

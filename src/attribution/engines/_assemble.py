@@ -10,7 +10,7 @@ import pandas as pd
 
 from attribution.errors import JourneyError
 from attribution.journeys import Journeys, ragged
-from attribution.journeys._validate import encode_labels
+from attribution.journeys.rules import encode_labels
 
 __all__ = ["assemble_lists", "broken_rule", "channel_codes", "channel_table", "sorted_events"]
 

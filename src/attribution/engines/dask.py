@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.engines import is_dask_input
-from attribution.journeys._core import Journeys
+from attribution.journeys import Journeys
 from attribution.journeys.from_events import build as pandas_build
 from attribution.journeys.from_events import check_columns
 from attribution.journeys.spec import EventSpec

@@ -26,12 +26,11 @@ import pandas as pd
 from attribution.engines import is_duckdb_input
 from attribution.engines._assemble import assemble_lists, broken_rule, channel_table, sorted_events
 from attribution.errors import JourneyError
-from attribution.journeys._core import Journeys
-from attribution.journeys._messages import bad_argument
-from attribution.journeys._times import TIME_UNITS
+from attribution.journeys import Journeys
 from attribution.journeys.cutting import journeys_from_events
 from attribution.journeys.from_events import check_columns
-from attribution.journeys.rules import Columns, event_rules
+from attribution.journeys.rules import TIME_UNITS, Columns, event_rules
+from attribution.journeys.rules import argument_error as _argument_error
 from attribution.journeys.spec import EventSpec
 from attribution.journeys.transforms import concat
 
@@ -234,18 +233,18 @@ def build(
     import duckdb
 
     if memory_limit is not None and (not isinstance(memory_limit, str) or not _MEMORY.fullmatch(memory_limit.strip())):
-        raise bad_argument(
+        raise _argument_error(
             "memory_limit",
             "must be an amount of memory such as '256MB' or '2GiB'",
             memory_limit,
             "pass a number followed by B, KB, MB, GB, TB (or KiB, MiB, GiB, TiB).",
         )
     if chunks is not None and (isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 1):
-        raise bad_argument("chunks", "must be a positive integer or None", chunks, "pass e.g. 4.")
+        raise _argument_error("chunks", "must be a positive integer or None", chunks, "pass e.g. 4.")
     if method not in ("sort", "sql"):
-        raise bad_argument("method", "must be 'sort' or 'sql'", method, "pass method='sort' (default) or 'sql'.")
+        raise _argument_error("method", "must be 'sort' or 'sql'", method, "pass method='sort' (default) or 'sql'.")
     if chunks is not None and method != "sql":
-        raise bad_argument(
+        raise _argument_error(
             "chunks", "applies only to method='sql'", chunks, "drop it: the sorted events are streamed in batches."
         )
     with _Runner(duckdb, events, connection, memory_limit) as runner:

@@ -26,13 +26,11 @@ import pandas as pd
 from attribution.engines import is_spark_input
 from attribution.engines._assemble import assemble_lists, broken_rule, channel_table, sorted_events
 from attribution.errors import JourneyError
-from attribution.journeys import ragged
-from attribution.journeys._core import Journeys
-from attribution.journeys._messages import bad_argument
-from attribution.journeys._times import TIME_UNITS
+from attribution.journeys import Journeys, ragged
 from attribution.journeys.cutting import journeys_from_events
 from attribution.journeys.from_events import check_columns
-from attribution.journeys.rules import Columns, event_rules
+from attribution.journeys.rules import TIME_UNITS, Columns, event_rules
+from attribution.journeys.rules import argument_error as _argument_error
 from attribution.journeys.spec import EventSpec
 from attribution.journeys.transforms import concat
 
@@ -102,7 +100,7 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
     from pyspark.sql.types import StringType
 
     if method not in ("collect", "window"):
-        raise bad_argument("method", "must be 'collect' or 'window'", method, "pass method='collect' (default).")
+        raise _argument_error("method", "must be 'collect' or 'window'", method, "pass method='collect' (default).")
     if spec.time_format is not None:
         raise JourneyError(
             "argument 'time_format' is not supported by the Spark builder: Spark's datetime patterns differ from "

@@ -166,9 +166,7 @@ class Journeys:
                     f"users must give one user per row: expected {n_rows}, got {len(user_index)}. "
                     "Fix: pass users aligned with the rows, or none."
                 )
-        self._set(
-            code_array.astype(np.int32, copy=copy), offset_array, labels, conv, nul, val, time_array, user_index
-        )
+        self._set(code_array.astype(np.int32, copy=copy), offset_array, labels, conv, nul, val, time_array, user_index)
 
     def _set(
         self,

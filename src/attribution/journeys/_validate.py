@@ -194,12 +194,3 @@ def check_times(times: FloatArray, offsets: npt.NDArray[np.int64]) -> None:
                 unit="touch",
                 fix="order each path's touches from oldest to most recent.",
             )
-
-
-def encode_labels(raw_labels: Sequence[str]) -> tuple[npt.NDArray[np.int32], list[str]]:
-    """The one label rule of every builder: surrounding whitespace is stripped, so ``" Email"`` and
-    ``"Email"`` are one channel. Returns each raw label's code and the sorted distinct labels."""
-    stripped = [label.strip() for label in raw_labels]
-    labels = sorted(set(stripped))
-    position = {label: i for i, label in enumerate(labels)}
-    return np.array([position[label] for label in stripped], dtype=np.int32), labels

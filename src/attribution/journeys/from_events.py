@@ -18,9 +18,9 @@ from attribution.errors import JourneyError
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_rows
 from attribution.journeys._times import times_ns
-from attribution.journeys._validate import check_non_negative_finite, encode_labels
+from attribution.journeys._validate import check_non_negative_finite
 from attribution.journeys.cutting import Events, journeys_from_events
-from attribution.journeys.rules import Columns, rule
+from attribution.journeys.rules import Columns, encode_labels, rule
 from attribution.journeys.spec import EventSpec
 
 __all__ = [

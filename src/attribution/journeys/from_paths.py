@@ -14,8 +14,9 @@ from attribution.errors import JourneyError
 from attribution.journeys import ragged
 from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument, bad_rows
-from attribution.journeys._validate import as_float_array, check_outcomes, check_times, encode_labels
+from attribution.journeys._validate import as_float_array, check_outcomes, check_times
 from attribution.journeys.from_events import require_columns
+from attribution.journeys.rules import encode_labels
 
 __all__ = ["from_paths", "from_sequences"]
 

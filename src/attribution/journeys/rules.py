@@ -15,7 +15,7 @@ unreadable).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,10 +23,21 @@ import numpy as np
 import numpy.typing as npt
 
 from attribution.errors import JourneyError
-from attribution.journeys._messages import bad_rows
+from attribution.journeys._messages import bad_argument, bad_rows
+from attribution.journeys._times import TIME_UNITS
 from attribution.journeys.spec import EventSpec
 
-__all__ = ["EVENT_RULES", "Columns", "Rule", "rule"]
+__all__ = [
+    "EVENT_RULES",
+    "TIME_UNITS",
+    "Columns",
+    "Rule",
+    "argument_error",
+    "bad_rows",
+    "encode_labels",
+    "event_rules",
+    "rule",
+]
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -190,6 +201,11 @@ EVENT_RULES: dict[str, Rule] = {
 }
 
 
+def argument_error(name: str, rule: str, value: Any, fix: str) -> JourneyError:
+    """The error for a builder argument (an engine's too) that breaks ``rule``."""
+    return bad_argument(name, rule, value, fix)
+
+
 def rule(key: str) -> Rule:
     """The rule named ``key`` (see :data:`EVENT_RULES`)."""
     return EVENT_RULES[key]
@@ -198,3 +214,12 @@ def rule(key: str) -> Rule:
 def event_rules(spec: EventSpec) -> list[Rule]:
     """The rules that apply under ``spec`` (value rules only when a value column is named)."""
     return [r for r in EVENT_RULES.values() if r.role != "value" or spec.value is not None]
+
+
+def encode_labels(raw_labels: Sequence[str]) -> tuple[npt.NDArray[np.int32], list[str]]:
+    """The one label rule of every builder: surrounding whitespace is stripped, so ``" Email"`` and
+    ``"Email"`` are one channel. Returns each raw label's code and the sorted distinct labels."""
+    stripped = [label.strip() for label in raw_labels]
+    labels = sorted(set(stripped))
+    position = {label: i for i, label in enumerate(labels)}
+    return np.array([position[label] for label in stripped], dtype=np.int32), labels
