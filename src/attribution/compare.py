@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -63,6 +63,54 @@ class Comparison:
         frames = [r.to_frame() for r in self.results.values()]
         columns = ["model", "channel", "conversions", "value", "share"]
         self._long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+    @classmethod
+    def of(cls, results: Any, *, caller: str = "Comparison.of") -> Comparison:
+        """A comparison of results given as a Comparison, one Attribution, or a mapping or list of them.
+
+        Every function that takes "results" (``score``, the plots) goes through this one
+        check; anything but attribution results is refused with the fix.
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["A", "B"]], conversions=[1])
+        >>> Comparison.of([FirstTouch().attribute(j), LastTouch().attribute(j)]).models
+        ['First touch', 'Last touch']
+        """
+        if isinstance(results, Comparison):
+            return results
+        by_name: dict[str, Any]
+        if isinstance(results, Attribution):
+            by_name = {results.model.name: results}
+        elif isinstance(results, Mapping):
+            by_name = dict(results)
+        elif isinstance(results, (list, tuple)):
+            by_name = {}
+            for result in results:
+                name = result.model.name if isinstance(result, Attribution) else repr(result)
+                if name in by_name:
+                    raise ParameterError(
+                        f"parameter 'results' of {caller} holds two results of the model {name!r}. "
+                        "Fix: pass a mapping {label: result} with distinct labels."
+                    )
+                by_name[name] = result
+        else:
+            raise ParameterError(
+                f"parameter 'results' of {caller} must be a Comparison, an Attribution, or a mapping or list of them; "
+                f"got {type(results).__name__}. Fix: pass compare(journeys, models) or model.attribute(journeys)."
+            )
+        if not by_name:
+            raise ParameterError(
+                f"parameter 'results' of {caller} holds no result. Fix: pass at least one, e.g. compare(journeys)."
+            )
+        for name, result in by_name.items():
+            if not isinstance(result, Attribution):
+                raise ParameterError(
+                    f"parameter 'results' of {caller} must hold attribution results; {name!r} is of type "
+                    f"{type(result).__name__}. Fix: pass what model.attribute(journeys) or compare(journeys, models) "
+                    "returns, not the models."
+                )
+        return cls(by_name)
 
     @property
     def models(self) -> list[str]:

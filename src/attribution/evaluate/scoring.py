@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -17,42 +16,10 @@ _SHARE_TOLERANCE = 1e-6  # true shares must sum to 1 within this
 
 
 def _results(results: Any, caller: str) -> dict[str, Attribution]:
-    """The results by model name; anything but Attributions (or a Comparison of them) is refused."""
+    """The results by model name (see :meth:`Comparison.of`)."""
     from attribution.compare import Comparison
 
-    if isinstance(results, Comparison):
-        by_name = dict(results.results)
-    elif isinstance(results, Attribution):
-        by_name = {results.model.name: results}
-    elif isinstance(results, Mapping):
-        by_name = dict(results)
-    elif isinstance(results, (list, tuple)):
-        by_name = {}
-        for result in results:
-            name = result.model.name if isinstance(result, Attribution) else repr(result)
-            if name in by_name:
-                raise ParameterError(
-                    f"parameter 'results' of {caller} holds two results of the model {name!r}. "
-                    "Fix: pass a mapping {label: result} with distinct labels."
-                )
-            by_name[name] = result
-    else:
-        raise ParameterError(
-            f"parameter 'results' of {caller} must be a Comparison, an Attribution, or a mapping or list of them; "
-            f"got {type(results).__name__}. Fix: pass compare(journeys, models) or model.attribute(journeys)."
-        )
-    if not by_name:
-        raise ParameterError(
-            f"parameter 'results' of {caller} holds no result. Fix: pass at least one, e.g. compare(journeys)."
-        )
-    for name, result in by_name.items():
-        if not isinstance(result, Attribution):
-            raise ParameterError(
-                f"parameter 'results' of {caller} must hold attribution results; {name!r} is of type "
-                f"{type(result).__name__}. Fix: pass what model.attribute(journeys) or compare(journeys, models) "
-                "returns, not the models."
-            )
-    return by_name
+    return dict(Comparison.of(results, caller=caller).results)
 
 
 def _shown(value: Any) -> str:
