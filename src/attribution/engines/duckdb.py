@@ -32,7 +32,6 @@ from attribution.journeys.from_events import check_columns
 from attribution.journeys.rules import TIME_UNITS, Columns, event_rules
 from attribution.journeys.rules import argument_error as _argument_error
 from attribution.journeys.spec import EventSpec
-from attribution.journeys.transforms import concat
 
 __all__ = ["build", "from_events_duckdb", "is_duckdb_input", "journeys_sql"]
 
@@ -289,8 +288,10 @@ def _build(runner: _Runner, spec: EventSpec, *, memory_limit: str | None, chunks
         ]
         return assemble_lists(sql_parts, labels)
     # consecutive runs of whole users, in user order, each released once stacked
-    return concat(
-        journeys_from_events(_events_of(batch, label_codes, labels, spec.tiebreak is not None), spec)
+    return Journeys.concat(
+        Journeys.from_parts(
+            journeys_from_events(_events_of(batch, label_codes, labels, spec.tiebreak is not None), spec)
+        )
         for batch in _user_batches(runner, **options)
     )
 

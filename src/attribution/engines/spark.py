@@ -32,7 +32,6 @@ from attribution.journeys.from_events import check_columns
 from attribution.journeys.rules import TIME_UNITS, Columns, event_rules
 from attribution.journeys.rules import argument_error as _argument_error
 from attribution.journeys.spec import EventSpec
-from attribution.journeys.transforms import concat
 
 __all__ = ["build", "from_events_spark", "is_spark_input"]
 
@@ -143,9 +142,11 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
             table = table.sort_by([("u", "ascending")])
         kernel = replace(spec, drop_duplicates=False)  # already dropped in Spark
         # cut in slices of users so the builder's temporaries stay small next to the lists
-        return concat(
-            journeys_from_events(
-                _events_from_lists(piece, label_codes, labels, has_tiebreak=tiebreak is not None), kernel
+        return Journeys.concat(
+            Journeys.from_parts(
+                journeys_from_events(
+                    _events_from_lists(piece, label_codes, labels, has_tiebreak=tiebreak is not None), kernel
+                )
             )
             for piece in _user_slices(table)
         )

@@ -142,12 +142,12 @@ def simulate(
         Seed of the random generator (an integer >= 0, or ``None``); the same seed gives
         the same simulation.
 
-    Numbers may be Python or numpy scalars; bools, strings, NaN and infinities are refused.
-
     Raises
     ------
     ParameterError
         A parameter breaks its rule; the message names it, the rule and the value.
+        Numbers may be Python or numpy scalars; bools, strings, NaN and infinities are
+        refused.
 
     Examples
     --------

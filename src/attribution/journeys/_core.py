@@ -20,6 +20,7 @@ from attribution.journeys._validate import (
 )
 
 if TYPE_CHECKING:
+    from attribution.journeys._parts import Parts
     from attribution.journeys.summary import JourneysSummary
 
 FloatArray = npt.NDArray[np.float64]
@@ -265,15 +266,84 @@ class Journeys:
         time_format: str | None = None,
         time_unit: str | None = None,
     ) -> Journeys:
-        """Build journeys from an event log (one row per touch or conversion); see :func:`attribution.journeys.from_events`.
+        """Build journeys from an event log: one row per touch or conversion.
 
-        A pandas DataFrame is built with pandas; a file path or glob, a DuckDB relation,
-        a pyarrow Table or a polars DataFrame is built inside DuckDB (the ``duckdb`` extra);
-        a Spark DataFrame inside Spark (the ``spark`` extra); a dask DataFrame partition by
-        partition (the ``dask`` extra). The result is the same: see
-        :func:`attribution.engines.duckdb.from_events_duckdb`,
+        Input types: a pandas DataFrame is built with pandas; a file path or glob, a DuckDB
+        relation, a pyarrow Table or a polars DataFrame inside DuckDB (the ``duckdb`` extra);
+        a Spark DataFrame inside Spark; a dask DataFrame partition by partition. The result
+        is the same: see :func:`attribution.engines.duckdb.from_events_duckdb`,
         :func:`attribution.engines.spark.from_events_spark` and
-        :func:`attribution.engines.dask.from_events_dask`.
+        :func:`attribution.engines.dask.from_events_dask` for their own options.
+
+        Parameters
+        ----------
+        events
+            The event log. Never modified.
+        user, time, channel, conversion
+            Column names (strings, or any label the frame uses). ``time`` holds datetimes
+            (time-zone-aware ones are converted to UTC; mixing aware and naive values is an
+            error), ISO 8601 strings, strings in ``time_format``, or epoch numbers with
+            ``time_unit``; nothing else is guessed. ``channel`` is null only on a conversion
+            without a touch; labels are stripped of surrounding whitespace. ``conversion`` is
+            boolean (or 0/1). A row with a channel that is also a conversion is a touch of the
+            journey it then closes.
+        value
+            Column of conversion value (revenue); must be null or 0 on non-conversions.
+        lookback
+            Drop touches more than this long before the journey's end (its conversion, or
+            for a non-converting journey its last touch); a touch exactly this long before
+            is kept. ``"30D"``, a timedelta, a number of days, or ``None`` (no window).
+        max_touches
+            Keep only this many most recent touches per journey.
+        split_on_conversion
+            ``True`` (default): each conversion closes a journey of the touches since the
+            user's previous conversion; touches after the last one form a non-converting
+            journey. ``False`` (fractribution): each conversion's journey is every touch of
+            the user up to it; only users who never convert give non-converting journeys,
+            and touches after a user's last conversion are not used.
+        tiebreak
+            Column that orders events with equal timestamps (e.g. a hit number). Without it,
+            at equal times touches come before conversions, then channel labels sort.
+        drop_duplicates
+            Drop events identical in every used column. By default they are kept: two
+            identical touches count twice and two identical conversions are two conversions.
+        time_format
+            How to read string times that are not ISO 8601: a strftime format such as
+            ``"%d/%m/%Y %H:%M"``. Without it such strings are refused, never parsed by guess
+            (``01/02/2024`` could be either of two days).
+        time_unit
+            The unit of epoch-number times: ``"s"``, ``"ms"``, ``"us"`` or ``"ns"``. Needed
+            whenever times are numbers (in a numeric column or written as text).
+
+        Returns
+        -------
+        Journeys
+            One row per journey, ordered by user and then time, with ``users`` and
+            ``times`` (seconds before the journey's end) set. Conversions with no touch in
+            the window give empty paths: they are kept and reported as unattributed.
+
+        Raises
+        ------
+        JourneyError
+            A missing column, a null user or time, unparseable or mixed-zone times, a
+            non-boolean conversion flag, a touch without a channel, an empty channel label,
+            a negative, NaN or infinite value, a value on a non-conversion, or a bad argument.
+
+        Examples
+        --------
+        >>> events = pd.DataFrame({
+        ...     "user": ["u1", "u1", "u1", "u2", "u2"],
+        ...     "time": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-03", "2024-01-04"]),
+        ...     "channel": ["Social", "Email", None, "Search", "Display"],
+        ...     "converted": [False, False, True, False, False],
+        ...     "revenue": [None, None, 120.0, None, None],
+        ... })
+        >>> j = Journeys.from_events(events, user="user", time="time", channel="channel",
+        ...                          conversion="converted", value="revenue")
+        >>> j.to_frame(times=True)
+          user              path  conversions  nulls  value                  times
+        0   u1    Social > Email          1.0    0.0  120.0  [1209600.0, 604800.0]
+        1   u2  Search > Display          0.0    1.0    0.0         [86400.0, 0.0]
         """
         from attribution.journeys.from_events import build
         from attribution.journeys.registry import engine_for
@@ -294,7 +364,9 @@ class Journeys:
             time_unit=time_unit,
         )
         engine = engine_for(events)
-        return build(events, spec) if engine is None else engine.load(events)(events, spec)
+        if engine is None:
+            return cls._trusted(*build(events, spec))
+        return engine.load(events)(events, spec)
 
     @classmethod
     def from_paths(
@@ -307,10 +379,48 @@ class Journeys:
         value: str | None = None,
         sep: str = ">",
     ) -> Journeys:
-        """Build journeys from an aggregated path table; see :func:`attribution.journeys.from_paths`."""
-        from attribution.journeys.from_paths import from_paths
+        """Build journeys from an aggregated path table (ChannelAttribution / fractribution format).
 
-        return from_paths(table, path=path, conversions=conversions, nulls=nulls, value=value, sep=sep)
+        Parameters
+        ----------
+        table
+            One row per path (paths may repeat; use :meth:`Journeys.aggregate` to merge).
+        path
+            Column of paths: strings of labels joined by ``sep`` (labels are stripped of
+            surrounding spaces; an empty string is an empty path), or lists of labels.
+        conversions
+            Column of conversion counts (non-negative, may be fractional).
+        nulls
+            Column of non-converting journey counts; zero when omitted.
+        value
+            Column of total conversion value per row; zero when omitted.
+        sep
+            Separator of string paths (list paths may hold labels that contain it).
+
+        Returns
+        -------
+        Journeys
+            One row per table row, in table order.
+
+        Raises
+        ------
+        JourneyError
+            A missing column, a null path, an empty label (``"a >  > b"``), or bad counts.
+
+        Examples
+        --------
+        >>> table = pd.DataFrame({"path": ["A > B > C", "A > C", "B", "C", "A > B"],
+        ...                       "conv": [2, 1, 0, 1, 0], "null": [0, 1, 2, 1, 1],
+        ...                       "revenue": [200, 50, 0, 30, 0]})
+        >>> j = Journeys.from_paths(table, path="path", conversions="conv", nulls="null", value="revenue")
+        >>> j.total_conversions, j.total_value, j.channels
+        (4.0, 280.0, ('A', 'B', 'C'))
+        """
+        from attribution.journeys.from_paths import read_path_table
+
+        return cls._trusted(
+            *read_path_table(table, path=path, conversions=conversions, nulls=nulls, value=value, sep=sep)
+        )
 
     @classmethod
     def from_sequences(
@@ -322,10 +432,28 @@ class Journeys:
         value: npt.ArrayLike | None = None,
         times: Iterable[Sequence[float]] | None = None,
     ) -> Journeys:
-        """Build journeys from Python sequences of labels; see :func:`attribution.journeys.from_sequences`."""
-        from attribution.journeys.from_paths import from_sequences
+        """Build journeys from Python sequences: one list of channel labels per row.
 
-        return from_sequences(paths, conversions=conversions, nulls=nulls, value=value, times=times)
+        Parameters
+        ----------
+        paths
+            One sequence of labels per row, oldest touch first; ``[]`` is an empty path.
+        conversions, nulls, value
+            One number per row; ``nulls`` and ``value`` default to zero.
+        times
+            Optional, one sequence per row: seconds from each touch to the journey's end
+            (conversion), non-increasing along the path. Numbers or ``pandas.Timedelta``.
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["A", "B", "C"], ["A", "C"]], conversions=[2, 1],
+        ...                             value=[200, 50], times=[[14 * 86400, 7 * 86400, 0], [7 * 86400, 0]])
+        >>> j.has_times, j.total_value
+        (True, 250.0)
+        """
+        from attribution.journeys.from_paths import read_sequences
+
+        return cls._trusted(*read_sequences(paths, conversions=conversions, nulls=nulls, value=value, times=times))
 
     # ------------------------------------------------------------------ arrays
     @property
@@ -584,10 +712,41 @@ class Journeys:
 
     @staticmethod
     def concat(parts: Iterable[Journeys]) -> Journeys:
-        """Stack journeys built from disjoint sets of users; see :func:`attribution.journeys.concat`."""
-        from attribution.journeys.transforms import concat
+        """Stack journeys built from disjoint sets of users; counts simply add, which lets engines build in parallel.
 
-        return concat(parts)
+        Times are kept only if every part has them, users only if every part has them;
+        overlapping users are an error, since a user's events must be split into journeys
+        in one place. The parts' arrays are released as they are stacked (pass a generator
+        to keep the peak at the parts plus one stacked array).
+
+        Examples
+        --------
+        >>> a = Journeys.from_sequences([["A"]], conversions=[1])
+        >>> b = Journeys.from_sequences([["B", "A"]], conversions=[0], nulls=[1])
+        >>> Journeys.concat([a, b]).paths()
+        [('A',), ('B', 'A')]
+        """
+        from attribution.journeys.transforms import stack
+
+        items = list(parts)
+        bad = [type(p).__name__ for p in items if not isinstance(p, Journeys)]
+        if bad:
+            raise TypeError(f"concat takes Journeys objects; got {bad[0]}")
+        if not items:
+            return Journeys._trusted(np.zeros(0, np.int32), np.zeros(1, np.int64), (), *(np.zeros(0),) * 3)
+        if len(items) == 1:
+            return items[0]
+        return Journeys._trusted(*stack(items))
+
+    @classmethod
+    def from_parts(cls, parts: Parts) -> Journeys:
+        """Journeys from the arrays a builder made (``cutting.journeys_from_events`` in an engine).
+
+        The arrays are validated as by the constructor and used without a copy: pass only
+        arrays made for these journeys alone.
+        """
+        codes, offsets, channels, conversions, nulls, value, times, users = parts
+        return cls(codes, offsets, channels, conversions, nulls, value, times=times, users=users, copy=False)
 
     def __add__(self, other: object) -> Journeys:
         if not isinstance(other, Journeys):

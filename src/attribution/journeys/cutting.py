@@ -18,10 +18,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from attribution.journeys import ragged
-from attribution.journeys._core import Journeys
+from attribution.journeys._parts import Parts
 from attribution.journeys.spec import EventSpec
 
-__all__ = ["Events", "journeys_from_events"]
+__all__ = ["Events", "Parts", "journeys_from_events"]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -55,11 +55,12 @@ class Events:
         )
 
 
-def journeys_from_events(events: Events, spec: EventSpec) -> Journeys:
+def journeys_from_events(events: Events, spec: EventSpec) -> Parts:
     """Order validated events (cheap when already sorted by user and time) and cut journeys.
 
     Shared by the pandas builder and the engines that read and sort events elsewhere; only
-    ``spec``'s options are used (its columns were read already).
+    ``spec``'s options are used (its columns were read already). The arrays come back as
+    :class:`Parts`, ready for :meth:`Journeys.from_parts`.
     """
     order = _event_order(events)
     if order is not None:  # sorted input (from an engine) needs no copy
@@ -208,7 +209,7 @@ def _finish(
     *,
     window: int | None,
     max_touches: int | None,
-) -> Journeys:
+) -> Parts:
     n_journeys = len(end_time)
     before = end_time[journey] - events.time[touch_rows]
     keep = np.ones(len(touch_rows), dtype=bool) if window is None else before <= window
@@ -219,7 +220,7 @@ def _finish(
         keep[np.flatnonzero(keep)[from_end > max_touches]] = False
     row_lengths = np.bincount(journey[keep], minlength=n_journeys)
     conversions = closes.astype(np.float64)
-    return Journeys._trusted(
+    return Parts(
         events.channel[touch_rows[keep]],
         ragged.offsets_from_lengths(row_lengths),
         events.channels,

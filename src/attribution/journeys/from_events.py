@@ -15,11 +15,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from attribution.errors import JourneyError
-from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_rows
 from attribution.journeys._times import times_ns
 from attribution.journeys._validate import check_non_negative_finite
-from attribution.journeys.cutting import Events, journeys_from_events
+from attribution.journeys.cutting import Events, Parts, journeys_from_events
 from attribution.journeys.rules import Columns, encode_labels, rule
 from attribution.journeys.spec import EventSpec
 
@@ -28,7 +27,6 @@ __all__ = [
     "read_events",
     "check_columns",
     "conversion_flags",
-    "from_events",
     "require_columns",
 ]
 
@@ -83,113 +81,8 @@ def _same_label(label: Hashable, column: Hashable) -> bool:
         return False
 
 
-def from_events(
-    events: pd.DataFrame,
-    *,
-    user: str,
-    time: str,
-    channel: str,
-    conversion: str,
-    value: str | None = None,
-    lookback: str | pd.Timedelta | float | None = None,
-    max_touches: int | None = None,
-    split_on_conversion: bool = True,
-    tiebreak: str | None = None,
-    drop_duplicates: bool = False,
-    time_format: str | None = None,
-    time_unit: str | None = None,
-) -> Journeys:
-    """Build journeys from an event log: one row per touch or conversion.
-
-    Parameters
-    ----------
-    events
-        The event log. Never modified.
-    user, time, channel, conversion
-        Column names (strings, or any label the frame uses). ``time`` holds datetimes
-        (time-zone-aware ones are converted to UTC; mixing aware and naive values is an
-        error), ISO 8601 strings, strings in ``time_format``, or epoch numbers with
-        ``time_unit``; nothing else is guessed. ``channel`` is null only on a conversion
-        without a touch; labels are stripped of surrounding whitespace. ``conversion`` is
-        boolean (or 0/1). A row with a channel that is also a conversion is a touch of the
-        journey it then closes.
-    value
-        Column of conversion value (revenue); must be null or 0 on non-conversions.
-    lookback
-        Drop touches more than this long before the journey's end (its conversion, or
-        for a non-converting journey its last touch); a touch exactly this long before
-        is kept. ``"30D"``, a timedelta, a number of days, or ``None`` (no window).
-    max_touches
-        Keep only this many most recent touches per journey.
-    split_on_conversion
-        ``True`` (default): each conversion closes a journey of the touches since the
-        user's previous conversion; touches after the last one form a non-converting
-        journey. ``False`` (fractribution): each conversion's journey is every touch of
-        the user up to it; only users who never convert give non-converting journeys,
-        and touches after a user's last conversion are not used.
-    tiebreak
-        Column that orders events with equal timestamps (e.g. a hit number). Without it,
-        at equal times touches come before conversions, then channel labels sort.
-    drop_duplicates
-        Drop events identical in every used column. By default they are kept: two
-        identical touches count twice and two identical conversions are two conversions.
-    time_format
-        How to read string times that are not ISO 8601: a strftime format such as
-        ``"%d/%m/%Y %H:%M"``. Without it such strings are refused, never parsed by guess
-        (``01/02/2024`` could be either of two days).
-    time_unit
-        The unit of epoch-number times: ``"s"``, ``"ms"``, ``"us"`` or ``"ns"``. Needed
-        whenever times are numbers (in a numeric column or written as text).
-
-    Returns
-    -------
-    Journeys
-        One row per journey, ordered by user and then time, with ``users`` and
-        ``times`` (seconds before the journey's end) set. Conversions with no touch in
-        the window give empty paths: they are kept and reported as unattributed.
-
-    Raises
-    ------
-    JourneyError
-        A missing column, a null user or time, unparseable or mixed-zone times, a
-        non-boolean conversion flag, a touch without a channel, an empty channel label,
-        a negative, NaN or infinite value, a value on a non-conversion, or a bad argument.
-
-    Examples
-    --------
-    >>> events = pd.DataFrame({
-    ...     "user": ["u1", "u1", "u1", "u2", "u2"],
-    ...     "time": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-03", "2024-01-04"]),
-    ...     "channel": ["Social", "Email", None, "Search", "Display"],
-    ...     "converted": [False, False, True, False, False],
-    ...     "revenue": [None, None, 120.0, None, None],
-    ... })
-    >>> j = Journeys.from_events(events, user="user", time="time", channel="channel",
-    ...                          conversion="converted", value="revenue")
-    >>> j.to_frame(times=True)
-      user              path  conversions  nulls  value                  times
-    0   u1    Social > Email          1.0    0.0  120.0  [1209600.0, 604800.0]
-    1   u2  Search > Display          0.0    1.0    0.0         [86400.0, 0.0]
-    """
-    spec = EventSpec(
-        user=user,
-        time=time,
-        channel=channel,
-        conversion=conversion,
-        value=value,
-        lookback=lookback,
-        max_touches=max_touches,
-        split_on_conversion=split_on_conversion,
-        tiebreak=tiebreak,
-        drop_duplicates=drop_duplicates,
-        time_format=time_format,
-        time_unit=time_unit,
-    )
-    return build(events, spec)
-
-
-def build(events: pd.DataFrame, spec: EventSpec) -> Journeys:
-    """The pandas builder: read and check the columns ``spec`` names, then cut the journeys."""
+def build(events: pd.DataFrame, spec: EventSpec) -> Parts:
+    """The pandas builder: read and check the columns ``spec`` names, then cut the journeys' arrays."""
     require_columns(events, spec.columns())
     return journeys_from_events(read_events(events, spec), spec)
 

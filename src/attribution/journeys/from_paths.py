@@ -12,18 +12,18 @@ import pandas as pd
 
 from attribution.errors import JourneyError
 from attribution.journeys import ragged
-from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument, bad_rows
+from attribution.journeys._parts import Parts
 from attribution.journeys._validate import as_float_array, check_outcomes, check_times
 from attribution.journeys.from_events import require_columns
 from attribution.journeys.rules import encode_labels
 
-__all__ = ["from_paths", "from_sequences"]
+__all__ = ["read_path_table", "read_sequences"]
 
 _ROW_MARK = "\x1e"  # ASCII record separator: splits rows inside one joined string
 
 
-def from_paths(
+def read_path_table(
     table: pd.DataFrame,
     *,
     path: str,
@@ -31,44 +31,8 @@ def from_paths(
     nulls: str | None = None,
     value: str | None = None,
     sep: str = ">",
-) -> Journeys:
-    """Build journeys from an aggregated path table (ChannelAttribution / fractribution format).
-
-    Parameters
-    ----------
-    table
-        One row per path (paths may repeat; use :meth:`Journeys.aggregate` to merge).
-    path
-        Column of paths: strings of labels joined by ``sep`` (labels are stripped of
-        surrounding spaces; an empty string is an empty path), or lists of labels.
-    conversions
-        Column of conversion counts (non-negative, may be fractional).
-    nulls
-        Column of non-converting journey counts; zero when omitted.
-    value
-        Column of total conversion value per row; zero when omitted.
-    sep
-        Separator of string paths (list paths may hold labels that contain it).
-
-    Returns
-    -------
-    Journeys
-        One row per table row, in table order.
-
-    Raises
-    ------
-    JourneyError
-        A missing column, a null path, an empty label (``"a >  > b"``), or bad counts.
-
-    Examples
-    --------
-    >>> table = pd.DataFrame({"path": ["A > B > C", "A > C", "B", "C", "A > B"],
-    ...                       "conv": [2, 1, 0, 1, 0], "null": [0, 1, 2, 1, 1],
-    ...                       "revenue": [200, 50, 0, 30, 0]})
-    >>> j = Journeys.from_paths(table, path="path", conversions="conv", nulls="null", value="revenue")
-    >>> j.total_conversions, j.total_value, j.channels
-    (4.0, 280.0, ('A', 'B', 'C'))
-    """
+) -> Parts:
+    """The arrays of :meth:`Journeys.from_paths` (see there)."""
     if not isinstance(sep, str) or not sep:
         raise bad_argument("sep", "must be a non-empty string", sep, "pass the separator of your paths, e.g. '>'.")
     require_columns(table, {"path": path, "conversions": conversions, "nulls": nulls, "value": value})
@@ -107,7 +71,7 @@ def from_paths(
     check_outcomes(
         conv, nul, val, index=index, names=(f"column {conversions!r}", f"column {nulls!r}", f"column {value!r}")
     )
-    return Journeys._trusted(codes, offsets, channels, conv, nul, val)
+    return Parts(codes, offsets, channels, conv, nul, val)
 
 
 def _parse_strings(
@@ -232,33 +196,15 @@ def _encode_sequences(
     return remap[codes], offsets, labels
 
 
-def from_sequences(
+def read_sequences(
     paths: Iterable[Sequence[str]],
     *,
     conversions: npt.ArrayLike,
     nulls: npt.ArrayLike | None = None,
     value: npt.ArrayLike | None = None,
     times: Iterable[Sequence[float]] | None = None,
-) -> Journeys:
-    """Build journeys from Python sequences: one list of channel labels per row.
-
-    Parameters
-    ----------
-    paths
-        One sequence of labels per row, oldest touch first; ``[]`` is an empty path.
-    conversions, nulls, value
-        One number per row; ``nulls`` and ``value`` default to zero.
-    times
-        Optional, one sequence per row: seconds from each touch to the journey's end
-        (conversion), non-increasing along the path. Numbers or ``pandas.Timedelta``.
-
-    Examples
-    --------
-    >>> j = Journeys.from_sequences([["A", "B", "C"], ["A", "C"]], conversions=[2, 1],
-    ...                             value=[200, 50], times=[[14 * 86400, 7 * 86400, 0], [7 * 86400, 0]])
-    >>> j.has_times, j.total_value
-    (True, 250.0)
-    """
+) -> Parts:
+    """The arrays of :meth:`Journeys.from_sequences` (see there)."""
     rows = list(paths)
     codes, offsets, channels = _encode_sequences(rows, subject="paths")
     n = len(rows)
@@ -280,4 +226,4 @@ def from_sequences(
             flat = [t.total_seconds() if isinstance(t, pd.Timedelta) else t for t in flat]
         time_array = as_float_array(flat, "times", len(codes))
         check_times(time_array, offsets)
-    return Journeys._trusted(codes, offsets, channels, conv, nul, val, time_array)
+    return Parts(codes, offsets, channels, conv, nul, val, time_array)

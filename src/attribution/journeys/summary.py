@@ -5,13 +5,15 @@ from __future__ import annotations
 import html
 import itertools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from attribution.errors import JourneyError
-from attribution.journeys._core import Journeys
+
+if TYPE_CHECKING:
+    from attribution.journeys._core import Journeys
 
 __all__ = ["JourneysSummary", "summarize", "to_frame"]
 

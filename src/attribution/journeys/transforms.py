@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -12,13 +12,16 @@ import pandas as pd
 
 from attribution.errors import JourneyError
 from attribution.journeys import ragged
-from attribution.journeys._core import Journeys
 from attribution.journeys._messages import bad_argument
+from attribution.journeys._parts import Parts
+
+if TYPE_CHECKING:
+    from attribution.journeys._core import Journeys
 
 __all__ = [
     "aggregate",
     "collapse_repeats",
-    "concat",
+    "stack",
     "filter_rows",
     "first_occurrences",
     "last_touches",
@@ -31,7 +34,7 @@ __all__ = [
 def keep_touches(journeys: Journeys, keep: npt.NDArray[np.bool_]) -> Journeys:
     """Drop the touches where ``keep`` is false; rows and their counts stay."""
     times = None if journeys.times is None else journeys.times[keep]
-    return Journeys._trusted(
+    return type(journeys)._trusted(
         journeys.codes[keep],
         ragged.offsets_after_mask(journeys.offsets, keep),
         journeys.channels,
@@ -57,7 +60,7 @@ def aggregate(journeys: Journeys) -> Journeys:
         for w in (journeys.conversions, journeys.nulls, journeys.value)
     )
     codes, offsets = ragged.take_rows(journeys.codes, journeys.offsets, first_row[order])
-    return Journeys._trusted(codes, offsets, journeys.channels, conversions, nulls, value)
+    return type(journeys)._trusted(codes, offsets, journeys.channels, conversions, nulls, value)
 
 
 def collapse_repeats(journeys: Journeys) -> Journeys:
@@ -115,7 +118,7 @@ def map_channels(
     groups = sorted(set(new_labels))
     position = {label: i for i, label in enumerate(groups)}
     remap = np.array([position[label] for label in new_labels], dtype=np.int32)
-    return Journeys._trusted(
+    return type(journeys)._trusted(
         remap[journeys.codes],
         journeys.offsets,
         groups,
@@ -142,7 +145,7 @@ def select_rows(journeys: Journeys, rows: Any) -> Journeys:
         a, b = int(journeys.offsets[start]), int(journeys.offsets[stop])
         sliced_times = None if journeys.times is None else journeys.times[a:b]
         sliced_users = None if journeys.users is None else journeys.users[start:stop]
-        return Journeys._trusted(
+        return type(journeys)._trusted(
             journeys.codes[a:b],
             journeys.offsets[start : stop + 1] - a,
             journeys.channels,
@@ -174,7 +177,7 @@ def select_rows(journeys: Journeys, rows: Any) -> Journeys:
     if journeys.times is not None:
         times, _ = ragged.take_rows(journeys.times, journeys.offsets, index)
     users = None if journeys.users is None else journeys.users[index]
-    return Journeys._trusted(
+    return type(journeys)._trusted(
         codes,
         offsets,
         journeys.channels,
@@ -230,29 +233,12 @@ def filter_rows(
     return select_rows(journeys, keep)
 
 
-def concat(parts: Iterable[Journeys]) -> Journeys:
-    """Stack journeys built from disjoint sets of users; counts simply add, which lets engines build in parallel.
+def stack(items: list[Journeys]) -> Parts:
+    """The arrays of journeys of disjoint users stacked (see :meth:`Journeys.concat`).
 
-    Times are kept only if every part has them, users only if every part has them;
-    overlapping users are an error, since a user's events must be split into journeys
-    in one place. The parts' arrays are released as they are stacked (pass a generator
-    to keep the peak at the parts plus one stacked array).
-
-    Examples
-    --------
-    >>> a = Journeys.from_sequences([["A"]], conversions=[1])
-    >>> b = Journeys.from_sequences([["B", "A"]], conversions=[0], nulls=[1])
-    >>> concat([a, b]).paths()
-    [('A',), ('B', 'A')]
+    ``items`` (at least two) is emptied: each part's arrays are released as they are
+    stacked, so the peak is the parts plus one stacked array.
     """
-    items = list(parts)
-    if not items:
-        return Journeys._trusted(np.zeros(0, np.int32), np.zeros(1, np.int64), (), *(np.zeros(0),) * 3)
-    bad = [type(p).__name__ for p in items if not isinstance(p, Journeys)]
-    if bad:
-        raise TypeError(f"concat takes Journeys objects; got {bad[0]}")
-    if len(items) == 1:
-        return items[0]
     labels = sorted(set().union(*(p.channels for p in items)))
     position = {label: i for i, label in enumerate(labels)}
     with_times = all(p.has_times for p in items)
@@ -274,7 +260,7 @@ def concat(parts: Iterable[Journeys]) -> Journeys:
         else:
             stacked[name] = np.concatenate(pieces) if pieces else None
         pieces.clear()
-    return Journeys._trusted(
+    return Parts(
         stacked["codes"],
         ragged.offsets_from_lengths(stacked["lengths"]),
         labels,
