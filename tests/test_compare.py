@@ -100,7 +100,9 @@ def test_repr_shows_shares(spec_journeys: Journeys) -> None:
     assert isinstance(compare(spec_journeys, [Linear()]).long(), pd.DataFrame)
 
 
-def test_plot_without_matplotlib_says_how_to_install_it(spec_journeys: Journeys, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plot_without_matplotlib_says_how_to_install_it(
+    spec_journeys: Journeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sys
 
     from attribution import AttributionError

@@ -78,7 +78,9 @@ def test_mixed_aware_and_naive_times(log: pd.DataFrame) -> None:
 
 def test_numeric_times_are_refused_as_ambiguous(log: pd.DataFrame) -> None:
     log["time"] = [1, 2, 3]
-    with pytest.raises(JourneyError, match=r"column 'time' holds numbers \(e.g. 1\), epoch times .* Fix: pass time_unit='s'"):
+    with pytest.raises(
+        JourneyError, match=r"column 'time' holds numbers \(e.g. 1\), epoch times .* Fix: pass time_unit='s'"
+    ):
         build(log)
 
 

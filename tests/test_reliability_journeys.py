@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attribution import Journeys, JourneyError, Linear
+from attribution import JourneyError, Journeys, Linear
 
 KW = {"user": "u", "time": "t", "channel": "c", "conversion": "x"}
 

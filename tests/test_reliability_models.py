@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import attribution.models.shapley as shapley_module
-from attribution import Journeys, JourneyError, ParameterError
+from attribution import JourneyError, Journeys, ParameterError
 from attribution.models import (
     Counterfactual,
     FirstTouch,
@@ -35,7 +35,9 @@ DAY = 86_400.0
 
 @contextmanager
 def deadline(seconds: int) -> Iterator[None]:
-    """Fail with TimeoutError instead of hanging (SIGALRM interrupts a Python loop)."""
+    """Fail with TimeoutError instead of hanging (SIGALRM interrupts a Python loop; POSIX only)."""
+    if not hasattr(signal, "SIGALRM"):
+        pytest.skip("no SIGALRM on this platform to bound the test's time")
 
     def stop(signum: int, frame: object) -> None:
         raise TimeoutError(f"still running after {seconds} s")
@@ -177,7 +179,8 @@ def test_counterfactual_shares_do_not_depend_on_the_scale_of_the_counts(scale: f
 
 def test_max_exact_channels_beyond_the_hard_cap_is_refused_at_construction() -> None:
     with pytest.raises(
-        ParameterError, match=r"'max_exact_channels' of Shapley must be at most 30; got 40.*Fix: keep max_exact_channels"
+        ParameterError,
+        match=r"'max_exact_channels' of Shapley must be at most 30; got 40.*Fix: keep max_exact_channels",
     ):
         Shapley(max_exact_channels=40)
 
@@ -208,7 +211,7 @@ def test_the_exact_method_evaluates_the_game_in_blocks_of_coalitions() -> None:
     @bitmask_game
     def size(masks: np.ndarray) -> np.ndarray:
         sizes.append(len(masks))
-        return np.bitwise_count(masks).astype(float)
+        return np.array([bin(mask).count("1") for mask in masks.tolist()], dtype=float)
 
     result = Shapley(value=size, method="exact").attribute(j)
     assert max(sizes) <= shapley_module.MASKS_PER_BLOCK < 2**17
@@ -409,10 +412,10 @@ def test_tiny_and_huge_counts_are_conserved_and_keep_the_shares(model: Any, scal
     np.testing.assert_allclose(result.shares.to_numpy(), expected, rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.parametrize("model", MODELS, ids=repr)
-def test_counts_whose_total_overflows_are_a_journey_error(model: Any) -> None:
-    with pytest.raises(JourneyError, match=r"add up to more than float64 holds.*Fix: rescale conversions, nulls"):
-        model.attribute(_spec_like(5e307, times=True))
+def test_markov_value_per_journey_beyond_float64_is_a_journey_error() -> None:
+    j = Journeys.from_sequences([["A"], ["B"]], conversions=[1e-300, 1], nulls=[0, 1], value=[1e300, 1])
+    with pytest.raises(JourneyError, match=r"value per journey of state 'A' overflows float64.*Fix: rescale value"):
+        MarkovChain().attribute(j)
 
 
 def test_markov_counts_that_overflow_along_long_walks_are_a_journey_error() -> None:
@@ -421,9 +424,7 @@ def test_markov_counts_that_overflow_along_long_walks_are_a_journey_error() -> N
         MarkovChain().attribute(j)
 
 
-@pytest.mark.parametrize(
-    "model", [MarkovChain(), Shapley(value="conversion_rate"), Shapley(value="markov")], ids=repr
-)
+@pytest.mark.parametrize("model", [MarkovChain(), Shapley(value="conversion_rate"), Shapley(value="markov")], ids=repr)
 def test_conversions_dwarfed_by_unattributed_ones_are_still_attributed(model: Any) -> None:
     """Attributable = the sum over non-empty paths, never total − unattributed (which rounds to 0 here)."""
     j = Journeys.from_sequences([["A", "B"], ["B"], []], conversions=[1, 1, 1e20], nulls=[1, 3, 0])

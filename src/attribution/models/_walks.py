@@ -2,10 +2,12 @@
 
 A state is a window of ``order`` consecutive channels, encoded as one integer with a
 base-(channels + 1) digit per channel (digit 0 unused, so windows of different lengths
-never collide); a path shorter than ``order`` is one state. Keys are int64, so a window
-of w channels needs (channels + 1)^w ≤ 2^63: :func:`check_key_space` refuses wider
-windows before anything is counted (keys that wrapped around would merge states). Each row's walk is its
+never collide); a path shorter than ``order`` is one state. Each row's walk is its
 sequence of windows, weighted by the row's journeys (conversions + nulls).
+
+Keys are int64, so a window of w channels needs (channels + 1)^w − 1 ≤ 2^63 − 1:
+:func:`check_key_space` refuses wider windows before anything is counted (keys that
+wrapped around would merge states, and decoding a negative key would never end).
 
 Counting runs over chunks of about ``CHUNK_TOUCHES`` touches: per-touch temporaries
 (window keys, state ids, weights) exist for one chunk at a time, never for the whole
@@ -22,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from attribution.journeys import Journeys, _ragged
+from attribution.journeys import Journeys, ragged
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -87,7 +89,7 @@ def longest_walk(journeys: Journeys, collapse_repeats: bool) -> int:
     if not collapse_repeats or longest < 2:
         return longest
     offsets, collapsed = journeys.offsets, 0
-    for lo, hi in _ragged.row_chunks(offsets, CHUNK_TOUCHES):
+    for lo, hi in ragged.row_chunks(offsets, CHUNK_TOUCHES):
         codes = journeys.codes[offsets[lo] : offsets[hi]]
         _, local = _collapse(codes, offsets[lo : hi + 1] - offsets[lo])
         collapsed = max(collapsed, int(np.diff(local).max(initial=0)))
@@ -162,7 +164,7 @@ def _chunks(
 ) -> Iterator[tuple[slice, IntArray, IntArray]]:
     """Per chunk of rows: the rows, every step's window key, and the steps' row offsets."""
     offsets = journeys.offsets
-    for lo, hi in _ragged.row_chunks(offsets, CHUNK_TOUCHES):
+    for lo, hi in ragged.row_chunks(offsets, CHUNK_TOUCHES):
         codes = journeys.codes[offsets[lo] : offsets[hi]]
         local = offsets[lo : hi + 1] - offsets[lo]
         if collapse_repeats and len(codes) > 1:
@@ -173,8 +175,8 @@ def _chunks(
 
 def _collapse(codes: npt.NDArray[np.int32], offsets: IntArray) -> tuple[npt.NDArray[np.int32], IntArray]:
     """Merge consecutive touches of one channel within a row (as ``Journeys.collapse_repeats``)."""
-    keep = _ragged.last_of_runs(codes, offsets)
-    return codes[keep], _ragged.offsets_after_mask(offsets, keep)
+    keep = ragged.last_of_runs(codes, offsets)
+    return codes[keep], ragged.offsets_after_mask(offsets, keep)
 
 
 def _window_keys(codes: npt.NDArray[np.int32], offsets: IntArray, order: int, base: int) -> tuple[IntArray, IntArray]:
@@ -185,7 +187,7 @@ def _window_keys(codes: npt.NDArray[np.int32], offsets: IntArray, order: int, ba
     lengths = np.diff(offsets)
     # full windows start at every touch up to the order-th from the end; short paths give one window
     steps_per_row = np.where(lengths >= order, lengths - order + 1, np.minimum(lengths, 1))
-    step_offsets = _ragged.offsets_from_lengths(steps_per_row)
+    step_offsets = ragged.offsets_from_lengths(steps_per_row)
     n_steps = int(step_offsets[-1])
     # the first touch of each window: the row's start plus the step's index in the row
     step_begin = np.arange(n_steps) + np.repeat(offsets[:-1] - step_offsets[:-1], steps_per_row)

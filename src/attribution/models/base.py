@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, runtime_checkable
@@ -12,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from attribution.errors import AttributionError, JourneyError, ParameterError
+from attribution.errors import AttributionError, ParameterError
 from attribution.journeys import Journeys
 
 if TYPE_CHECKING:
@@ -25,7 +24,6 @@ __all__ = [
     "Unattributed",
     "attributable_totals",
     "attribution_from_touch_weights",
-    "check_finite_totals",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -214,9 +212,11 @@ class Attribution:
         )
 
     def __getstate__(self) -> dict[str, Any]:
-        """Every slot of the result and of its subclass, for pickling."""
-        names = [name for cls in type(self).__mro__ for name in getattr(cls, "__slots__", ())]
-        return {name: getattr(self, name) for name in names}
+        """Every slot of the result and of its subclasses (and a subclass's ``__dict__``), for pickling."""
+        names = [name for cls in type(self).__mro__ for name in getattr(cls, "__slots__", ()) if hasattr(self, name)]
+        state = {name: getattr(self, name) for name in names if name not in ("__dict__", "__weakref__")}
+        state.update(getattr(self, "__dict__", {}))
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for name, item in state.items():
@@ -225,29 +225,6 @@ class Attribution:
             frozen = np.array(getattr(self, name), dtype=np.float64)
             frozen.setflags(write=False)
             object.__setattr__(self, name, frozen)
-
-
-def check_finite_totals(journeys: Journeys) -> None:
-    """Raise :class:`JourneyError` when the journeys' counts or value overflow float64 when added up.
-
-    Every count is finite (the validator sees to that), but totals of counts near the
-    float64 limit (~1.8e308) overflow to inf, and a model would return inf or NaN credits.
-    """
-    with np.errstate(over="ignore", invalid="ignore"):
-        conversions = float(journeys.conversions.sum())
-        nulls = float(journeys.nulls.sum())
-        value = float(journeys.value.sum())
-    for name, total, column in (
-        ("conversions", conversions, journeys.conversions),
-        ("conversions + nulls", conversions + nulls, np.maximum(journeys.conversions, journeys.nulls)),
-        ("value", value, journeys.value),
-    ):
-        if not math.isfinite(total):
-            raise JourneyError(
-                f"the {name} of these journeys add up to more than float64 holds (the total overflows to inf; "
-                f"the largest row has {float(column.max()):.3g}), so no credit could be computed. "
-                "Fix: rescale conversions, nulls and value (e.g. divide them by 1e6): shares do not depend on the scale."
-            )
 
 
 def attributable_totals(journeys: Journeys) -> tuple[float, float]:

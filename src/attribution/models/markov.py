@@ -36,7 +36,6 @@ from attribution.models.base import (
     ModelSpec,
     Unattributed,
     attributable_totals,
-    check_finite_totals,
 )
 
 if TYPE_CHECKING:
@@ -89,7 +88,6 @@ class FittedMarkovChain:
         self.order = order
         self.collapse_repeats = collapse_repeats
         self.channels = journeys.channels
-        check_finite_totals(journeys)
         try:  # empty paths have no step: they never enter the chain
             walks = count_walks(journeys, order, collapse_repeats, max_states)
         except KeySpaceError as too_wide:
@@ -106,7 +104,7 @@ class FittedMarkovChain:
         self.transition_counts = walks.transitions
         self.conversion_counts = walks.conversions
         self.null_counts = walks.nulls
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             self.mean_value = np.where(walks.conversions > 0, walks.value / walks.conversions, 0.0)
         with np.errstate(over="ignore", invalid="ignore"):
             out = np.asarray(self.transition_counts.sum(axis=1)).ravel() + self.conversion_counts + self.null_counts
@@ -123,13 +121,23 @@ class FittedMarkovChain:
         per_row = np.repeat(safe, np.diff(counts.indptr))
         self.q = sp.csr_array((counts.data / per_row, counts.indices, counts.indptr), shape=counts.shape)
         self.r = self.conversion_counts / safe
+        # r · (mean value per conversion) = value / out: no division by a conversion count that may be tiny
+        with np.errstate(over="ignore"):
+            self._r_value = walks.value / safe
+        if not np.isfinite(self._r_value).all():
+            state = int(np.argmin(np.isfinite(self._r_value)))
+            raise JourneyError(
+                f"the value per journey of state {self.state_labels()[state]!r} overflows float64 "
+                f"(value {float(walks.value[state]):.3g} over {float(out[state]):.3g} journeys). "
+                "Fix: rescale value, or check its rows for placeholder numbers."
+            )
         start_total = self.start_counts.sum()
         self.p_start = self.start_counts / start_total if start_total > 0 else self.start_counts
         self._solve()
 
     # ------------------------------------------------------------------ algebra
     def _solve(self) -> None:
-        self._algebra = ChainAlgebra(self.q, self.r, self.r * self.mean_value, self.p_start)
+        self._algebra = ChainAlgebra(self.q, self.r, self._r_value, self.p_start)
 
     @property
     def conversion_probability(self) -> float:
@@ -365,7 +373,6 @@ class MarkovChain:
             )
         if not isinstance(journeys, Journeys):
             raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
-        check_finite_totals(journeys)
         attributable, attributable_value = attributable_totals(journeys)
         if not attributable > 0:
             raise no_conversions_error("a Markov chain has nothing to attribute")

@@ -26,7 +26,6 @@ from attribution.models.base import (
     attribution_from_chosen_touches,
     attribution_from_touch_weights,
     attribution_from_weigher,
-    check_finite_totals,
 )
 
 __all__ = [
@@ -72,7 +71,6 @@ class _RuleModel:
         """
         if not isinstance(journeys, Journeys):
             raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
-        check_finite_totals(journeys)
         spec = ModelSpec(self.name, self.params())
         if isinstance(self, _SingleTouchModel) and not per_path:
             return attribution_from_chosen_touches(journeys, self.chosen_touches(journeys), spec)
@@ -169,10 +167,11 @@ class LastNonDirect(_SingleTouchModel):
     Warns
     -----
     SkipLabelsNotFoundWarning
-        When none of the ``skip`` labels occurs in the journeys but a channel has the
-        same words in another spelling (``"(direct)"`` or ``"direct"`` for ``"Direct"``):
-        the model would silently be last touch. Labels absent from journeys that have
-        no such look-alike are simply never met.
+        When none of the ``skip`` labels occurs in the journeys but a channel holds the
+        same words in another spelling (``"(direct)"``, ``"direct"`` or
+        ``"(direct) / (none)"`` for ``"Direct"``; labels of under three letters are not
+        compared): the model would silently be last touch. Labels absent from journeys
+        that have no such look-alike are simply never met.
 
     Examples
     --------
@@ -234,8 +233,9 @@ class LastNonDirect(_SingleTouchModel):
         channels = journeys.channels
         if not channels or set(self.skip) & set(channels):
             return
-        wanted = [_words(s) for s in self.skip]
-        alike = [c for c in channels if any(w and w <= _words(c) for w in wanted)]
+        # words of at least three letters: "direct" in "(direct)", not "a" in "A" (toy labels stay quiet)
+        wanted = [w for w in (_words(s) for s in self.skip) if sum(len(word) for word in w) >= 3]
+        alike = [c for c in channels if any(w <= _words(c) for w in wanted)]
         if alike:
             warnings.warn(
                 f"none of LastNonDirect's skip labels {self.skip!r} occurs in the journeys, whose channels are "

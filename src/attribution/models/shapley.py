@@ -44,14 +44,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from attribution.errors import AttributionError, ParameterError
-from attribution.journeys import Journeys, _ragged
+from attribution.journeys import Journeys, ragged
 from attribution.models.base import (
     Attribution,
     ModelSpec,
     Unattributed,
     attributable_totals,
     attribution_from_touch_weights,
-    check_finite_totals,
 )
 
 __all__ = ["Counterfactual", "Shapley", "ShapleyAttribution", "bitmask_game", "exact_shapley"]
@@ -60,13 +59,15 @@ FloatArray = npt.NDArray[np.float64]
 BoolMatrix = npt.NDArray[np.bool_]
 Game = Callable[[BoolMatrix], FloatArray]  # coalitions as rows of a membership matrix -> values
 
-# The most channels computed exactly: 2^30 coalitions take ~26 GB (24 bytes each).
+# The most channels computed exactly: 2^30 coalitions take 26 GB (24 bytes each).
 EXACT_MAX_CHANNELS = 30
 # Bytes per coalition of the exact method: v and the dividends (both kept in the result)
 # and a temporary half-array the in-place Möbius transform may take.
 BYTES_PER_COALITION = 24
-# Fixed allowance for one block's temporaries (membership, masks, the game's own arrays).
-BLOCK_BYTES = 64 << 20
+# Bytes per cell (coalition × channel) of one block's temporaries: the int64 shifts that build
+# the membership matrix, the matrix, its float copy in the product that shares out dividends.
+BYTES_PER_BLOCK_CELL = 24
+BYTES_PER_BLOCK_ROW = 128
 # Coalitions per block when the exact method evaluates the game and shares out dividends.
 MASKS_PER_BLOCK = 1 << 16
 # Membership cells (permutations × steps × channels) per sampling batch: 64 MB of booleans.
@@ -179,7 +180,8 @@ def _available_memory(meminfo: str = "/proc/meminfo") -> int | None:
 
 def exact_memory(n: int) -> int:
     """Bytes the exact method needs for n channels (2ⁿ coalitions, plus one block's temporaries)."""
-    return BYTES_PER_COALITION * (1 << n) + BLOCK_BYTES
+    block = min(1 << n, MASKS_PER_BLOCK)
+    return BYTES_PER_COALITION * (1 << n) + block * (BYTES_PER_BLOCK_CELL * n + BYTES_PER_BLOCK_ROW)
 
 
 def _size(count: float) -> str:
@@ -410,8 +412,9 @@ class Shapley:
     max_exact_channels
         Largest number of channels computed exactly by ``"auto"`` (default 20; at most
         30). The exact method holds 2ⁿ coalition values and dividends, about 24 bytes per
-        coalition (25 MB at 20 channels, 26 GB at 30), and refuses, before allocating,
-        when the machine does not have that much memory available.
+        coalition (25 MB at 20 channels, 26 GB at 30) plus a few tens of MB for one block
+        of coalitions, and refuses, before allocating, when the machine does not have
+        that much memory available.
     unobserved
         v of a coalition never observed as an exact set (``"conversion_rate"``), default 0.
     order
@@ -506,7 +509,6 @@ class Shapley:
         """
         if not isinstance(journeys, Journeys):
             raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
-        check_finite_totals(journeys)
         spec = ModelSpec(self.name, self.params())
         if self.value == "conversions":
             return self._subset_sum(journeys, spec, per_path)
@@ -568,7 +570,7 @@ class Shapley:
         if not per_path and len(journeys.channels) <= 63:
             return self._subset_sum_by_masks(journeys, spec)
         # each path's conversions split equally among its distinct channels
-        first = _ragged.first_in_row(journeys.codes, journeys.offsets, len(journeys.channels))
+        first = ragged.first_in_row(journeys.codes, journeys.offsets, len(journeys.channels))
         rows = journeys.touch_rows()
         distinct = np.bincount(rows[first], minlength=journeys.n_rows)
         weights = first / np.maximum(distinct, 1)[rows]
@@ -683,10 +685,11 @@ def _from_raw_values(
 ) -> ShapleyAttribution:
     positive = np.clip(phi, 0.0, None)
     attributable, attributable_value = attributable_totals(journeys)
-    mass = positive.sum()
-    if mass > 0 and math.isfinite(mass):
-        conversions = attributable * positive / mass
-        value = attributable_value * positive / mass
+    largest = float(positive.max()) if positive.size else 0.0
+    if largest > 0:  # shares relative to the largest value: no underflow of tiny games, no overflow of huge
+        weights = positive / largest
+        conversions = attributable * weights / weights.sum()
+        value = attributable_value * weights / weights.sum()
         unattributed = Unattributed(journeys.unattributed_conversions, journeys.unattributed_value)
     else:  # nothing positive to share by: report, never drop
         conversions = value = np.zeros(len(phi))
@@ -799,7 +802,6 @@ class Counterfactual:
         """Credit each converting path's touches by their leave-one-out gain."""
         if not isinstance(journeys, Journeys):
             raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
-        check_finite_totals(journeys)
         weights = _counterfactual_weights(journeys)
         return attribution_from_touch_weights(journeys, weights, ModelSpec(self.name), per_path=per_path)
 
@@ -810,14 +812,14 @@ def _counterfactual_weights(journeys: Journeys) -> FloatArray:
     position = np.arange(journeys.n_touches) - journeys.offsets[rows]
     # every path with one touch left out: for each touch, its row's range minus that position
     per_touch = lengths[rows]
-    flat = _ragged.concatenated_ranges(journeys.offsets[:-1][rows], per_touch)
-    block_start = np.repeat(_ragged.offsets_from_lengths(per_touch)[:-1], per_touch)
+    flat = ragged.concatenated_ranges(journeys.offsets[:-1][rows], per_touch)
+    block_start = np.repeat(ragged.offsets_from_lengths(per_touch)[:-1], per_touch)
     keep = np.arange(len(flat)) - block_start != np.repeat(position, per_touch)
     derived_codes = journeys.codes[flat[keep]]
     derived_lengths = per_touch - 1
     all_codes = np.concatenate([journeys.codes, derived_codes])
-    all_offsets = _ragged.offsets_from_lengths(np.concatenate([lengths, derived_lengths]))
-    ids, n_ids = _ragged.path_ids(all_codes, all_offsets)
+    all_offsets = ragged.offsets_from_lengths(np.concatenate([lengths, derived_lengths]))
+    ids, n_ids = ragged.path_ids(all_codes, all_offsets)
     original, derived = ids[: journeys.n_rows], ids[journeys.n_rows :]
     conversions = np.bincount(original, weights=journeys.conversions, minlength=n_ids)
     totals = np.bincount(original, weights=journeys.conversions + journeys.nulls, minlength=n_ids)
