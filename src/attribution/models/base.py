@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, runtime_checkable
+from dataclasses import MISSING, dataclass, field, fields
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -57,6 +57,79 @@ class ModelSpec:
     def __str__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         return f"{self.name} ({args})" if args else self.name
+
+
+class Configured:
+    """Identity derived from a frozen dataclass's fields, never written by hand.
+
+    As scikit-learn derives ``get_params`` from the constructor's signature, a model's
+    :meth:`params` are its init fields (private ``_fields`` excepted), and its ``name`` is
+    its ``label`` plus every parameter that differs from its default — so two models
+    configured differently never look alike. A class whose label already says some of
+    its parameters (``"Markov (order 2)"``) lists them in ``named_params`` and overrides
+    :meth:`base_name`.
+
+    Examples
+    --------
+    >>> from attribution import MarkovChain
+    >>> MarkovChain(order=2, collapse_repeats=False).name
+    'Markov (order 2, collapse_repeats=False)'
+    >>> MarkovChain().params()["max_states"]
+    200000
+    """
+
+    label: ClassVar[str]
+    named_params: ClassVar[tuple[str, ...]] = ()
+
+    def params(self) -> dict[str, Any]:
+        """Every constructor parameter and its value."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.init and not f.name.startswith("_")}  # type: ignore[arg-type]
+
+    def changed_params(self) -> dict[str, Any]:
+        """The parameters that differ from their defaults."""
+        changed = {}
+        for f in fields(self):  # type: ignore[arg-type]
+            if not f.init or f.name.startswith("_"):
+                continue
+            if f.default is not MISSING:
+                default = f.default
+            elif f.default_factory is not MISSING:
+                default = f.default_factory()
+            else:
+                changed[f.name] = getattr(self, f.name)
+                continue
+            value = getattr(self, f.name)
+            try:
+                same = bool(value == default)
+            except (TypeError, ValueError):
+                same = value is default
+            if not same:
+                changed[f.name] = value
+        return changed
+
+    def base_name(self) -> str:
+        """The label, with the parameters of ``named_params`` said in words (override)."""
+        return self.label
+
+    @property
+    def name(self) -> str:
+        """The label plus every non-default parameter not already in it."""
+        extra = {k: v for k, v in self.changed_params().items() if k not in self.named_params}
+        base = self.base_name()
+        if not extra:
+            return base
+        shown = ", ".join(f"{k}={_shown(v)}" for k, v in extra.items())
+        return f"{base[:-1]}, {shown})" if base.endswith(")") else f"{base} ({shown})"
+
+    def spec(self) -> ModelSpec:
+        """The :class:`ModelSpec` a result carries."""
+        return ModelSpec(self.name, self.params())
+
+
+def _shown(value: Any) -> str:
+    if callable(value) and hasattr(value, "__name__"):
+        return str(value.__name__)
+    return repr(value)
 
 
 class Unattributed(NamedTuple):

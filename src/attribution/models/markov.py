@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +33,7 @@ from attribution.models._absorbing import ChainAlgebra
 from attribution.models._walks import KeySpaceError, TooManyStatesError, count_walks, widest_window
 from attribution.models.base import (
     Attribution,
+    Configured,
     ModelSpec,
     Unattributed,
     attributable_totals,
@@ -288,7 +289,7 @@ def _largest(journeys: Journeys) -> float:
 
 
 @dataclass(frozen=True, repr=True)
-class MarkovChain:
+class MarkovChain(Configured):
     """Markov-chain attribution by removal effects, exact, of any order.
 
     Channel c's removal effect is the relative drop in the chain's conversion
@@ -339,14 +340,11 @@ class MarkovChain:
                 f"parameter 'max_states' of MarkovChain must be a positive integer; got {self.max_states!r}."
             )
 
-    @property
-    def name(self) -> str:
-        """``"Markov (order k)"``."""
-        return f"Markov (order {self.order})"
+    named_params: ClassVar[tuple[str, ...]] = ("order",)
 
-    def params(self) -> dict[str, Any]:
-        """The constructor's parameters."""
-        return {"order": self.order, "collapse_repeats": self.collapse_repeats}
+    def base_name(self) -> str:
+        """``"Markov (order k)"``; other non-default parameters follow in the name."""
+        return f"Markov (order {self.order})"
 
     def fit(self, journeys: Journeys) -> FittedMarkovChain:
         """Estimate the chain's transition probabilities from ``journeys``."""

@@ -22,6 +22,7 @@ from attribution.errors import JourneyError, ParameterError
 from attribution.journeys import Journeys
 from attribution.models.base import (
     Attribution,
+    Configured,
     ModelSpec,
     attribution_from_chosen_touches,
     attribution_from_touch_weights,
@@ -41,19 +42,13 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 
-class _RuleModel:
-    """Shared plumbing: ``attribute`` turns the subclass's touch weights into an :class:`Attribution`."""
+class _RuleModel(Configured):
+    """Shared plumbing: ``attribute`` turns the subclass's touch weights into an :class:`Attribution`.
+
+    The name and ``params()`` are derived from the dataclass fields (:class:`Configured`).
+    """
 
     label: ClassVar[str]
-
-    @property
-    def name(self) -> str:
-        """The model's label, e.g. ``"Linear"``."""
-        return self.label
-
-    def params(self) -> dict[str, Any]:
-        """The model's parameters, as passed to its constructor."""
-        return {}
 
     def touch_weights(self, journeys: Journeys) -> FloatArray:
         """Weight of every touch; each non-empty path's weights sum to 1."""
@@ -208,9 +203,6 @@ class LastNonDirect(_SingleTouchModel):
             labels = tuple(sorted(labels))
         object.__setattr__(self, "skip", labels)
 
-    def params(self) -> dict[str, Any]:
-        return {"skip": self.skip}
-
     def renamed(self, mapping: dict[str, str]) -> LastNonDirect:
         """The same model after channels are relabelled with ``mapping``."""
         return LastNonDirect(skip=tuple(mapping.get(s, s) for s in self.skip))
@@ -324,16 +316,15 @@ class PositionBased(_RuleModel):
                 "Fix: give at least one position a share, e.g. PositionBased(0.4, 0.2, 0.4)."
             )
 
-    @property
-    def name(self) -> str:
+    named_params: ClassVar[tuple[str, ...]] = ("first", "middle", "last")
+
+    def base_name(self) -> str:
+        """``"U-shaped (40/20/40)"`` for a preset, else ``"Position-based (f/m/l)"`` in percent."""
         shares = (self.first, self.middle, self.last)
         preset = _PRESETS.get(shares)
         total = sum(shares)
         percent = "/".join(f"{100 * s / total:g}" for s in shares)
         return f"{preset} ({percent})" if preset else f"Position-based ({percent})"
-
-    def params(self) -> dict[str, Any]:
-        return {"first": self.first, "middle": self.middle, "last": self.last}
 
     @classmethod
     def u_shaped(cls) -> PositionBased:
@@ -366,6 +357,17 @@ class PositionBased(_RuleModel):
         weights[end[two]] = last / ends if ends > 0 else 0.5
         weights[start[lengths == 1]] = 1.0
         return weights
+
+
+def _canonical_duration(seconds: float) -> str | float:
+    """One spelling per duration: ``"7D"``, ``"36h"``, ``"90min"``, ``"45s"``; days as a number past that."""
+    if seconds > 100_000 * 86_400 or not float(seconds).is_integer():
+        return seconds / 86_400
+    whole = int(seconds)
+    for unit, size in (("D", 86_400), ("h", 3_600), ("min", 60), ("s", 1)):
+        if whole % size == 0:
+            return f"{whole // size}{unit}"
+    return seconds / 86_400  # unreachable: every whole number of seconds is a number of seconds
 
 
 @dataclass(frozen=True, repr=True)
@@ -404,7 +406,9 @@ class TimeDecay(_RuleModel):
         if self.by not in ("time", "position"):
             raise ParameterError(f"parameter 'by' of TimeDecay must be 'time' or 'position'; got {self.by!r}.")
         if self.by == "time":
-            object.__setattr__(self, "_scale", duration_seconds(self.half_life, "half_life", error=ParameterError))
+            seconds = duration_seconds(self.half_life, "half_life", error=ParameterError)
+            object.__setattr__(self, "_scale", seconds)
+            object.__setattr__(self, "half_life", _canonical_duration(seconds))  # TimeDecay(7) == TimeDecay("7D")
         else:
             steps = self.half_life
             if (
@@ -418,14 +422,14 @@ class TimeDecay(_RuleModel):
                 )
             object.__setattr__(self, "_scale", float(steps))
 
-    @property
-    def name(self) -> str:
-        unit = "" if self.by == "time" else " touches"
-        label = self.half_life if not isinstance(self.half_life, pd.Timedelta) else str(self.half_life)
-        return f"Time decay ({label}{unit})"
+    named_params: ClassVar[tuple[str, ...]] = ("half_life", "by")
 
-    def params(self) -> dict[str, Any]:
-        return {"half_life": self.half_life, "by": self.by}
+    def base_name(self) -> str:
+        """``"Time decay (7D)"``, or ``"Time decay (2 touches)"`` by position."""
+        if self.by == "position":
+            return f"Time decay ({self.half_life:g} touches)"
+        text = self.half_life if isinstance(self.half_life, str) else f"{self.half_life:g} days"
+        return f"Time decay ({text})"
 
     def touch_weights(self, journeys: Journeys) -> FloatArray:
         lengths = journeys.lengths
