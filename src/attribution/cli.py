@@ -22,7 +22,7 @@ import json
 import math
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -32,40 +32,11 @@ from attribution._durations import parse_duration
 from attribution.compare import compare, default_models
 from attribution.errors import AttributionError, JourneyError
 from attribution.journeys import Journeys, JourneysSummary
-from attribution.models import (
-    Counterfactual,
-    FirstTouch,
-    LastNonDirect,
-    LastTouch,
-    Linear,
-    MarkovChain,
-    Model,
-    PositionBased,
-    Shapley,
-    TimeDecay,
-)
+from attribution.models.registry import MODELS
 
 __all__ = ["MODELS", "CLIError", "build_parser", "main", "select_models"]
 
 PROG = "attribution"
-
-# The models the command compares, by the name ``--models`` takes; each entry makes the
-# model with the library's defaults. Time decay runs on event logs, which carry times.
-MODELS: dict[str, Callable[[], Model]] = {
-    "first_touch": FirstTouch,
-    "last_touch": LastTouch,
-    "last_non_direct": LastNonDirect,
-    "linear": Linear,
-    "u_shaped": PositionBased.u_shaped,
-    "j_curve": PositionBased.j_curve,
-    "inverse_j": PositionBased.inverse_j,
-    "time_decay": TimeDecay,
-    "shapley": Shapley,
-    "shapley_rate": lambda: Shapley(value="conversion_rate"),
-    "markov": MarkovChain,
-    "counterfactual": Counterfactual,
-}
-
 
 _CSV_SUFFIXES = {".csv"}
 _COMPRESSION_SUFFIXES = {".gz", ".bz2", ".zip", ".xz", ".zst", ".tar"}  # pandas infers these for CSV

@@ -13,6 +13,7 @@ from attribution.errors import ParameterError
 from attribution.journeys import Journeys
 from attribution.models.base import Attribution, Model
 from attribution.models.markov import MarkovChain
+from attribution.models.registry import resolve_models
 from attribution.models.rules import FirstTouch, LastNonDirect, LastTouch, Linear, PositionBased, TimeDecay
 from attribution.models.shapley import Shapley
 
@@ -177,7 +178,9 @@ class Comparison:
         return f"<div><p><b>Comparison of {len(self.results)} models</b> (share of conversions)</p>{table}</div>"
 
 
-def compare(journeys: Journeys, models: Sequence[Model] | None = None, **attribute_options: Any) -> Comparison:
+def compare(
+    journeys: Journeys, models: Sequence[Model | str] | str | None = None, **attribute_options: Any
+) -> Comparison:
     """Run ``models`` (default: :func:`default_models`) on ``journeys`` and collect the results.
 
     Parameters
@@ -185,8 +188,10 @@ def compare(journeys: Journeys, models: Sequence[Model] | None = None, **attribu
     journeys
         The paths every model attributes.
     models
-        Objects with ``name`` and ``attribute(journeys)`` (the :class:`Model` protocol);
-        names must be distinct.
+        Objects with ``name`` and ``attribute(journeys)`` (the :class:`Model` protocol),
+        or registered names as the command line's ``--models`` takes them (``"linear"``,
+        ``"markov"``, …: see :data:`attribution.models.registry.MODELS`); names must be
+        distinct.
     **attribute_options
         Passed to every model's ``attribute``.
 
@@ -203,7 +208,9 @@ def compare(journeys: Journeys, models: Sequence[Model] | None = None, **attribu
     B                1.0   0.833               0.8
     C                0.0   0.833               0.8
     """
-    chosen = default_models(journeys) if models is None else list(models)
+    if isinstance(models, str):
+        models = [models]
+    chosen = default_models(journeys) if models is None else resolve_models(models)
     not_models = [m for m in chosen if not isinstance(m, Model)]
     if not_models:
         raise ParameterError(
