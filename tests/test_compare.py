@@ -6,7 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attribution import Attribution, FirstTouch, Journeys, LastTouch, Linear, ParameterError, TimeDecay, compare
+from attribution import (
+    Attribution,
+    FirstTouch,
+    Journeys,
+    LastTouch,
+    Linear,
+    MarkovChain,
+    ParameterError,
+    TimeDecay,
+    compare,
+)
 from attribution.models import Model, ModelSpec, Unattributed
 
 
@@ -70,7 +80,27 @@ def test_duplicate_names_and_non_models_are_refused(spec_journeys: Journeys) -> 
     with pytest.raises(ParameterError, match=r"must have distinct names; 'Linear' appears more than once"):
         compare(spec_journeys, [Linear(), Linear()])
     with pytest.raises(ParameterError, match=r"must hold models"):
-        compare(spec_journeys, ["Linear"])  # type: ignore[list-item]
+        compare(spec_journeys, [42])  # type: ignore[list-item]
+    with pytest.raises(ParameterError, match=r"unknown model name 'Linear'; the names are: first_touch, "):
+        compare(spec_journeys, ["Linear"])
+
+
+def test_models_may_be_named_as_on_the_command_line(spec_journeys: Journeys) -> None:
+    assert compare(spec_journeys, ["linear", "markov"]).models == ["Linear", "Markov (order 1)"]
+    assert compare(spec_journeys, "u_shaped").models == ["U-shaped (40/20/40)"]
+
+
+def test_differently_configured_models_compare_side_by_side(spec_journeys: Journeys) -> None:
+    """Names carry every non-default parameter, so two configurations are never taken for one."""
+    result = compare(spec_journeys, [MarkovChain(), MarkovChain(collapse_repeats=False)])
+    assert result.models == ["Markov (order 1)", "Markov (order 1, collapse_repeats=False)"]
+    assert result.results["Markov (order 1, collapse_repeats=False)"].model.params["collapse_repeats"] is False
+
+
+def test_equal_configurations_are_equal_and_named_alike() -> None:
+    assert TimeDecay(7) == TimeDecay("7D") == TimeDecay("168h")
+    assert TimeDecay(7).name == TimeDecay("7D").name == "Time decay (7D)"
+    assert MarkovChain().params() == {"order": 1, "collapse_repeats": True, "max_states": 200_000}
 
 
 def test_time_decay_in_compare_needs_times(spec_journeys: Journeys) -> None:
