@@ -18,10 +18,11 @@ import numpy as np
 
 from attribution.errors import ParameterError
 
-__all__ = ["boolean", "finite_number", "integer", "one_of", "probability", "refuse"]
+__all__ = ["boolean", "describe", "finite_number", "integer", "one_of", "probability", "refuse"]
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
+    """Render an offending value for a message, short and unambiguous (numpy scalars as Python ones)."""
     text = repr(value.item() if isinstance(value, np.generic) else value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -39,7 +40,7 @@ def refuse(
     """The error for ``name`` breaking ``rule``: one template for every parameter of the library."""
     where = f" of {owner}" if owner else ""
     advice = f" Fix: {fix}" if fix else ""
-    return error(f"{kind} {name!r}{where} must be {rule}; got {_describe(value)}.{advice}")
+    return error(f"{kind} {name!r}{where} must be {rule}; got {describe(value)}.{advice}")
 
 
 def _is_integer(value: Any) -> bool:

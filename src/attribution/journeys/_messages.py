@@ -7,13 +7,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from attribution._checks import describe
 from attribution.errors import JourneyError
-
-
-def describe(value: Any) -> str:
-    """Render an offending value for a message, short and unambiguous."""
-    text = repr(value.item() if isinstance(value, np.generic) else value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def bad_rows(

@@ -24,8 +24,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from attribution._checks import describe
 from attribution.errors import JourneyError
-from attribution.journeys._messages import bad_argument, bad_rows, describe
+from attribution.journeys._messages import bad_argument, bad_rows
 
 __all__ = ["TIME_UNITS", "check_time_options", "times_ns"]
 

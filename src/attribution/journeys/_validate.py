@@ -57,40 +57,16 @@ def _is_number(value: Any) -> bool:
 
 
 def check_non_negative_finite(array: FloatArray, name: str, *, index: Any = None, unit: str = "row") -> None:
-    """Raise unless every entry is finite and >= 0."""
-    nan = np.isnan(array)
-    if nan.any():
-        raise bad_rows(
-            name,
-            "must not be NaN",
-            nan,
-            index=index,
-            values=array,
-            unit=unit,
-            fix=f"fill or drop the missing {name} (0 means none).",
+    """Raise unless every entry is finite and >= 0 (NaN, then infinities, then negatives are named)."""
+    with np.errstate(invalid="ignore"):
+        checks = (
+            (np.isnan(array), "must not be NaN", f"fill or drop the missing {name} (0 means none)."),
+            (np.isinf(array), "must be finite", f"replace the infinite {name} with real numbers."),
+            (array < 0, "must be >= 0", f"correct or drop the negative {name}; refunds are not conversions."),
         )
-    infinite = np.isinf(array)
-    if infinite.any():
-        raise bad_rows(
-            name,
-            "must be finite",
-            infinite,
-            index=index,
-            values=array,
-            unit=unit,
-            fix=f"replace the infinite {name} with real numbers.",
-        )
-    negative = array < 0
-    if negative.any():
-        raise bad_rows(
-            name,
-            "must be >= 0",
-            negative,
-            index=index,
-            values=array,
-            unit=unit,
-            fix=f"correct or drop the negative {name}; refunds are not conversions.",
-        )
+    for bad, rule, fix in checks:
+        if bad.any():
+            raise bad_rows(name, rule, bad, index=index, values=array, unit=unit, fix=fix)
 
 
 def check_outcomes(
