@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attribution import Journeys, concat
-from attribution.journeys import _ragged
+from attribution.journeys import ragged
 from attribution.testing.strategies import event_logs, journeys
 from tests.reference import reference_journeys
 
@@ -101,7 +101,7 @@ def test_aggregate_preserves_totals_and_per_path_counts(j: Journeys) -> None:
 
 @given(journeys())
 def test_path_ids_are_equal_exactly_for_equal_paths(j: Journeys) -> None:
-    ids, n_unique = _ragged.path_ids(j.codes, j.offsets)
+    ids, n_unique = ragged.path_ids(j.codes, j.offsets)
     paths = j.paths()
     assert n_unique == len(set(paths))
     for a in range(len(paths)):
