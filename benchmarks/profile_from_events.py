@@ -23,9 +23,13 @@ COLUMNS = bench_from_events.COLUMNS
 
 def stage_timings(events: Any) -> dict[str, float]:
     """Seconds per stage of the default call (split at conversions, no lookback or cap)."""
-    fe = importlib.import_module("attribution.journeys.from_events")  # the module, not the function
+    fe = importlib.import_module("attribution.journeys.from_events")
+    cut = importlib.import_module("attribution.journeys.cutting")
+    from attribution import Journeys
+    from attribution.journeys.spec import EventSpec
 
     cols = dict(COLUMNS)
+    spec = EventSpec(**cols)
     index = events.index
     stages: dict[str, float] = {}
     clock = time.perf_counter()
@@ -36,27 +40,27 @@ def stage_timings(events: Any) -> dict[str, float]:
         stages[name] = round(now - clock, 4)
         clock = now
 
-    fe.require_columns(events, {"user": cols["user"], "time": cols["time"], "channel": cols["channel"]})
+    fe.require_columns(events, spec.columns())
     lap("require_columns")
-    user_codes, user_labels = fe._factorize_column(events[cols["user"]], cols["user"], index)
+    user_codes, user_labels = fe._factorize_column(events[spec.user])
     lap("read: factorize user (sort=True)")
-    converted = fe._flags(events[cols["conversion"]], cols["conversion"], index)
+    converted = fe.conversion_flags(events[spec.conversion], spec.conversion, index)
     lap("read: conversion flags")
-    channel_codes, channels = fe._channels(events[cols["channel"]], cols["channel"], converted, index)
+    channel_codes, channels = fe._channels(events[spec.channel], spec, converted, index)
     lap("read: factorize channel")
-    values = fe._values(events[cols["value"]], cols["value"], converted, index)
+    values = fe._values(events[spec.value], spec, converted, index)
     lap("read: values + checks")
-    times = fe._times_ns(events[cols["time"]], cols["time"], index)
+    times = fe.times_ns(events[spec.time], spec.time, index)
     lap("read: times to int64 ns")
-    parsed = fe.Events(user_codes, user_labels, times, converted, channel_codes, channels, values, None)
-    order = fe._event_order(parsed)
+    parsed = cut.Events(user_codes, user_labels, times, converted, channel_codes, channels, values, None)
+    order = cut._event_order(parsed)
     lap("order: sort key + argsort")
     ordered = parsed if order is None else parsed.take(order)
     lap("order: take (gather 6 columns)")
-    plan = fe._split_journeys(ordered)
+    plan = cut._split_journeys(ordered)
     lap("split journeys")
-    journeys = fe._finish(ordered, *plan, window=None, max_touches=None)
-    lap("finish (Journeys._trusted, users Index.take)")
+    journeys = Journeys._trusted(*cut._finish(ordered, *plan, window=None, max_touches=None))
+    lap("finish (arrays, users Index.take, Journeys)")
     stages["total"] = round(sum(v for k, v in stages.items()), 4)
     stages["journeys"] = journeys.n_rows
     return stages

@@ -7,7 +7,6 @@ conversions or accumulate, apply a lookback window and a touch cap, keep every c
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -202,18 +201,20 @@ def _label_text(value: Any) -> str:
 
 def _values(column: pd.Series, spec: EventSpec, converted: BoolArray, index: pd.Index) -> npt.NDArray[np.float64]:
     present = column.notna().to_numpy()
-    given = column.to_numpy(dtype=object)
+    given = column
     if not pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
         column = pd.to_numeric(column, errors="coerce")
     raw = column.to_numpy(dtype=np.float64, na_value=np.nan)
-    columns = Columns(user=None, time=None, conversion=None, converting=converted, channel=None, value=raw)
-    columns = replace(columns, value_raw=present)
+    columns = Columns(
+        user=None, time=None, conversion=None, converting=converted, channel=None, value=raw, value_raw=present
+    )
     for key in ("value_numeric", "value_only_on_conversions", "value_on_every_conversion"):
         check = rule(key)
         assert check.pandas is not None
         bad = check.pandas(columns)
         if bad.any():
-            raise check.rows(spec, bad, index=index, values=given if key == "value_numeric" else raw)
+            shown = given.to_numpy(dtype=object) if key == "value_numeric" else raw  # as given, on failure only
+            raise check.rows(spec, bad, index=index, values=shown)
     conversion_values = np.where(converted, raw, 0.0)
     check_non_negative_finite(conversion_values, f"column {spec.value!r}", index=index)
     return conversion_values
