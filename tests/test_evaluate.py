@@ -61,6 +61,19 @@ def test_the_simulation_is_seeded_and_its_log_builds_journeys() -> None:
     assert not simulate(5_000, seed=10).events.equals(a.events)
 
 
+def test_the_shapley_truth_is_pinned_for_the_default_channels() -> None:
+    """Today's truth table, pinned: the game's values are whole conversions, so over 5! orders
+    every φ is a multiple of 1/120 (here of 1/12), whichever exact algorithm computes it."""
+    truth = simulate(20_000, seed=1).truth
+    assert truth.index.tolist() == ["Display", "Social", "Search", "Email", "Direct"]
+    assert truth["incremental"].tolist() == [113.0, 98.0, 142.0, 124.0, 7.0]
+    np.testing.assert_allclose(truth["shapley"].to_numpy(), np.array([601, 511, 787, 623, 34]) / 12, rtol=1e-12)
+    np.testing.assert_allclose(truth["shapley_share"].to_numpy(), np.array([601, 511, 787, 623, 34]) / 2556, rtol=1e-12)
+    np.testing.assert_allclose(
+        truth["incremental_share"].to_numpy(), np.array([113, 98, 142, 124, 7]) / 484, rtol=1e-12
+    )
+
+
 def test_the_shapley_truth_is_skipped_past_the_channel_limit() -> None:
     sim = simulate(2_000, channels=CHANNELS, max_shapley_channels=2, seed=1)
     assert sim.truth["shapley"].isna().all()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attribution import AttributionError, Journeys, ParameterError, select_order
-from attribution.models.order_selection import _fold_counts, _weighted_auc, _weighted_log_loss
+from attribution import AttributionError, Journeys, MarkovChain, ParameterError, select_order
+from attribution.models.order_selection import _fold_counts, _weighted_auc, _weighted_log_loss, predictive_validity
 
 
 @pytest.fixture
@@ -69,11 +70,74 @@ def test_fractional_counts_are_refused() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"max_order": 0}, "'max_order' must be a positive integer"),
-        ({"cv": 1}, "'cv' must be an integer >= 2"),
-        ({"metric": "accuracy"}, "'metric' must be 'log_loss' or 'auc'"),
+        ({"max_order": 0}, r"parameter 'max_order' of select_order must be an integer >= 1; got 0\. Fix: pass e"),
+        ({"max_order": 2.0}, r"parameter 'max_order' of select_order must be an integer >= 1; got 2\.0"),
+        ({"cv": 1}, r"parameter 'cv' of select_order must be an integer >= 2; got 1\. Fix: pass e\.g\. cv=5"),
+        (
+            {"metric": "accuracy"},
+            r"parameter 'metric' of select_order must be one of 'log_loss', 'auc'; got 'accuracy'",
+        ),
+        ({"collapse_repeats": 1}, r"parameter 'collapse_repeats' of select_order must be True or False; got 1"),
     ],
 )
 def test_parameters_are_validated(order_matters: Journeys, kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ParameterError, match=message):
         select_order(order_matters, **kwargs)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- one pass, both metrics
+@pytest.fixture
+def three_channels() -> Journeys:
+    return Journeys.from_sequences(
+        [["A", "B"], ["B", "A"], ["A"], ["B"], ["A", "C", "B"], ["C"]],
+        conversions=[30, 5, 10, 10, 7, 2],
+        nulls=[10, 35, 30, 30, 9, 20],
+        value=[300, 50, 100, 100, 70, 20],
+    )
+
+
+def test_predictive_validity_gives_the_same_numbers_as_before_one_pass(three_channels: Journeys) -> None:
+    """Pinned: the table the two-pass implementation (select_order once per metric) gave for seed 5."""
+    table = predictive_validity(three_channels, max_order=3, cv=3, seed=5)
+    expected = pd.DataFrame(
+        {
+            "log_loss": [0.9061938564954449, 0.9129854404582414, 0.9129854404582414],
+            "log_loss_std": [0.616481732523199, 0.5655637903493278, 0.5655637903493278],
+            "auc": [0.6924223615065861, 0.6937889205268885, 0.6937889205268885],
+            "auc_std": [0.0705163576667003, 0.0844677645851215, 0.0844677645851215],
+        },
+        index=pd.RangeIndex(1, 4, name="order"),
+    )
+    pd.testing.assert_frame_equal(table, expected, check_exact=True)
+
+
+def test_select_order_gives_the_same_fold_scores_as_before(three_channels: Journeys) -> None:
+    """Pinned fold scores of the implementation before the one-pass change, both metrics, seed 5."""
+    by_loss = select_order(three_channels, max_order=3, cv=3, seed=5)
+    assert by_loss.best_order == 1
+    assert by_loss.scores["fold 3"].tolist() == [1.6177748021100462, 1.5481278892633314, 1.5481278892633314]
+    by_auc = select_order(three_channels, max_order=3, cv=3, seed=5, metric="auc")
+    assert by_auc.best_order == 2
+    assert by_auc.scores["fold 1"].tolist() == [0.6991071428571428, 0.7660714285714286, 0.7660714285714286]
+
+
+def test_predictive_validity_fits_each_order_once_per_fold(three_channels: Journeys) -> None:
+    """One cross-validation pass: cv × max_order fits, not one pass per metric."""
+    from unittest import mock
+
+    with mock.patch(
+        "attribution.models.order_selection.MarkovChain.fit", autospec=True, side_effect=MarkovChain.fit
+    ) as fit:
+        predictive_validity(three_channels, max_order=2, cv=3, seed=1)
+    assert fit.call_count == 3 * 2
+
+
+def test_predictive_validity_is_importable_from_evaluate() -> None:
+    from attribution.evaluate import predictive_validity as from_evaluate
+
+    assert from_evaluate is predictive_validity
+
+
+def test_predictive_validity_checks_its_parameters(three_channels: Journeys) -> None:
+    with pytest.raises(ParameterError, match=r"parameter 'cv' of predictive_validity must be an integer >= 2; got 1"):
+        predictive_validity(three_channels, cv=1)

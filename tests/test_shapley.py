@@ -179,15 +179,88 @@ def test_when_nothing_is_positive_the_conversions_are_reported_unattributed() ->
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"value": "clicks"}, "parameter 'value' of Shapley must be"),
-        ({"method": "monte"}, "parameter 'method' of Shapley must be 'auto', 'exact' or 'sampling'"),
-        ({"n_permutations": 0}, "parameter 'n_permutations' of Shapley must be a positive integer"),
-        ({"precision": -1.0}, "parameter 'precision' of Shapley must be a positive number"),
+        ({"value": "clicks"}, r"parameter 'value' of Shapley must be 'conversions', 'conversion_rate', 'markov' or a "),
+        ({"method": "monte"}, r"parameter 'method' of Shapley must be one of 'auto', 'exact', 'sampling'; got 'monte'"),
+        ({"n_permutations": 0}, r"parameter 'n_permutations' of Shapley must be an integer >= 1; got 0\."),
+        ({"n_permutations": True}, r"parameter 'n_permutations' of Shapley must be an integer >= 1; got True\."),
+        ({"precision": -1.0}, r"parameter 'precision' of Shapley must be a finite number > 0; got -1\.0\."),
+        ({"seed": -1}, r"parameter 'seed' of Shapley must be an integer >= 0; got -1\."),
+        ({"seed": "abc"}, r"parameter 'seed' of Shapley must be an integer >= 0; got 'abc'\."),
+        ({"max_exact_channels": 0}, r"parameter 'max_exact_channels' of Shapley must be an integer >= 1; got 0\."),
+        ({"unobserved": float("nan")}, r"parameter 'unobserved' of Shapley must be a finite number; got nan\."),
+        ({"order": 0}, r"parameter 'order' of Shapley must be an integer >= 1; got 0\."),
+        ({"collapse_repeats": 1}, r"parameter 'collapse_repeats' of Shapley must be True or False; got 1\."),
+        ({"max_states": 0}, r"parameter 'max_states' of Shapley must be an integer >= 1; got 0\."),
     ],
 )
 def test_parameters_are_validated(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ParameterError, match=message):
         Shapley(**kwargs)  # type: ignore[arg-type]
+
+
+def test_the_name_says_the_game_then_every_other_non_default_parameter() -> None:
+    assert Shapley().name == "Shapley (conversions)"
+    assert Shapley(value="conversion_rate").name == "Shapley (conversion_rate)"
+    assert Shapley(value="markov", order=2).name == "Shapley (markov, order=2)"
+    assert Shapley(value="markov", collapse_repeats=False, max_states=10).name == (
+        "Shapley (markov, collapse_repeats=False, max_states=10)"
+    )
+    assert Shapley(value="conversion_rate", method="sampling", seed=3).name == (
+        "Shapley (conversion_rate, method='sampling', seed=3)"
+    )
+    assert Shapley(value="conversion_rate", unobserved=0.5, max_exact_channels=12).name == (
+        "Shapley (conversion_rate, max_exact_channels=12, unobserved=0.5)"
+    )
+
+
+def test_a_callable_game_is_named_by_its_function() -> None:
+    def reach(coalition: frozenset[str]) -> float:
+        return float(len(coalition))
+
+    assert Shapley(value=reach).name == "Shapley (reach)"
+    assert Shapley(value=reach, method="exact").name == "Shapley (reach, method='exact')"
+
+
+def test_params_are_every_field() -> None:
+    assert Shapley(value="markov", order=2).params() == {
+        "value": "markov",
+        "method": "auto",
+        "n_permutations": None,
+        "precision": None,
+        "seed": None,
+        "max_exact_channels": 20,
+        "unobserved": 0.0,
+        "order": 2,
+        "collapse_repeats": True,
+        "max_states": 200_000,
+    }
+    model = Shapley(value="conversion_rate", method="sampling", n_permutations=10, seed=1)
+    assert Shapley(**model.params()) == model
+
+
+def test_the_result_carries_the_model_spec(spec_journeys: Journeys) -> None:
+    model = Shapley(value="markov", order=2)
+    result = model.attribute(spec_journeys)
+    assert result.model.name == "Shapley (markov, order=2)"
+    assert result.model.params == model.params()
+
+
+def test_numpy_numbers_are_taken_as_python_numbers() -> None:
+    model = Shapley(order=np.int64(2), unobserved=np.float64(0.5), n_permutations=np.int32(10), seed=np.uint8(3))
+    assert model == Shapley(order=2, unobserved=0.5, n_permutations=10, seed=3)
+    assert [type(model.order), type(model.unobserved), type(model.n_permutations), type(model.seed)] == [
+        int,
+        float,
+        int,
+        int,
+    ]
+    assert model.name == "Shapley (conversions, n_permutations=10, seed=3, unobserved=0.5, order=2)"
+
+
+def test_counterfactual_identity_is_derived() -> None:
+    assert Counterfactual().name == "Counterfactual"
+    assert Counterfactual().params() == {}
+    assert Counterfactual() == Counterfactual()
 
 
 @pytest.mark.parametrize("model", [Shapley(), Counterfactual()], ids=repr)

@@ -15,7 +15,8 @@ The truth reported per channel is exact for the simulated population:
 - ``incremental``: conversions lost when that channel alone is switched off;
 - ``shapley``: the Shapley value of the game v(S) = conversions with only the channels in
   S switched on, by exact enumeration of the 2^C coalitions (each replayed with the same
-  random numbers), for up to ``max_shapley_channels`` channels.
+  random numbers, then solved by :func:`attribution.models.shapley.exact_shapley`), for
+  up to ``max_shapley_channels`` channels.
 
 Both are net of baseline conversions, which no channel causes: a model that gives
 channels credit for organic conversions over-credits them.
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from math import factorial
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from attribution.errors import ParameterError
+from attribution.models.shapley import exact_shapley
 
 __all__ = ["Simulation", "simulate"]
 
@@ -390,17 +391,15 @@ def _replay(
 
 
 def _exact_shapley(conversions_with: Callable[[npt.NDArray[np.bool_]], int], n: int) -> FloatArray:
-    """Shapley values of v(S) = conversions with only S on, from all 2^n coalitions."""
-    masks = np.arange(1 << n)
-    members = (masks[:, None] >> np.arange(n)) & 1
-    values = np.array([conversions_with(row.astype(bool)) for row in members], dtype=float)
-    size = members.sum(axis=1)
-    phi = np.zeros(n)
-    for c in range(n):
-        without = masks[members[:, c] == 0]
-        s = size[without]
-        weight = np.array([factorial(k) * factorial(n - k - 1) / factorial(n) for k in s])
-        phi[c] = float(np.sum(weight * (values[without | (1 << c)] - values[without])))
+    """Shapley values of v(S) = conversions with only S on, from all 2^n coalitions.
+
+    Each coalition is one replay of the population (bit c of a mask: channel c on); the
+    values go to the library's exact solver (Harsanyi dividends over bitmasks).
+    """
+    masks = np.arange(1 << n, dtype=np.int64)
+    members = ((masks[:, None] >> np.arange(n, dtype=np.int64)) & 1).astype(bool)
+    values = np.array([conversions_with(member) for member in members], dtype=np.float64)  # one replay per coalition
+    phi, _ = exact_shapley(values, n)
     return phi
 
 

@@ -1,10 +1,12 @@
 """Attribution models, one module per family, sharing :class:`Attribution` results."""
 
 from attribution.models.base import Attribution, Model, ModelSpec, Unattributed
+from attribution.models.counterfactual import Counterfactual
+from attribution.models.games import bitmask_game
 from attribution.models.markov import DegenerateChainWarning, FittedMarkovChain, MarkovAttribution, MarkovChain
 from attribution.models.order_selection import OrderSelection, select_order
 from attribution.models.rules import FirstTouch, LastNonDirect, LastTouch, Linear, PositionBased, TimeDecay
-from attribution.models.shapley import Counterfactual, Shapley, ShapleyAttribution, bitmask_game
+from attribution.models.shapley import Shapley, ShapleyAttribution
 
 __all__ = [
     "Attribution",

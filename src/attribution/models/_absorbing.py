@@ -17,6 +17,10 @@ simulation), chosen by the number of states:
   at order 2) fill a sparse LU almost densely, while Krylov solves converge in a few dozen
   products with Q. A solve that does not converge falls back to a sparse LU.
 
+:meth:`ChainAlgebra.probability_without` and :meth:`ChainAlgebra.value_without` give
+P₋T(conv) and the value flow themselves (the Markov game of Shapley values asks for
+them per coalition); removal effects use the loss, which keeps its digits when small.
+
 The LU is a cache: it is dropped when the algebra is pickled (SuperLU objects cannot be)
 and factorised again on first use after unpickling.
 """
@@ -76,6 +80,9 @@ class ChainAlgebra:
             self.n_start = self._solve_transposed(None, p_start)
         self.conversion_probability = float(self.n_start @ r) if self.n else 0.0
         self.value_flow = float(self.n_start @ r_value) if self.n else 0.0
+        for solved in (getattr(self, "x", None), getattr(self, "x_value", None), self.n_start):
+            if solved is not None:
+                solved.setflags(write=False)  # shared with callers: read-only
 
     def _factorised(self) -> Any:
         """The sparse LU of I − Q, factorised on first use (again after unpickling)."""
@@ -109,6 +116,44 @@ class ChainAlgebra:
         keep = np.ones(self.n, dtype=bool)
         keep[members] = False
         return self._kept_loss(self._direct_transposed(keep, self.p_start))
+
+    def probability_without(self, states: IntArray) -> float:
+        """P(conv) of the chain with ``states`` removed (every transition into them goes to NULL).
+
+        Examples
+        --------
+        >>> import scipy.sparse as sp
+        >>> q = sp.csr_array(np.array([[0.0, 0.5], [0.0, 0.0]]))
+        >>> algebra = ChainAlgebra(q, np.array([0.25, 0.5]), np.array([2.5, 5.0]), np.array([1.0, 0.0]))
+        >>> algebra.conversion_probability, algebra.probability_without(np.array([1]))
+        (0.5, 0.25)
+        """
+        return self._without(np.asarray(states, dtype=np.int64))[0]
+
+    def value_without(self, states: IntArray) -> float:
+        """Value flow of the chain with ``states`` removed (as :meth:`probability_without`).
+
+        Examples
+        --------
+        >>> import scipy.sparse as sp
+        >>> q = sp.csr_array(np.array([[0.0, 0.5], [0.0, 0.0]]))
+        >>> algebra = ChainAlgebra(q, np.array([0.25, 0.5]), np.array([2.5, 5.0]), np.array([1.0, 0.0]))
+        >>> algebra.value_flow, algebra.value_without(np.array([1]))
+        (5.0, 2.5)
+        """
+        return self._without(np.asarray(states, dtype=np.int64))[1]
+
+    def _without(self, members: IntArray) -> tuple[float, float]:
+        """P(conv) and value flow of the reduced chain (never below zero: rounding is clipped)."""
+        members = np.unique(members)
+        if members.size and (members[0] < 0 or members[-1] >= self.n):
+            raise IndexError(f"state ids must be in [0, {self.n}); got {int(members[0])}..{int(members[-1])}")
+        if members.size == 0 or self.n == 0:
+            return self.conversion_probability, self.value_flow
+        if members.size == self.n:
+            return 0.0, 0.0
+        lost, lost_value = self.loss_without(members)
+        return max(self.conversion_probability - lost, 0.0), max(self.value_flow - lost_value, 0.0)
 
     def _kept_loss(self, visits: FloatArray) -> tuple[float, float]:
         """The loss given expected visits (zero on removed states) of the reduced chain."""

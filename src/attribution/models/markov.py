@@ -14,23 +14,32 @@ so RE_c = N[S, T] · N[T, T]⁻¹ · x_T / x_S = P(walk visits c | walk converts
 the case |T| = 1: RE_k = (N[S, k] / N[k, k]) · x_k / x_S. Small chains take N[S, ·] and
 N[·, T] from one sparse LU; large high-order chains solve the reduced chain per channel
 with GMRES to a relative residual of 1e-12 (checked, with an LU fallback).
+
+The same identity removes any set T of states: a group of channels (every state that
+contains any of them, RE = P(walk visits the group | walk converts)) or, above order 1,
+a channel sequence (every state whose window holds it consecutively, RE = P(walk visits
+a state holding the sequence | walk converts)). The states, their encoding and membership are
+one :class:`~attribution.models.states.StateSpace`; the algebra is one
+:class:`~attribution.models._absorbing.ChainAlgebra`.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from attribution._checks import boolean, integer
 from attribution.errors import JourneyError, ParameterError
 from attribution.journeys import Journeys
 from attribution.models._absorbing import ChainAlgebra
-from attribution.models._walks import KeySpaceError, TooManyStatesError, count_walks, widest_window
+from attribution.models._walks import count_walks
 from attribution.models.base import (
     Attribution,
     Configured,
@@ -38,6 +47,7 @@ from attribution.models.base import (
     Unattributed,
     attributable_totals,
 )
+from attribution.models.states import KeySpaceError, StateSpace
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -48,6 +58,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 START, CONV, NULL = "(start)", "(conversion)", "(null)"
+KNOWN_SHOWN = 30  # an unknown-label error lists this many of the chain's channels
 
 
 class DegenerateChainWarning(UserWarning):
@@ -78,38 +89,69 @@ def _key_space_error(order: int, n_channels: int, error: KeySpaceError) -> Param
 class FittedMarkovChain:
     """An absorbing Markov chain estimated from journeys, with exact removal effects.
 
-    Built by :meth:`MarkovChain.fit`. States are START, windows of ``order`` channels,
-    CONV and NULL; a transition's probability is its count over its state's total.
-    A fitted chain pickles (its sparse factorisation is rebuilt on first use).
+    Built by :meth:`MarkovChain.fit`. States are START, windows of ``order`` channels
+    (:attr:`states`), CONV and NULL; a transition's probability is its count over its
+    state's total. A fitted chain is immutable (assigning an attribute raises
+    ``AttributeError``; its arrays are read-only, its sparse matrices are handed out as
+    copies) and pickles (its sparse factorisation is rebuilt on first use).
+
+    Examples
+    --------
+    >>> j = Journeys.from_sequences([["A", "B", "C"], ["A", "C"], ["B"], ["C"], ["A", "B"]],
+    ...                             conversions=[2, 1, 0, 1, 0], nulls=[0, 1, 2, 1, 1])
+    >>> chain = MarkovChain().fit(j)
+    >>> chain
+    FittedMarkovChain(order=1, 3 states over 3 channels, conversion_probability=0.444444)
+    >>> chain.conversion_step.round(4).tolist(), chain.start_distribution.round(4).tolist()
+    ([0.0, 0.0, 0.6667], [0.5556, 0.2222, 0.2222])
+    >>> chain.order = 2
+    Traceback (most recent call last):
+    ...
+    AttributeError: FittedMarkovChain is immutable: 'order' cannot be set. Fix: fit MarkovChain(...) again.
     """
+
+    __slots__ = (
+        "_algebra",
+        "_conversion_counts",
+        "_conversion_step",
+        "_mean_value",
+        "_null_counts",
+        "_start_counts",
+        "_start_distribution",
+        "_states",
+        "_transient_probabilities",
+        "_transition_counts",
+    )
+    _algebra: ChainAlgebra
+    _conversion_counts: FloatArray
+    _conversion_step: FloatArray
+    _mean_value: FloatArray
+    _null_counts: FloatArray
+    _start_counts: FloatArray
+    _start_distribution: FloatArray
+    _states: StateSpace
+    _transient_probabilities: Any
+    _transition_counts: Any
 
     def __init__(self, journeys: Journeys, order: int, collapse_repeats: bool, max_states: int) -> None:
         import scipy.sparse as sp  # imported on first use: scipy.sparse is slow to import
 
-        self.order = order
-        self.collapse_repeats = collapse_repeats
-        self.channels = journeys.channels
         try:  # empty paths have no step: they never enter the chain
-            walks = count_walks(journeys, order, collapse_repeats, max_states)
+            states = StateSpace.from_journeys(journeys, order, collapse_repeats)
         except KeySpaceError as too_wide:
             raise _key_space_error(order, len(journeys.channels), too_wide) from None
-        except TooManyStatesError as too_many:
+        if len(states) > max_states:
             raise ParameterError(
-                f"a Markov chain of order {order} on these journeys has {too_many.count:,} states, over the budget "
+                f"a Markov chain of order {order} on these journeys has {len(states):,} states, over the budget "
                 f"of max_states={max_states:,}. Fix: use a lower order, shorten paths with "
                 "journeys.last_touches(k), or raise max_states if memory allows."
-            ) from None
-        self._states = walks
-        self._widest = max((len(window) for window in walks.windows), default=0)
-        self.start_counts = walks.start
-        self.transition_counts = walks.transitions
-        self.conversion_counts = walks.conversions
-        self.null_counts = walks.nulls
+            )
+        walks = count_walks(journeys, states)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            self.mean_value = np.where(walks.conversions > 0, walks.value / walks.conversions, 0.0)
+            mean_value = np.where(walks.conversions > 0, walks.value / walks.conversions, 0.0)
         with np.errstate(over="ignore", invalid="ignore"):
-            out = np.asarray(self.transition_counts.sum(axis=1)).ravel() + self.conversion_counts + self.null_counts
-        if not (np.isfinite(out).all() and np.isfinite(self.start_counts).all()):
+            out = np.asarray(walks.transitions.sum(axis=1)).ravel() + walks.conversions + walks.nulls
+        if not (np.isfinite(out).all() and np.isfinite(walks.start).all()):
             raise JourneyError(
                 "the journeys' counts are too large for float64 once added up along the walks: a state's "
                 f"transition counts overflow to inf (largest row count {_largest(journeys):.3g}). "
@@ -118,28 +160,145 @@ class FittedMarkovChain:
             )
         safe = np.where(out > 0, out, 1.0)
         # each count over its state's total (never 1/total first: that overflows for subnormal totals)
-        counts = sp.csr_array(self.transition_counts)
+        counts = sp.csr_array(walks.transitions)
         per_row = np.repeat(safe, np.diff(counts.indptr))
-        self.q = sp.csr_array((counts.data / per_row, counts.indices, counts.indptr), shape=counts.shape)
-        self.r = self.conversion_counts / safe
+        q = sp.csr_array((counts.data / per_row, counts.indices, counts.indptr), shape=counts.shape)
+        r = walks.conversions / safe
         # r · (mean value per conversion) = value / out: no division by a conversion count that may be tiny
         with np.errstate(over="ignore"):
-            self._r_value = walks.value / safe
-        if not np.isfinite(self._r_value).all():
-            state = int(np.argmin(np.isfinite(self._r_value)))
+            r_value = walks.value / safe
+        if not np.isfinite(r_value).all():
+            state = int(np.argmin(np.isfinite(r_value)))
             raise JourneyError(
-                f"the value per journey of state {self.state_labels()[state]!r} overflows float64 "
+                f"the value per journey of state {states.labels[state]!r} overflows float64 "
                 f"(value {float(walks.value[state]):.3g} over {float(out[state]):.3g} journeys). "
                 "Fix: rescale value, or check its rows for placeholder numbers."
             )
-        start_total = self.start_counts.sum()
-        self.p_start = self.start_counts / start_total if start_total > 0 else self.start_counts
-        self._solve()
+        start_total = walks.start.sum()
+        p_start = walks.start / start_total if start_total > 0 else walks.start
+        fields = {
+            "_states": states,
+            "_start_counts": _frozen(walks.start),
+            "_transition_counts": walks.transitions,
+            "_conversion_counts": _frozen(walks.conversions),
+            "_null_counts": _frozen(walks.nulls),
+            "_mean_value": _frozen(mean_value),
+            "_transient_probabilities": q,
+            "_conversion_step": _frozen(r),
+            "_start_distribution": _frozen(p_start),
+            "_algebra": ChainAlgebra(q, _frozen(r), _frozen(r_value), _frozen(p_start)),
+        }
+        for name, item in fields.items():
+            object.__setattr__(self, name, item)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(
+            f"FittedMarkovChain is immutable: {name!r} cannot be set. Fix: fit MarkovChain(...) again."
+        )
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"FittedMarkovChain is immutable: {name!r} cannot be deleted.")
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in FittedMarkovChain.__slots__}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, item in state.items():
+            if isinstance(item, np.ndarray):  # unpickled arrays come back writeable
+                item = _frozen(item)
+            object.__setattr__(self, name, item)
+
+    def __repr__(self) -> str:
+        return (
+            f"FittedMarkovChain(order={self.order}, {len(self._states):,} states over {len(self.channels):,} "
+            f"channels, conversion_probability={self.conversion_probability:.6g})"
+        )
+
+    # ------------------------------------------------------------------ what was fitted
+    @property
+    def order(self) -> int:
+        """Channels per state."""
+        return self._states.order
+
+    @property
+    def collapse_repeats(self) -> bool:
+        """Whether consecutive touches of one channel were merged before windowing."""
+        return self._states.collapse_repeats
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """Channel labels of the journeys fitted (codes in :attr:`states` index them)."""
+        return self._states.channels
+
+    @property
+    def states(self) -> StateSpace:
+        """The transient states: their windows, keys, labels and channel membership."""
+        return self._states
+
+    @property
+    def algebra(self) -> ChainAlgebra:
+        """The absorbing-chain algebra: P(conversion), value flow and their loss without some states."""
+        return self._algebra
+
+    @property
+    def start_counts(self) -> FloatArray:
+        """Per state: journeys whose walk starts there (read-only)."""
+        return self._start_counts
+
+    @property
+    def transition_counts(self) -> Any:
+        """States × states journeys moving from one to the next (a ``scipy.sparse.csr_array`` copy)."""
+        return self._transition_counts.copy()
+
+    @property
+    def conversion_counts(self) -> FloatArray:
+        """Per state: conversions of the walks that end there (read-only)."""
+        return self._conversion_counts
+
+    @property
+    def null_counts(self) -> FloatArray:
+        """Per state: non-converting journeys whose walk ends there (read-only)."""
+        return self._null_counts
+
+    @property
+    def mean_value(self) -> FloatArray:
+        """Per state: mean value per conversion of the walks that end there (read-only)."""
+        return self._mean_value
+
+    @property
+    def transient_probabilities(self) -> Any:
+        """Q: states × states one-step transition probabilities (a ``scipy.sparse.csr_array`` copy)."""
+        return self._transient_probabilities.copy()
+
+    @property
+    def conversion_step(self) -> FloatArray:
+        """r: per state, the probability that the next step is CONV (read-only)."""
+        return self._conversion_step
+
+    @property
+    def start_distribution(self) -> FloatArray:
+        """p: the distribution of a walk's first state (read-only)."""
+        return self._start_distribution
+
+    @property
+    def q(self) -> Any:
+        """Deprecated alias of :attr:`transient_probabilities`."""
+        _deprecated("q", "transient_probabilities")
+        return self.transient_probabilities
+
+    @property
+    def r(self) -> FloatArray:
+        """Deprecated alias of :attr:`conversion_step`."""
+        _deprecated("r", "conversion_step")
+        return self._conversion_step
+
+    @property
+    def p_start(self) -> FloatArray:
+        """Deprecated alias of :attr:`start_distribution`."""
+        _deprecated("p_start", "start_distribution")
+        return self._start_distribution
 
     # ------------------------------------------------------------------ algebra
-    def _solve(self) -> None:
-        self._algebra = ChainAlgebra(self.q, self.r, self._r_value, self.p_start)
-
     @property
     def conversion_probability(self) -> float:
         """P(a walk from START converts)."""
@@ -150,43 +309,164 @@ class FittedMarkovChain:
         """Expected conversion value of a walk from START."""
         return self._algebra.value_flow
 
-    def _states_of_channel(self) -> list[IntArray]:
-        member: list[list[int]] = [[] for _ in self.channels]
-        for state, window in enumerate(self._states.windows):
-            for code in set(window):
-                member[code].append(state)
-        return [np.asarray(m, dtype=np.int64) for m in member]
+    def conversion_probability_without(self, channels: Iterable[str]) -> float:
+        """P(conversion) with every state that contains any of ``channels`` removed.
 
-    def removal_effects(self) -> pd.DataFrame:
-        """Per channel: ``conversions`` and ``value`` removal effects, exact.
+        Transitions into a removed state go to NULL instead. This is the value, in the
+        Markov game of :class:`~attribution.Shapley`, of the coalition of the other
+        channels; ``1 - conversion_probability_without([c]) / conversion_probability`` is
+        channel c's removal effect.
 
-        RE_c = 1 − P₋c(conv) / P(conv), with every transition into a state containing c
-        sent to NULL; the value removal effect uses the value flow (SPEC §4).
+        Raises
+        ------
+        ParameterError
+            A label that is not one of the chain's channels (the message lists them), or a
+            single string instead of an iterable of labels.
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["A", "B", "C"], ["A", "C"], ["B"], ["C"], ["A", "B"]],
+        ...                             conversions=[2, 1, 0, 1, 0], nulls=[0, 1, 2, 1, 1])
+        >>> chain = MarkovChain().fit(j)
+        >>> round(chain.conversion_probability, 6), round(chain.conversion_probability_without(["A"]), 6)
+        (0.444444, 0.207407)
+        >>> chain.conversion_probability_without([]) == chain.conversion_probability
+        True
         """
+        codes = self._channel_codes(channels, "channels", "conversion_probability_without")
+        return self._algebra.probability_without(self._states.members(codes))
+
+    def value_flow_without(self, channels: Iterable[str]) -> float:
+        """Expected conversion value of a walk with every state containing any of ``channels`` removed.
+
+        As :meth:`conversion_probability_without`, for the value flow.
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["A", "B"], ["B"]], conversions=[1, 1], nulls=[1, 1], value=[30, 10])
+        >>> chain = MarkovChain().fit(j)
+        >>> chain.value_flow, chain.value_flow_without(["A"])
+        (10.0, 5.0)
+        """
+        codes = self._channel_codes(channels, "channels", "value_flow_without")
+        return self._algebra.value_without(self._states.members(codes))
+
+    def removal_effects(
+        self,
+        groups: Mapping[str, Iterable[str]] | None = None,
+        *,
+        sequences: Mapping[str, Sequence[str]] | Iterable[Sequence[str]] | None = None,
+    ) -> pd.DataFrame:
+        """Removal effects for ``conversions`` and ``value``, exact: per channel, group or sequence.
+
+        RE = 1 − P₋T(conv) / P(conv), with every transition into a removed state T sent to
+        NULL; the value removal effect uses the value flow (SPEC §4). Without arguments T
+        is, for each channel, the states that contain it (a table indexed by channel).
+
+        Parameters
+        ----------
+        groups
+            Named sets of channels, e.g. ``{"paid": ["Search", "Display"]}``: a group removes
+            every state that contains any of its channels at once.
+        sequences
+            Channel sequences, e.g. ``[("Email", "Search")]`` (named ``"Email > Search"``) or
+            ``{"email first": ("Email", "Search")}``: a sequence removes every state whose
+            window holds its channels consecutively, in that order. A sequence can be at
+            most ``order`` channels long.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``conversions`` and ``value`` removal effects, indexed by ``channel`` (no
+            arguments) or by ``group`` (groups first, then sequences).
+
+        Raises
+        ------
+        ParameterError
+            An unknown channel label (the message lists the known ones), an empty group or
+            sequence, a sequence longer than the order, or a name given twice.
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["A", "B", "C"], ["A", "C"], ["B"], ["C"], ["A", "B"]],
+        ...                             conversions=[2, 1, 0, 1, 0], nulls=[0, 1, 2, 1, 1], value=[200, 50, 0, 30, 0])
+        >>> chain = MarkovChain(order=2).fit(j)
+        >>> chain.removal_effects()["conversions"].round(4).tolist()
+        [0.75, 0.5, 1.0]
+        >>> chain.removal_effects(groups={"A or B": ["A", "B"]}, sequences=[("A", "B")]).round(4)
+                conversions   value
+        group
+        A or B         0.75  0.8929
+        A > B          0.50  0.7143
+        """
+        if groups is None and sequences is None:
+            return self._effects_table(self._states.members_by_channel(), pd.Index(self.channels, name="channel"))
+        removed: dict[str, IntArray] = {}
+        for name, members in _named(groups, "groups", sequences=False).items():
+            codes = self._channel_codes(members, f"groups[{name!r}]", "removal_effects")
+            removed[name] = self._states.members(codes)
+        for name, sequence in _named(sequences, "sequences", sequences=True).items():
+            if name in removed:
+                raise ParameterError(
+                    f"parameter 'sequences' of FittedMarkovChain.removal_effects names {name!r}, a name already given "
+                    "to a group. Fix: give every group and sequence its own name."
+                )
+            codes = self._channel_codes(sequence, f"sequences[{name!r}]", "removal_effects")
+            if len(codes) > self.order:
+                raise ParameterError(
+                    f"parameter 'sequences' of FittedMarkovChain.removal_effects has {name!r}, a sequence of "
+                    f"{len(codes)} channels; a chain of order {self.order} has states of at most {self.order} "
+                    f"channels, so none contains it. Fix: fit MarkovChain(order={len(codes)}) or shorten the sequence."
+                )
+            removed[name] = self._states.containing(codes)
+        return self._effects_table(list(removed.values()), pd.Index(list(removed), name="group", dtype=object))
+
+    def _effects_table(self, removed: list[IntArray], index: pd.Index) -> pd.DataFrame:
         p_conv, flow = self.conversion_probability, self.value_flow
-        effects = np.zeros((len(self.channels), 2))
-        for c, members in enumerate(self._states_of_channel()):
+        effects = np.zeros((len(removed), 2))
+        for row, members in enumerate(removed):  # a loop over channels or groups, each one solve
             lost, lost_value = self._algebra.loss_without(members)
-            effects[c, 0] = lost / p_conv if p_conv > 0 else 0.0
-            effects[c, 1] = lost_value / flow if flow > 0 else 0.0
+            effects[row, 0] = lost / p_conv if p_conv > 0 else 0.0
+            effects[row, 1] = lost_value / flow if flow > 0 else 0.0
         effects = np.clip(effects, 0.0, 1.0)  # exact up to rounding
-        return pd.DataFrame(effects, index=pd.Index(self.channels, name="channel"), columns=["conversions", "value"])
+        return pd.DataFrame(effects, index=index, columns=["conversions", "value"])
+
+    def _channel_codes(self, labels: Iterable[str], name: str, owner: str) -> IntArray:
+        """The codes of channel ``labels``; a ParameterError that lists the known labels for an unknown one."""
+        if isinstance(labels, str) or not isinstance(labels, Iterable):
+            raise ParameterError(
+                f"parameter '{name}' of FittedMarkovChain.{owner} must be an iterable of channel labels, not one "
+                f"string; got {labels!r}. Fix: pass [{labels!r}]."
+            )
+        position = {c: i for i, c in enumerate(self.channels)}
+        wanted = list(labels)
+        unknown = [label for label in wanted if not isinstance(label, str) or label not in position]
+        if unknown:
+            shown = self.channels[:KNOWN_SHOWN]
+            known = ", ".join(map(repr, shown)) + (
+                f", ... ({len(self.channels):,} in all)" if shown != self.channels else ""
+            )
+            raise ParameterError(
+                f"parameter '{name}' of FittedMarkovChain.{owner} must name channels of the chain; "
+                f"got unknown {', '.join(map(repr, unknown))}. Known channels: {known}."
+            )
+        return np.array([position[label] for label in wanted], dtype=np.int64)
 
     # ------------------------------------------------------------------ views
     def state_labels(self) -> list[str]:
         """Labels of the transient states: channels joined by ' > '."""
-        return [" > ".join(self.channels[c] for c in window) for window in self._states.windows]
+        return self._states.labels
 
     def transitions(self) -> pd.DataFrame:
         """Long form of the chain: ``source``, ``target``, ``count``, ``probability`` (sparse-friendly)."""
-        labels = np.asarray(self.state_labels(), dtype=object)
-        counts = self.transition_counts.tocoo()
-        totals = self.start_counts.sum()
-        out = np.asarray(self.transition_counts.sum(axis=1)).ravel() + self.conversion_counts + self.null_counts
+        labels = np.asarray(self._states.labels, dtype=object)
+        counts = self._transition_counts.tocoo()
+        totals = self._start_counts.sum()
+        out = np.asarray(self._transition_counts.sum(axis=1)).ravel() + self._conversion_counts + self._null_counts
         safe = np.where(out > 0, out, 1.0)
-        started = np.flatnonzero(self.start_counts)
-        converted = np.flatnonzero(self.conversion_counts)
-        nulled = np.flatnonzero(self.null_counts)
+        started = np.flatnonzero(self._start_counts)
+        converted = np.flatnonzero(self._conversion_counts)
+        nulled = np.flatnonzero(self._null_counts)
         frame = pd.DataFrame(
             {
                 "source": np.concatenate(
@@ -202,10 +482,10 @@ class FittedMarkovChain:
                 ),
                 "count": np.concatenate(
                     [
-                        self.start_counts[started],
+                        self._start_counts[started],
                         counts.data,
-                        self.conversion_counts[converted],
-                        self.null_counts[nulled],
+                        self._conversion_counts[converted],
+                        self._null_counts[nulled],
                     ]
                 ),
             }
@@ -217,7 +497,7 @@ class FittedMarkovChain:
 
     def transition_matrix(self) -> pd.DataFrame:
         """The named transition matrix (dense): rows and columns START, states, CONV, NULL."""
-        names = [START, *self.state_labels(), CONV, NULL]
+        names = [START, *self._states.labels, CONV, NULL]
         table = self.transitions().pivot_table(index="source", columns="target", values="probability", aggfunc="sum")
         matrix = table.reindex(index=names, columns=names).fillna(0.0)
         matrix.loc[CONV, CONV] = 1.0
@@ -242,46 +522,85 @@ class FittedMarkovChain:
         A walk that has reached a path's last state ends in CONV with probability
         p(last → CONV) / (p(last → CONV) + p(last → NULL)). Paths whose last state the
         chain never saw, and empty paths, get the training conversion rate.
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["A", "B"], ["B"]], conversions=[3, 1], nulls=[1, 3])
+        >>> chain = MarkovChain().fit(j)
+        >>> chain.predict_proba(Journeys.from_sequences([["B", "A", "B"], ["Z"]], conversions=[0, 0], nulls=[1, 1]))
+        array([0.5, 0.5])
         """
         if not isinstance(journeys, Journeys):
             raise TypeError(f"predict_proba takes a Journeys object; got {type(journeys).__name__}")
-        rows = journeys.collapse_repeats() if self.collapse_repeats else journeys
-        total = self.conversion_counts.sum() + self.null_counts.sum()
-        fallback = float(self.conversion_counts.sum() / total) if total > 0 else 0.0
-        out = np.full(rows.n_rows, fallback)
-        known = [c for c in rows.channels if c in self.channels]
-        if not known:
-            return out
-        # express the rows' last windows in this chain's channel codes
-        position = {c: i for i, c in enumerate(self.channels)}
-        remap = np.array([position.get(c, -1) for c in rows.channels], dtype=np.int64)
-        codes = remap[rows.codes]
-        lengths = rows.lengths
-        width = np.minimum(lengths, self.order)
-        # a window wider than every state is unseen; only windows as wide as the states get keys,
-        # and those fit int64 (fit checked them), so no key can wrap around and collide
-        widest = min(self._widest, self.order)
-        fits = widest_window(len(self.channels))
-        if widest > fits:  # cannot happen for a fitted chain (fit checked it); never compute wrapped keys
-            raise _key_space_error(self.order, len(self.channels), KeySpaceError(widest, fits))
-        unknown = width > widest
-        base = len(self.channels) + 1
-        key = np.zeros(rows.n_rows, dtype=np.int64)
-        for back in range(widest):
-            take = (width > back) & ~unknown
-            index = rows.offsets[1:][take] - width[take] + back
-            digit = codes[index]
-            unknown[np.flatnonzero(take)[digit < 0]] = True
-            key[take] = key[take] * base + digit + 1
-        state = np.searchsorted(self._states.keys, key)
-        state = np.minimum(state, max(len(self._states.keys) - 1, 0))
-        seen = (lengths > 0) & ~unknown & (len(self._states.keys) > 0)
-        seen &= self._states.keys[state] == key if len(self._states.keys) else False
-        absorbed = self.conversion_counts + self.null_counts
-        ends = seen.copy()
-        ends[seen] = absorbed[state[seen]] > 0
-        out[ends] = self.conversion_counts[state[ends]] / absorbed[state[ends]]
+        total = self._conversion_counts.sum() + self._null_counts.sum()
+        fallback = float(self._conversion_counts.sum() / total) if total > 0 else 0.0
+        out = np.full(journeys.n_rows, fallback)
+        state = self._states.last_states(journeys)
+        absorbed = self._conversion_counts + self._null_counts
+        ends = state >= 0
+        ends[ends] = absorbed[state[ends]] > 0
+        out[ends] = self._conversion_counts[state[ends]] / absorbed[state[ends]]
         return out
+
+
+def _frozen(array: FloatArray) -> FloatArray:
+    """A read-only view (the chain hands its arrays out without copies)."""
+    view = array.view()
+    view.setflags(write=False)
+    return view
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(
+        f"FittedMarkovChain.{old} is deprecated; use FittedMarkovChain.{new} (same values).",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
+def _named(
+    given: Mapping[str, Iterable[str]] | Iterable[Sequence[str]] | None, name: str, *, sequences: bool
+) -> dict[str, Iterable[str]]:
+    """Named groups or sequences; an iterable of sequences is named by its labels joined by ' > '."""
+    if given is None:
+        return {}
+    if isinstance(given, Mapping):
+        named = dict(given)
+    elif sequences and isinstance(given, Iterable) and not isinstance(given, str):
+        named = {}
+        for sequence in given:
+            if isinstance(sequence, str) or not isinstance(sequence, Iterable):
+                raise ParameterError(
+                    f"parameter 'sequences' of FittedMarkovChain.removal_effects must hold sequences of channel "
+                    f"labels; got {sequence!r}. Fix: pass e.g. sequences=[('Email', 'Search')]."
+                )
+            sequence = tuple(sequence)
+            named[" > ".join(map(str, sequence))] = sequence
+    else:
+        example = "sequences=[('Email', 'Search')]" if sequences else "groups={'paid': ['Search', 'Display']}"
+        kind = "a mapping or a list of channel sequences" if sequences else "a mapping from names to channel labels"
+        raise ParameterError(
+            f"parameter {name!r} of FittedMarkovChain.removal_effects must be {kind}; got {given!r}. "
+            f"Fix: pass e.g. {example}."
+        )
+    for key, members in named.items():
+        if not isinstance(key, str):
+            raise ParameterError(
+                f"parameter {name!r} of FittedMarkovChain.removal_effects must be named by strings; got {key!r}."
+            )
+        if isinstance(members, str) or not isinstance(members, Iterable):
+            raise ParameterError(
+                f"parameter '{name}[{key!r}]' of FittedMarkovChain.removal_effects must be an iterable of channel "
+                f"labels, not one string; got {members!r}. Fix: pass [{members!r}]."
+            )
+        members = tuple(members)
+        if not members:
+            raise ParameterError(
+                f"parameter '{name}[{key!r}]' of FittedMarkovChain.removal_effects must name at least one channel; "
+                "got none."
+            )
+        named[key] = members
+    return named
 
 
 def _largest(journeys: Journeys) -> float:
@@ -325,20 +644,9 @@ class MarkovChain(Configured):
     label: ClassVar[str] = "Markov"
 
     def __post_init__(self) -> None:
-        if isinstance(self.order, bool) or not isinstance(self.order, (int, np.integer)) or self.order < 1:
-            raise ParameterError(f"parameter 'order' of MarkovChain must be a positive integer; got {self.order!r}.")
-        if not isinstance(self.collapse_repeats, bool):
-            raise ParameterError(
-                f"parameter 'collapse_repeats' of MarkovChain must be True or False; got {self.collapse_repeats!r}."
-            )
-        if (
-            isinstance(self.max_states, bool)
-            or not isinstance(self.max_states, (int, np.integer))
-            or self.max_states < 1
-        ):
-            raise ParameterError(
-                f"parameter 'max_states' of MarkovChain must be a positive integer; got {self.max_states!r}."
-            )
+        integer(self.order, "order", owner="MarkovChain", fix="pass e.g. order=2.")
+        boolean(self.collapse_repeats, "collapse_repeats", owner="MarkovChain")
+        integer(self.max_states, "max_states", owner="MarkovChain", fix="pass e.g. max_states=500_000.")
 
     named_params: ClassVar[tuple[str, ...]] = ("order",)
 
@@ -439,3 +747,21 @@ class MarkovAttribution(Attribution):
     def chain(self) -> FittedMarkovChain:
         """The fitted chain (transition matrix, predictions, graph)."""
         return self._chain
+
+    def group_removal_effects(
+        self,
+        groups: Mapping[str, Iterable[str]] | None = None,
+        *,
+        sequences: Mapping[str, Sequence[str]] | Iterable[Sequence[str]] | None = None,
+    ) -> pd.DataFrame:
+        """Removal effects of sets of channels or of channel sequences (:meth:`FittedMarkovChain.removal_effects`).
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["A", "B", "C"], ["A", "C"], ["B"], ["C"], ["A", "B"]],
+        ...                             conversions=[2, 1, 0, 1, 0], nulls=[0, 1, 2, 1, 1])
+        >>> result = MarkovChain().attribute(j)
+        >>> result.group_removal_effects({"A or B": ["A", "B"]})["conversions"].round(4).tolist()
+        [0.6667]
+        """
+        return self._chain.removal_effects(groups, sequences=sequences)

@@ -1,4 +1,4 @@
-"""Choose a Markov chain's order by held-out prediction (cross-validation over journeys)."""
+"""Choose a Markov chain's order by held-out prediction: log-loss and AUC from one cross-validation."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from attribution.errors import JourneyError, ParameterError
+from attribution._checks import boolean, integer, one_of
+from attribution.errors import JourneyError
 from attribution.journeys import Journeys
 from attribution.models.markov import DegenerateChainWarning, MarkovChain
 
-__all__ = ["OrderSelection", "select_order"]
+__all__ = ["OrderSelection", "predictive_validity", "select_order"]
 
 FloatArray = npt.NDArray[np.float64]
+
+METRICS: tuple[Literal["log_loss"], Literal["auc"]] = ("log_loss", "auc")
 
 # Counts are split among folds as integers; float64 holds every whole number up to 2^53.
 MAX_WHOLE_COUNT = 2**53
@@ -106,6 +109,8 @@ def select_order(
         ``"log_loss"`` (default; lower is better) or ``"auc"``.
     seed
         Seed of the random split; the same seed gives the same folds.
+    collapse_repeats
+        Passed to every :class:`MarkovChain` fitted.
 
     Raises
     ------
@@ -115,6 +120,10 @@ def select_order(
     ParameterError
         A bad ``max_order``, ``cv`` or ``metric``.
 
+    See Also
+    --------
+    predictive_validity : both metrics side by side, from the same folds.
+
     Examples
     --------
     >>> j = Journeys.from_sequences([["A", "B"], ["B", "A"], ["A"], ["B"]],
@@ -122,65 +131,104 @@ def select_order(
     >>> select_order(j, max_order=2, cv=3, seed=1).best_order
     2
     """
-    if isinstance(max_order, bool) or not isinstance(max_order, (int, np.integer)) or max_order < 1:
-        raise ParameterError(f"parameter 'max_order' must be a positive integer; got {max_order!r}.")
-    if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or cv < 2:
-        raise ParameterError(f"parameter 'cv' must be an integer >= 2; got {cv!r}.")
-    if metric not in ("log_loss", "auc"):
-        raise ParameterError(f"parameter 'metric' must be 'log_loss' or 'auc'; got {metric!r}.")
+    one_of(metric, "metric", METRICS, owner="select_order")
+    scores = _held_out_scores(journeys, max_order, cv, seed, collapse_repeats, owner="select_order")[metric]
+    means = scores["mean"].to_numpy()
+    best = int(np.nanargmin(means) if metric == "log_loss" else np.nanargmax(means)) + 1
+    assert math.isfinite(means[best - 1])
+    return OrderSelection(scores, metric, best)
+
+
+def predictive_validity(
+    journeys: Journeys, max_order: int = 3, cv: int = 5, seed: int | None = None, *, collapse_repeats: bool = True
+) -> pd.DataFrame:
+    """Held-out log-loss and AUC of Markov chains of order 1..``max_order``, same folds for both.
+
+    One cross-validation pass, as :func:`select_order` (journeys, not rows, are split into
+    folds): each order is fitted once per fold and both metrics score its predictions.
+    The same seed gives the same folds as :func:`select_order`, so the columns equal its
+    ``mean`` and ``std`` for each metric.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by order: ``log_loss`` and ``log_loss_std`` (lower is better), ``auc`` and
+        ``auc_std`` (higher is better) over the folds.
+
+    Examples
+    --------
+    >>> j = Journeys.from_sequences([["A", "B"], ["B", "A"], ["A"], ["B"]],
+    ...                             conversions=[300, 50, 100, 100], nulls=[100, 350, 300, 300])
+    >>> table = predictive_validity(j, max_order=2, cv=4, seed=1)
+    >>> int(table["log_loss"].idxmin()), int(table["auc"].idxmax())
+    (2, 2)
+    """
+    tables = _held_out_scores(journeys, max_order, cv, seed, collapse_repeats, owner="predictive_validity")
+    columns: dict[str, pd.Series] = {}
+    for metric in METRICS:
+        columns[metric] = tables[metric]["mean"]
+        columns[f"{metric}_std"] = tables[metric]["std"]
+    return pd.DataFrame(columns).rename_axis("order")
+
+
+def _held_out_scores(
+    journeys: Journeys, max_order: int, cv: int, seed: int | None, collapse_repeats: bool, *, owner: str
+) -> dict[str, pd.DataFrame]:
+    """Orders × folds tables of every metric (with ``mean`` and ``std``), from one set of folds.
+
+    Each order is fitted once per fold; every metric scores the same held-out predictions.
+    Raises :class:`JourneyError` when a metric cannot score any fold.
+    """
+    max_order = integer(max_order, "max_order", owner=owner, fix="pass e.g. max_order=3.")
+    cv = integer(cv, "cv", low=2, owner=owner, fix="pass e.g. cv=5.")
+    collapse_repeats = boolean(collapse_repeats, "collapse_repeats", owner=owner)
     if not isinstance(journeys, Journeys):
-        raise TypeError(f"select_order takes a Journeys object; got {type(journeys).__name__}")
+        raise TypeError(f"{owner} takes a Journeys object; got {type(journeys).__name__}")
     counts = np.concatenate([journeys.conversions, journeys.nulls])
     fractional = counts != np.round(counts)
     if np.any(fractional):
         raise JourneyError(
-            "select_order splits journeys into folds, so conversions and nulls must be whole numbers; "
+            f"{owner} splits journeys into folds, so conversions and nulls must be whole numbers; "
             f"{int(fractional.sum()):,} count(s) are not, e.g. {float(counts[np.argmax(fractional)])!r}. "
             "Fix: use unweighted journey counts."
         )
     if counts.size and counts.max() > MAX_WHOLE_COUNT:
         raise JourneyError(
-            "select_order splits each row's journeys one by one into folds, so a count must be at most "
+            f"{owner} splits each row's journeys one by one into folds, so a count must be at most "
             f"2^53 = {MAX_WHOLE_COUNT:,}; got {float(counts.max()):.3g}. "
             "Fix: select the order on a rescaled copy of the journeys (e.g. counts divided by 1e6, rounded)."
         )
     rng = np.random.default_rng(seed)
     conv_folds = _fold_counts(journeys.conversions, cv, rng)
     null_folds = _fold_counts(journeys.nulls, cv, rng)
-    # value follows conversions in proportion, so training chains keep value per conversion
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value_per_conversion = np.where(journeys.conversions > 0, journeys.value / journeys.conversions, 0.0)
-    scorer = _weighted_log_loss if metric == "log_loss" else _weighted_auc
-    scores = np.full((max_order, cv), np.nan)
+    scorers = {"log_loss": _weighted_log_loss, "auc": _weighted_auc}
+    scores = {metric: np.full((max_order, cv), np.nan) for metric in METRICS}
     for fold in range(cv):
-        train_conv = journeys.conversions - conv_folds[fold]
-        train_null = journeys.nulls - null_folds[fold]
-        train = Journeys._trusted(
-            journeys.codes,
-            journeys.offsets,
-            journeys.channels,
-            train_conv,
-            train_null,
-            train_conv * value_per_conversion,
-        )
+        # value follows conversions (each row keeps its value per conversion), so training
+        # chains keep each state's mean value
+        train = journeys.with_outcomes(journeys.conversions - conv_folds[fold], journeys.nulls - null_folds[fold])
         held_out = conv_folds[fold] + null_folds[fold] > 0
+        held_conv, held_null = conv_folds[fold][held_out], null_folds[fold][held_out]
         for order in range(1, max_order + 1):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DegenerateChainWarning)
                 chain = MarkovChain(order=order, collapse_repeats=collapse_repeats).fit(train)
-            p = chain.predict_proba(journeys)
-            scores[order - 1, fold] = scorer(p[held_out], conv_folds[fold][held_out], null_folds[fold][held_out])
-    table = pd.DataFrame(
-        scores, index=pd.RangeIndex(1, max_order + 1, name="order"), columns=[f"fold {f + 1}" for f in range(cv)]
-    )
-    table["mean"] = table.mean(axis=1)
-    table["std"] = table.iloc[:, :cv].std(axis=1, ddof=1)
-    means = table["mean"].to_numpy()
-    if np.all(np.isnan(means)):
-        raise JourneyError(
-            f"no fold could be scored with {metric!r} (too few converting and non-converting journeys). "
-            "Fix: use more journeys, fewer folds (cv), or metric='log_loss'."
+            p = chain.predict_proba(journeys)[held_out]
+            for metric in METRICS:
+                scores[metric][order - 1, fold] = scorers[metric](p, held_conv, held_null)
+    tables: dict[str, pd.DataFrame] = {}
+    for metric in METRICS:
+        table = pd.DataFrame(
+            scores[metric],
+            index=pd.RangeIndex(1, max_order + 1, name="order"),
+            columns=[f"fold {f + 1}" for f in range(cv)],
         )
-    best = int(np.nanargmin(means) if metric == "log_loss" else np.nanargmax(means)) + 1
-    assert math.isfinite(means[best - 1])
-    return OrderSelection(table, metric, best)
+        table["mean"] = table.mean(axis=1)
+        table["std"] = table.iloc[:, :cv].std(axis=1, ddof=1)
+        if np.all(np.isnan(table["mean"].to_numpy())):
+            raise JourneyError(
+                f"no fold could be scored with {metric!r} (too few converting and non-converting journeys). "
+                "Fix: use more journeys, fewer folds (cv), or metric='log_loss'."
+            )
+        tables[metric] = table
+    return tables

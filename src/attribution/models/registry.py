@@ -7,9 +7,10 @@ from typing import Any
 
 from attribution.errors import ParameterError
 from attribution.models.base import Model
+from attribution.models.counterfactual import Counterfactual
 from attribution.models.markov import MarkovChain
 from attribution.models.rules import FirstTouch, LastNonDirect, LastTouch, Linear, PositionBased, TimeDecay
-from attribution.models.shapley import Counterfactual, Shapley
+from attribution.models.shapley import Shapley
 
 __all__ = ["MODELS", "model_named", "resolve_models"]
 

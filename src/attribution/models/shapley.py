@@ -1,21 +1,14 @@
-"""Shapley-value attribution with a named characteristic function, exact or sampled (SPEC.md §5).
+"""Shapley-value attribution: the solvers over a named game, exact or sampled (SPEC.md §5).
 
 The Shapley value of channel i is its average marginal contribution v(S ∪ {i}) − v(S)
 over all orders in which channels could join. Everything depends on the game v, so it
-is an explicit parameter:
-
-- ``"conversions"`` (subset-sum, Zhao et al. 2018): v(S) = conversions of paths whose set
-  of channels lies within S. Closed form: each path's conversions split equally among
-  its distinct channels (linear attribution over distinct channels). Any number of
-  channels; nulls do not enter.
-- ``"conversion_rate"`` (exact set, Dalessandro et al. 2012; DP6 MAM's default): v(S) =
-  conversions / journeys of the paths whose set is exactly S; sets never observed take
-  ``unobserved`` (default 0); v(∅) = 0, since empty paths stay out of every game (their
-  conversions are reported as unattributed).
-- ``"markov"``: v(S) = P(conversion) of the fitted Markov chain with every channel outside S
-  removed.
-- a callable over coalitions (``frozenset`` of labels), or over bitmasks when wrapped
-  with :func:`bitmask_game` (bit j ↔ ``channels[j]``), for speed.
+is an explicit parameter, built in :mod:`attribution.models.games`: ``"conversions"``
+(subset-sum, Zhao et al. 2018), ``"conversion_rate"`` (exact set, Dalessandro et al.
+2012), ``"markov"`` (the chain's conversion probability with the channels outside S
+removed), or a callable over coalitions (of bitmasks with :func:`bitmask_game`). The
+subset-sum game has a closed form — each path's conversions split equally among its
+distinct channels (linear attribution over distinct channels) — for any number of
+channels; the others are solved here.
 
 Exact values come from Harsanyi dividends: d = Möbius transform of v over bitmasks, and
 φ_i = Σ_{T ∋ i} d(T) / |T|, in O(n·2ⁿ) time and about 24 bytes per coalition (v and d, kept
@@ -23,41 +16,51 @@ in the result, and the transform's temporaries): the game is evaluated and the d
 shared out in blocks of ``MASKS_PER_BLOCK`` coalitions, so no 2ⁿ × n membership matrix is
 ever built. The memory is checked against what the machine has available before anything
 is allocated. Past ``max_exact_channels`` (at most ``EXACT_MAX_CHANNELS``), permutations are
-sampled in antithetic pairs (a permutation and its reverse), with standard errors.
+sampled in antithetic pairs (a permutation and its reverse; Castro et al. 2009), with
+standard errors.
 
 A raw value within ``ROUNDING`` × max |v| of zero is zero: it is floating-point noise (the
 same game scaled by 10⁶ must not give one channel everything through a stray +1e-17).
+
+fractribution's "Shapley" is a leave-one-out gain, not a Shapley value: it lives in
+:mod:`attribution.models.counterfactual` (:class:`Counterfactual`, re-exported here).
 """
 
 from __future__ import annotations
 
-import decimal
-import math
-import numbers
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from attribution import _checks
 from attribution.errors import AttributionError, ParameterError
 from attribution.journeys import Journeys, ragged
 from attribution.models.base import (
     Attribution,
+    Configured,
     ModelSpec,
     Unattributed,
     attributable_totals,
     attribution_from_touch_weights,
 )
+from attribution.models.counterfactual import Counterfactual
+from attribution.models.games import Game, bitmask_game, callable_game, conversion_rate_game, markov_game
 
-__all__ = ["Counterfactual", "Shapley", "ShapleyAttribution", "bitmask_game", "exact_shapley"]
+__all__ = [
+    "Counterfactual",  # re-exported from attribution.models.counterfactual
+    "Shapley",
+    "ShapleyAttribution",
+    "bitmask_game",  # re-exported from attribution.models.games
+    "exact_shapley",
+]
 
 FloatArray = npt.NDArray[np.float64]
 BoolMatrix = npt.NDArray[np.bool_]
-Game = Callable[[BoolMatrix], FloatArray]  # coalitions as rows of a membership matrix -> values
 
 # The most channels computed exactly: 2^30 coalitions take 26 GB (24 bytes each).
 EXACT_MAX_CHANNELS = 30
@@ -74,26 +77,7 @@ MASKS_PER_BLOCK = 1 << 16
 SAMPLING_CELLS_PER_BATCH = 1 << 26
 # A raw value within this fraction of max |v| of zero is rounding noise, set to 0.
 ROUNDING = 1e-12
-# Coalition values cached by the Markov game while sampling (each entry ~ 100-200 bytes).
-MARKOV_CACHE_MAX = 1 << 20
-
-
-def bitmask_game(function: Callable[[npt.NDArray[np.int64]], npt.ArrayLike]) -> Callable[..., Any]:
-    """Mark ``function`` as a vectorised game: it takes an int64 array of bitmasks, returns values.
-
-    Bit j of a mask stands for ``journeys.channels[j]``; the empty coalition is mask 0.
-
-    Examples
-    --------
-    >>> @bitmask_game
-    ... def coverage(masks):
-    ...     return np.array([bin(m).count("1") for m in masks.tolist()], dtype=float)  # v(S) = |S|
-    >>> j = Journeys.from_sequences([["A", "B"]], conversions=[1])
-    >>> Shapley(value=coverage).attribute(j).raw_values.tolist()
-    [1.0, 1.0]
-    """
-    function.bitmask = True  # type: ignore[attr-defined]
-    return function
+GAMES = ("conversions", "conversion_rate", "markov")
 
 
 def _popcount(masks: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -192,185 +176,6 @@ def _size(count: float) -> str:
     raise AssertionError("unreachable")
 
 
-@dataclass(frozen=True)
-class _Sets:
-    """The distinct channel set of every non-empty row, as packed keys."""
-
-    membership: BoolMatrix  # rows x channels
-    conversions: FloatArray
-    nulls: FloatArray
-
-
-def _row_sets(journeys: Journeys) -> _Sets:
-    n = len(journeys.channels)
-    rows = journeys.touch_rows()
-    membership = np.zeros((journeys.n_rows, n), dtype=bool)
-    membership[rows, journeys.codes] = True
-    return _Sets(membership, journeys.conversions, journeys.nulls)
-
-
-def _packed(membership: BoolMatrix) -> npt.NDArray[np.bytes_]:
-    packed = np.packbits(membership, axis=1)
-    return packed.view(f"S{packed.shape[1]}").ravel() if packed.shape[1] else np.zeros(len(membership), dtype="S1")
-
-
-def _conversion_rate_game(journeys: Journeys, unobserved: float) -> Game:
-    # empty paths stay out of the game (their conversions are unattributed), so v(∅) = 0
-    journeys = journeys.filter(min_length=1)
-    sets = _row_sets(journeys)
-    keys = _packed(sets.membership)
-    uniques, inverse = np.unique(keys, return_inverse=True)
-    conversions = np.bincount(inverse, weights=sets.conversions, minlength=len(uniques))
-    journeys_per_set = np.bincount(inverse, weights=sets.conversions + sets.nulls, minlength=len(uniques))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate = np.where(journeys_per_set > 0, conversions / journeys_per_set, unobserved)
-
-    def game(members: BoolMatrix) -> FloatArray:
-        empty = ~members.any(axis=1)
-        if len(uniques) == 0:
-            return np.where(empty, 0.0, unobserved)
-        wanted = _packed(members)
-        at = np.minimum(np.searchsorted(uniques, wanted), len(uniques) - 1)
-        found = uniques[at] == wanted
-        return np.where(empty, 0.0, np.where(found, rate[at], unobserved))
-
-    return game
-
-
-def _markov_game(journeys: Journeys, order: int, *, cache: bool) -> Game:
-    from attribution.models.markov import MarkovChain
-
-    chain = MarkovChain(order=order).fit(journeys)
-    import scipy.sparse as sp
-    from scipy.sparse.linalg import spsolve
-
-    state_members = np.zeros((len(chain.r), len(journeys.channels)), dtype=bool)
-    for state, window in enumerate(chain._states.windows):
-        state_members[state, list(window)] = True
-    q = sp.csr_array(chain.q)
-    # sampling meets the same coalitions again and again; the exact method meets each once
-    known: dict[bytes, float] = {}
-
-    def one(member: BoolMatrix) -> float:
-        key = np.packbits(member).tobytes()
-        if key in known:
-            return known[key]
-        allowed = np.flatnonzero(~state_members[:, ~member].any(axis=1))
-        if allowed.size == 0:
-            probability = 0.0
-        else:
-            sub = sp.csc_matrix(sp.identity(allowed.size) - q[allowed][:, allowed])
-            x = np.atleast_1d(spsolve(sub, chain.r[allowed]))
-            probability = float(chain.p_start[allowed] @ x)
-        if cache:
-            if len(known) >= MARKOV_CACHE_MAX:
-                known.clear()
-            known[key] = probability
-        return probability
-
-    def game(members: BoolMatrix) -> FloatArray:
-        return np.array([one(m) for m in members], dtype=np.float64)
-
-    return game
-
-
-def _short(value: Any, most: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= most else text[: most - 1] + "…"
-
-
-def _coalition(member: npt.NDArray[np.bool_], channels: tuple[str, ...]) -> str:
-    """A coalition as the user reads it: ``{A, B}``."""
-    inside = [c for c, is_in in zip(channels, member.tolist(), strict=True) if is_in]
-    return "{" + ", ".join(inside) + "}" if inside else "{} (the empty coalition)"
-
-
-def _as_number(result: Any, member: npt.NDArray[np.bool_], channels: tuple[str, ...], name: str) -> float:
-    """One value of a custom game as a float, or a :class:`ParameterError` naming the coalition."""
-    if isinstance(result, np.ndarray) and result.ndim == 0:
-        result = result[()]
-    if isinstance(result, (numbers.Real, decimal.Decimal, np.bool_)):
-        try:
-            return float(result)
-        except (OverflowError, ValueError):  # an int of 400 digits; Decimal('sNaN')
-            pass
-        raise ParameterError(
-            f"the value function {name!r} returned {_short(result)} for coalition {_coalition(member, channels)}, "
-            "which float64 cannot hold. Fix: return a finite float for every coalition (rescale the game if needed)."
-        )
-    raise ParameterError(
-        f"the value function {name!r} returned {_short(result)} (a {type(result).__name__}) for coalition "
-        f"{_coalition(member, channels)}, not a number. Fix: return a float for every coalition."
-    )
-
-
-def _as_values(result: Any, members: BoolMatrix, channels: tuple[str, ...], name: str) -> FloatArray:
-    """A bitmask game's answer as one float per mask, or a :class:`ParameterError`."""
-    expected = len(members)
-    try:
-        array = np.asarray(result)
-    except (TypeError, ValueError):  # ragged nested lists and the like
-        array = None
-    if array is None or array.dtype.kind not in "biufO":
-        raise ParameterError(
-            f"the bitmask game {name!r} returned {_short(result)}, not an array of numbers. "
-            "Fix: return a float array with one value per mask."
-        )
-    if array.size != expected:
-        raise ParameterError(
-            f"the bitmask game {name!r} returned {array.size:,} value(s) (shape {array.shape}) for {expected:,} "
-            "coalitions; it must return one value per mask, in the order given. "
-            "Fix: return an array as long as the masks it receives."
-        )
-    if array.dtype.kind == "O":  # Python objects: each must be a number (rare, so checked one by one)
-        flat = array.reshape(expected)
-        return np.array([_as_number(v, members[k], channels, name) for k, v in enumerate(flat.tolist())])
-    values: FloatArray = array.astype(np.float64).reshape(expected)
-    return values
-
-
-def _check_finite(values: FloatArray, members: BoolMatrix, channels: tuple[str, ...], name: str) -> None:
-    bad = ~np.isfinite(values)
-    if bad.any():
-        first = int(np.argmax(bad))
-        raise ParameterError(
-            f"the value function {name!r} returned {float(values[first])} for coalition "
-            f"{_coalition(members[first], channels)}; a game's values must be finite numbers. "
-            "Fix: return a finite number for every coalition (e.g. 0 for a coalition never observed)."
-        )
-
-
-def _callable_game(function: Callable[..., Any], channels: tuple[str, ...]) -> Game:
-    """The user's game, its answers checked: exceptions it raises itself propagate unchanged."""
-    n = len(channels)
-    name = getattr(function, "__name__", "custom")
-    if getattr(function, "bitmask", False):
-        if n > 62:
-            raise ParameterError(
-                f"a bitmask game handles at most 62 channels; these journeys have {n}. "
-                "Fix: pass a function of frozensets instead."
-            )
-        weights = np.left_shift(np.int64(1), np.arange(n, dtype=np.int64))
-
-        def game(members: BoolMatrix) -> FloatArray:
-            masks = members.astype(np.int64) @ weights if n else np.zeros(len(members), dtype=np.int64)
-            values = _as_values(function(masks), members, channels, name)
-            _check_finite(values, members, channels, name)
-            return values
-
-        return game
-    labels = np.asarray(channels, dtype=object)
-
-    def game_of_sets(members: BoolMatrix) -> FloatArray:
-        values = np.empty(len(members))
-        for k, member in enumerate(members):  # the user's function takes one coalition at a time
-            values[k] = _as_number(function(frozenset(labels[member].tolist())), member, channels, name)
-        _check_finite(values, members, channels, name)
-        return values
-
-    return game_of_sets
-
-
 def _rounded(phi: FloatArray, scale: float, game: str) -> FloatArray:
     """Raw values with floating-point noise (|φ| ≤ ROUNDING × max |v|) set to exactly 0.
 
@@ -389,15 +194,15 @@ def _rounded(phi: FloatArray, scale: float, game: str) -> FloatArray:
 
 
 @dataclass(frozen=True, repr=True)
-class Shapley:
+class Shapley(Configured):
     """Shapley-value attribution over a named characteristic function.
 
     Parameters
     ----------
     value
-        The game: ``"conversions"`` (subset-sum, closed form), ``"conversion_rate"``
-        (exact set), ``"markov"`` (chain conversion probability), or a callable over
-        coalitions (see :func:`bitmask_game`).
+        The game (:mod:`attribution.models.games`): ``"conversions"`` (subset-sum,
+        closed form), ``"conversion_rate"`` (exact set), ``"markov"`` (chain conversion
+        probability), or a callable over coalitions (see :func:`bitmask_game`).
     method
         ``"exact"`` (Harsanyi dividends over all 2ⁿ coalitions), ``"sampling"``
         (antithetic permutation pairs with standard errors), or ``"auto"`` (default:
@@ -408,7 +213,7 @@ class Shapley:
     precision
         Stop sampling once every raw value's standard error is at most this.
     seed
-        Seed of the permutation sampler (sampling only).
+        Seed of the permutation sampler (sampling only): an integer >= 0, or None.
     max_exact_channels
         Largest number of channels computed exactly by ``"auto"`` (default 20; at most
         30). The exact method holds 2ⁿ coalition values and dividends, about 24 bytes per
@@ -417,8 +222,9 @@ class Shapley:
         that much memory available.
     unobserved
         v of a coalition never observed as an exact set (``"conversion_rate"``), default 0.
-    order
-        Order of the chain for ``value="markov"``.
+    order, collapse_repeats, max_states
+        The chain of ``value="markov"``, as for :class:`~attribution.models.markov.MarkovChain`
+        (defaults 1, True, 200,000); the other games ignore them.
 
     Notes
     -----
@@ -426,6 +232,9 @@ class Shapley:
     formed from the positive parts: channel i gets attributable conversions (and value)
     × max(φ_i, 0) / Σ_j max(φ_j, 0). If no channel has a positive value, the
     conversions cannot be shared and are reported as unattributed.
+
+    The name says the game, then every other parameter that differs from its default
+    (:class:`~attribution.models.base.Configured`).
 
     Examples
     --------
@@ -436,6 +245,8 @@ class Shapley:
     [4.0, 1.0, 7.0]
     >>> (result.credits["conversions"] * 3).round(9).tolist()
     [4.0, 1.0, 7.0]
+    >>> Shapley().name, Shapley(value="markov", order=2).name
+    ('Shapley (conversions)', 'Shapley (markov, order=2)')
     """
 
     value: str | Callable[..., Any] = "conversions"
@@ -446,53 +257,60 @@ class Shapley:
     max_exact_channels: int = 20
     unobserved: float = 0.0
     order: int = 1
+    collapse_repeats: bool = True
+    max_states: int = 200_000
     label: ClassVar[str] = "Shapley"
-    _game_name: str = field(init=False, repr=False, compare=False, default="")
+    named_params: ClassVar[tuple[str, ...]] = ("value",)
 
     def __post_init__(self) -> None:
-        if not (callable(self.value) or self.value in ("conversions", "conversion_rate", "markov")):
-            raise ParameterError(
-                "parameter 'value' of Shapley must be 'conversions', 'conversion_rate', 'markov' or a callable; "
-                f"got {self.value!r}."
+        if not (callable(self.value) or (isinstance(self.value, str) and self.value in GAMES)):
+            raise _checks.refuse(
+                "value",
+                "'conversions', 'conversion_rate', 'markov' or a callable",
+                self.value,
+                owner="Shapley",
+                fix="name a game, or pass a function of a frozenset of channels (see bitmask_game for speed).",
             )
-        if self.method not in ("auto", "exact", "sampling"):
-            raise ParameterError(
-                f"parameter 'method' of Shapley must be 'auto', 'exact' or 'sampling'; got {self.method!r}."
+        _checks.one_of(self.method, "method", ("auto", "exact", "sampling"), owner="Shapley")
+        canonical: dict[str, Any] = {}
+        if self.n_permutations is not None:
+            canonical["n_permutations"] = _checks.integer(self.n_permutations, "n_permutations", owner="Shapley")
+        if self.precision is not None:
+            canonical["precision"] = _checks.finite_number(
+                self.precision, "precision", low=0.0, low_open=True, owner="Shapley"
             )
-        for name in ("n_permutations", "max_exact_channels", "order"):
-            given = getattr(self, name)
-            if given is None:
-                continue
-            if isinstance(given, bool) or not isinstance(given, (int, np.integer)) or given < 1:
-                raise ParameterError(f"parameter {name!r} of Shapley must be a positive integer; got {given!r}.")
-        if self.max_exact_channels > EXACT_MAX_CHANNELS:
-            raise ParameterError(
-                f"parameter 'max_exact_channels' of Shapley must be at most {EXACT_MAX_CHANNELS}; "
-                f"got {self.max_exact_channels!r}. Exact values hold all 2^n coalitions, about "
-                f"{_size(exact_memory(int(self.max_exact_channels)))} at n={self.max_exact_channels}. "
-                f"Fix: keep max_exact_channels <= {EXACT_MAX_CHANNELS}; 'auto' samples permutations beyond it."
+        if self.seed is not None:
+            canonical["seed"] = _checks.integer(self.seed, "seed", low=0, owner="Shapley")
+        canonical["max_exact_channels"] = _checks.integer(
+            self.max_exact_channels, "max_exact_channels", owner="Shapley"
+        )
+        if canonical["max_exact_channels"] > EXACT_MAX_CHANNELS:
+            raise _checks.refuse(
+                "max_exact_channels",
+                f"at most {EXACT_MAX_CHANNELS}",
+                self.max_exact_channels,
+                owner="Shapley",
+                fix=f"keep max_exact_channels <= {EXACT_MAX_CHANNELS}; 'auto' samples permutations beyond it. "
+                f"Exact values hold all 2^n coalitions, about {_size(exact_memory(canonical['max_exact_channels']))} "
+                f"at n={self.max_exact_channels}.",
             )
-        if self.precision is not None and not (
-            isinstance(self.precision, (int, float)) and math.isfinite(self.precision) and self.precision > 0
-        ):
-            raise ParameterError(f"parameter 'precision' of Shapley must be a positive number; got {self.precision!r}.")
-        if not isinstance(self.unobserved, (int, float)) or not math.isfinite(self.unobserved):
-            raise ParameterError(f"parameter 'unobserved' of Shapley must be a finite number; got {self.unobserved!r}.")
-        name = self.value if isinstance(self.value, str) else getattr(self.value, "__name__", "custom")
-        object.__setattr__(self, "_game_name", name)
+        canonical["unobserved"] = _checks.finite_number(self.unobserved, "unobserved", owner="Shapley")
+        canonical["order"] = _checks.integer(self.order, "order", owner="Shapley")
+        canonical["collapse_repeats"] = _checks.boolean(self.collapse_repeats, "collapse_repeats", owner="Shapley")
+        canonical["max_states"] = _checks.integer(self.max_states, "max_states", owner="Shapley")
+        for name, item in canonical.items():  # Shapley(order=np.int64(2)) == Shapley(order=2), and looks the same
+            object.__setattr__(self, name, item)
 
     @property
-    def name(self) -> str:
-        """``"Shapley (game)"``."""
-        return f"Shapley ({self._game_name})"
+    def game_name(self) -> str:
+        """The game's name: ``value`` itself, or a callable's ``__name__``."""
+        if isinstance(self.value, str):
+            return self.value
+        return str(getattr(self.value, "__name__", "custom"))
 
-    def params(self) -> dict[str, Any]:
-        """The constructor's parameters that differ from the defaults, and the game."""
-        out: dict[str, Any] = {"value": self._game_name, "method": self.method}
-        for name in ("n_permutations", "precision", "seed"):
-            if getattr(self, name) is not None:
-                out[name] = getattr(self, name)
-        return out
+    def base_name(self) -> str:
+        """``"Shapley (game)"``; other non-default parameters follow in the name."""
+        return f"Shapley ({self.game_name})"
 
     def attribute(self, journeys: Journeys, *, per_path: bool = False) -> ShapleyAttribution:
         """Shapley values of the channels and the credits formed from them.
@@ -509,12 +327,12 @@ class Shapley:
         """
         if not isinstance(journeys, Journeys):
             raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
-        spec = ModelSpec(self.name, self.params())
+        spec = self.spec()
         if self.value == "conversions":
             return self._subset_sum(journeys, spec, per_path)
         if per_path:
             raise ParameterError(
-                f"parameter 'per_path' of Shapley.attribute must be False for the {self._game_name!r} game: "
+                f"parameter 'per_path' of Shapley.attribute must be False for the {self.game_name!r} game: "
                 f"{self.name} values belong to the whole set of journeys, not to single paths. "
                 "Fix: call attribute(journeys) without per_path (value='conversions' supports per_path)."
             )
@@ -535,7 +353,7 @@ class Shapley:
             phi, errors, count, scale = self._sample(game, n)
             values = dividends = None
             used = "sampling"
-        phi = _rounded(phi, scale, self._game_name)
+        phi = _rounded(phi, scale, self.game_name)
         return _from_raw_values(journeys, spec, phi, errors, used, count, values, dividends)
 
     def _check_exact_fits(self, n: int) -> None:
@@ -556,15 +374,17 @@ class Shapley:
 
     def _game(self, journeys: Journeys, *, cache: bool) -> Game:
         if self.value == "conversion_rate":
-            return _conversion_rate_game(journeys, float(self.unobserved))
+            return conversion_rate_game(journeys, float(self.unobserved))
         if self.value == "markov":
-            from attribution.models.markov import no_conversions_error
-
-            if not attributable_totals(journeys)[0] > 0:
-                raise no_conversions_error("the Markov game is 0 for every coalition, so there is nothing to share")
-            return _markov_game(journeys, int(self.order), cache=cache)
+            return markov_game(
+                journeys,
+                order=int(self.order),
+                collapse_repeats=bool(self.collapse_repeats),
+                max_states=int(self.max_states),
+                cache=cache,
+            )
         assert callable(self.value)  # __post_init__ accepts only the named games or a callable
-        return _callable_game(self.value, journeys.channels)
+        return callable_game(self.value, journeys.channels)
 
     def _subset_sum(self, journeys: Journeys, spec: ModelSpec, per_path: bool) -> ShapleyAttribution:
         if not per_path and len(journeys.channels) <= 63:
@@ -771,65 +591,3 @@ class ShapleyAttribution(Attribution):
         return pd.DataFrame(
             {"value": self._coalition_values, "dividend": self._dividends}, index=pd.Index(names, name="coalition")
         )
-
-
-@dataclass(frozen=True, repr=True)
-class Counterfactual:
-    """fractribution's normalised leave-one-out gain (SPEC.md §6) — not a Shapley value.
-
-    For each converting path, touch i gets max(p(path) − p(path without touch i), 0),
-    with p the conversion rate of that exact path among the journeys (0 if never seen);
-    the gains are normalised per path, and a path where every gain is 0 gives its
-    conversions to its last touch. A gain within 1e-12 of p(path), relatively, is
-    rounding noise between equal rates and counts as 0.
-
-    Examples
-    --------
-    >>> j = Journeys.from_sequences([["A", "B", "C"], ["A", "C"], ["B"], ["C"], ["A", "B"]],
-    ...                             conversions=[2, 1, 0, 1, 0], nulls=[0, 1, 2, 1, 1])
-    >>> Counterfactual().attribute(j).credits["conversions"].round(9).tolist()
-    [0.8, 0.4, 2.8]
-    """
-
-    label: ClassVar[str] = "Counterfactual"
-
-    @property
-    def name(self) -> str:
-        """``"Counterfactual"``."""
-        return self.label
-
-    def attribute(self, journeys: Journeys, *, per_path: bool = False) -> Attribution:
-        """Credit each converting path's touches by their leave-one-out gain."""
-        if not isinstance(journeys, Journeys):
-            raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
-        weights = _counterfactual_weights(journeys)
-        return attribution_from_touch_weights(journeys, weights, ModelSpec(self.name), per_path=per_path)
-
-
-def _counterfactual_weights(journeys: Journeys) -> FloatArray:
-    lengths = journeys.lengths
-    rows = journeys.touch_rows()
-    position = np.arange(journeys.n_touches) - journeys.offsets[rows]
-    # every path with one touch left out: for each touch, its row's range minus that position
-    per_touch = lengths[rows]
-    flat = ragged.concatenated_ranges(journeys.offsets[:-1][rows], per_touch)
-    block_start = np.repeat(ragged.offsets_from_lengths(per_touch)[:-1], per_touch)
-    keep = np.arange(len(flat)) - block_start != np.repeat(position, per_touch)
-    derived_codes = journeys.codes[flat[keep]]
-    derived_lengths = per_touch - 1
-    all_codes = np.concatenate([journeys.codes, derived_codes])
-    all_offsets = ragged.offsets_from_lengths(np.concatenate([lengths, derived_lengths]))
-    ids, n_ids = ragged.path_ids(all_codes, all_offsets)
-    original, derived = ids[: journeys.n_rows], ids[journeys.n_rows :]
-    conversions = np.bincount(original, weights=journeys.conversions, minlength=n_ids)
-    totals = np.bincount(original, weights=journeys.conversions + journeys.nulls, minlength=n_ids)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate = np.where(totals > 0, conversions / totals, 0.0)
-    own = rate[original][rows]
-    gain = np.maximum(own - rate[derived], 0.0)
-    gain[gain <= ROUNDING * own] = 0.0  # two equal rates computed from other counts differ by rounding only
-    row_gain = np.bincount(rows, weights=gain, minlength=journeys.n_rows)
-    last = position == lengths[rows] - 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        weights: FloatArray = np.where(row_gain[rows] > 0, gain / row_gain[rows], last.astype(np.float64))
-    return weights
