@@ -111,7 +111,8 @@ class ChainAlgebra:
             keep[members] = False
             visits = self._solve_transposed(keep, np.where(keep, self.p_start, 0.0))
             return self._kept_loss(visits)
-        if members.size <= SCHUR_MAX_STATES:
+        if members.size <= SCHUR_MAX_STATES and 4 * members.size <= self.n:
+            # few removed states: |T| solves with the chain's one LU beat a new factorisation
             return self._loss_by_schur(members)
         keep = np.ones(self.n, dtype=bool)
         keep[members] = False
