@@ -12,6 +12,14 @@ settings.register_profile("attribution", deadline=None)
 settings.load_profile("attribution")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    import pandas as pd
+
+    if int(pd.__version__.split(".", 1)[0]) < 3:
+        # pandas 2's Timedelta("12h") / Timedelta(hours=12) build np.timedelta64(int), deprecated by numpy 2.5
+        config.addinivalue_line("filterwarnings", "ignore:The 'generic' unit for NumPy timedelta:DeprecationWarning")
+
+
 @pytest.fixture
 def spec_journeys() -> Journeys:
     """Data D of SPEC.md §7 (paths, conversions, nulls, value)."""

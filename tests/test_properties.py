@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections import defaultdict
 
 import numpy as np
@@ -178,7 +179,8 @@ def test_string_paths_split_the_same_with_or_without_pyarrow(paths: list[str]) -
             return str(exc)
 
     with_arrow = run()
-    with mock.patch("attribution.journeys.from_paths._split_with_arrow", side_effect=ImportError):
+    module = importlib.import_module("attribution.journeys.from_paths")  # journeys.from_paths is also a function
+    with mock.patch.object(module, "_split_with_arrow", side_effect=ImportError):
         without_arrow = run()
     assert with_arrow == without_arrow
     if isinstance(with_arrow, Journeys):

@@ -5,6 +5,7 @@ Each test pins a case that used to give a silent wrong result or an obscure erro
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 
@@ -115,7 +116,7 @@ def test_epochs_out_of_range_name_the_column() -> None:
         Journeys.from_events(events, **KW, time_unit="s")
 
 
-@pytest.mark.parametrize("lookback", ["1000000D", 10**9, pd.Timedelta(days=200_000).to_pytimedelta()])
+@pytest.mark.parametrize("lookback", ["1000000D", 10**9, dt.timedelta(days=200_000)])
 def test_a_lookback_longer_than_pandas_holds_names_the_argument(lookback: object) -> None:
     events = log(["2024-01-01", "2024-01-02", "2024-01-03"])
     with pytest.raises(JourneyError, match=r"argument 'lookback' is longer than pandas can hold"):

@@ -41,12 +41,14 @@ def parse_duration(value: Any, name: str, *, error: type[Exception] = JourneyErr
         days = float(value)
         if not math.isfinite(days) or days <= 0:
             raise error(f"argument {name!r} must be a positive, finite number of days; got {value!r}. Fix: {fix}")
-        return _bounded(lambda: pd.Timedelta(days=days), value, name, error)
+        # pandas' own Timedelta(days=) arithmetic, without its np.timedelta64(int): numpy >= 2.5 deprecates that
+        return _bounded(lambda: pd.Timedelta(int(days * 24 * 3600 * 1_000_000_000)), value, name, error)
     if isinstance(value, str):
         if not _HAS_UNIT.search(value):
             raise error(f"argument {name!r} must name its unit (e.g. '30D'); got {value!r}. Fix: {fix}")
         try:
-            parsed = _bounded(lambda: pd.Timedelta(value), value, name, error)
+            # to_timedelta of a list: pandas 2's Timedelta(str) trips numpy >= 2.5's generic-unit deprecation
+            parsed = _bounded(lambda: pd.to_timedelta([value])[0], value, name, error)
         except error:
             raise
         except ValueError as exc:
@@ -67,7 +69,7 @@ def _bounded(make: Any, value: Any, name: str, error: type[Exception]) -> pd.Tim
     """``make()``, or ``error`` if the duration lies outside pandas' range (about 292 years)."""
     try:
         made: pd.Timedelta = make().as_unit("ns")  # durations are measured in int64 nanoseconds
-    except (pd.errors.OutOfBoundsTimedelta, OverflowError):
+    except (pd.errors.OutOfBoundsTimedelta, pd.errors.OutOfBoundsDatetime, OverflowError):  # pandas 2: Datetime
         raise error(
             f"argument {name!r} is longer than pandas can hold (about 292 years); got {value!r}. "
             "Fix: pass a shorter duration, or None for no window."

@@ -500,6 +500,8 @@ _FLOAT_TYPES = ("FLOAT", "DOUBLE")
 # the ISO 8601 forms pandas' ISO parser reads, and a trailing zone
 _ISO = r"^\d{4}(-?\d{2}(-?\d{2}([T ]\d{2}(:?\d{2}(:?\d{2}([.,]\d+)?)?)?)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$"
 _ZONE = r"[T ]\d{2}(:?\d{2}(:?\d{2}([.,]\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"  # a zone after a time
+# DuckDB < 2 casts a zoned time only with its seconds: '10:00:00+07:00', not '10:00+07:00' (nor '03:30Z')
+_MINUTES_THEN_ZONE = r"([T ]\d{2}:\d{2})(\s*(Z|[+-]\d{2}(:?\d{2})?))$"
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|kB)", re.IGNORECASE)
 
 
@@ -579,8 +581,9 @@ def _time_sql(
         ]
     iso, zone = _literal(_ISO), _literal(_ZONE)
     aware = f"regexp_matches(trim({t}), {zone})"
-    as_time = f"CASE WHEN {aware} THEN CAST(TRY_CAST(trim({t}) AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST(trim({t}) AS TIMESTAMP) END"
-    expression = f"CASE WHEN {aware} THEN epoch_ns(CAST(trim({t}) AS TIMESTAMPTZ)) ELSE epoch_ns(CAST(trim({t}) AS TIMESTAMP_NS)) END"
+    zoned = f"regexp_replace(trim({t}), {_literal(_MINUTES_THEN_ZONE)}, '\\1:00\\2')"  # seconds for DuckDB < 2
+    as_time = f"CASE WHEN {aware} THEN CAST(TRY_CAST({zoned} AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST(trim({t}) AS TIMESTAMP) END"
+    expression = f"CASE WHEN {aware} THEN epoch_ns(CAST({zoned} AS TIMESTAMPTZ)) ELSE epoch_ns(CAST(trim({t}) AS TIMESTAMP_NS)) END"
     return expression, [
         (
             f"column {time!r} must hold ISO 8601 times (e.g. '2024-01-13 08:30:00') unless time_format says how to read them",

@@ -772,9 +772,7 @@ class Journeys:
             return sort_rows(self).equals(sort_rows(other))
         if self._channels != other._channels or (self._times is None) != (other._times is None):
             return False
-        same_users = (self._users is None and other._users is None) or (
-            self._users is not None and other._users is not None and self._users.equals(other._users)
-        )
+        same_users = _same_labels(self._users, other._users)
         arrays: list[tuple[npt.NDArray[Any], npt.NDArray[Any]]] = [
             (self._offsets, other._offsets),
             (self._codes, other._codes),
@@ -855,3 +853,11 @@ def _canonical_codes(codes: CodeArray, channels: tuple[str, ...]) -> tuple[CodeA
     new_code = {label: i for i, label in enumerate(ordered)}
     remap = np.array([new_code.get(label, -1) for label in channels], dtype=np.int32)
     return remap[codes] if len(codes) else codes, tuple(ordered)
+
+
+def _same_labels(a: pd.Index | None, b: pd.Index | None) -> bool:
+    """Both absent, or the same user labels in the same order, whatever their dtype: dask hands
+    pandas 2's object strings back as Arrow strings, and pandas 3's ``str`` as ``string``."""
+    if a is None or b is None:
+        return a is None and b is None
+    return len(a) == len(b) and (a.equals(b) or a.astype(object).equals(b.astype(object)))

@@ -36,6 +36,10 @@ TIME_UNITS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 _INT64_MAX = np.iinfo(np.int64).max
 # pandas' Timestamp range, the range of int64 nanoseconds since 1970
 _LOWEST, _HIGHEST = pd.Timestamp.min, pd.Timestamp.max
+# pandas 2 reads a naive ISO string after zoned ones in their zone, silently (pandas 3 raises)
+_NAIVE_TAKE_ZONE = int(pd.__version__.split(".", 1)[0]) < 3
+# a time of day, then Z or a UTC offset, at the end of an ISO 8601 string
+_ZONED = r"[T ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)\s*$"
 # What ISO 8601 looks like (pandas' own ISO parser is the judge; this only finds an example)
 _ISO_LIKE = r"\d{4}(-?\d{2}(-?\d{2}([T ]\d{2}(:?\d{2}(:?\d{2}([.,]\d+)?)?)?)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?"
 
@@ -197,9 +201,19 @@ def _parse(column: pd.Series, name: Hashable, index: pd.Index, *, format: str | 
         if "time zone" in str(exc).lower() or "timezone" in str(exc).lower() or "tz-" in str(exc).lower():
             return _parse_mixed_zones(column, name, index, format=format)
         raise _unparseable(column, name, index, format) from None
+    naive_took_zone = _NAIVE_TAKE_ZONE and format in (None, "ISO8601") and isinstance(parsed.dtype, pd.DatetimeTZDtype)
+    if naive_took_zone and not _every_string_zoned(column):  # pandas 2 put naive strings in the zone before them
+        return _parse_mixed_zones(column, name, index, format=format)
     if isinstance(parsed.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(parsed.dtype):
         return parsed
     return _parse_mixed_zones(column, name, index, format=format)  # pandas 2: mixed offsets as objects
+
+
+def _every_string_zoned(column: pd.Series) -> bool:
+    """Whether every string of ``column`` ends in a time with a UTC offset or Z."""
+    raw = column.to_numpy(dtype=object)
+    is_text = np.fromiter((isinstance(v, str) for v in raw), dtype=bool, count=len(raw))
+    return bool(pd.Series(raw[is_text], dtype=object).str.contains(_ZONED, regex=True).all())
 
 
 def _parse_mixed_zones(column: pd.Series, name: Hashable, index: pd.Index, *, format: str | None) -> pd.Series:

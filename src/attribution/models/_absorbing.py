@@ -27,10 +27,13 @@ and factorised again on first use after unpickling.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from attribution.errors import JourneyError
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -87,9 +90,7 @@ class ChainAlgebra:
     def _factorised(self) -> Any:
         """The sparse LU of I − Q, factorised on first use (again after unpickling)."""
         if self._lu is None:
-            from scipy.sparse.linalg import splu
-
-            self._lu = splu(self.a)
+            self._lu = _splu(self.a)
         return self._lu
 
     def __getstate__(self) -> dict[str, Any]:
@@ -170,12 +171,10 @@ class ChainAlgebra:
 
     def _direct_transposed(self, keep: npt.NDArray[np.bool_] | None, b: FloatArray) -> FloatArray:
         """(I − Q_KK)⁻ᵀ b_K by a sparse LU, scattered back to full length (zero off K)."""
-        from scipy.sparse.linalg import splu
-
         index = np.arange(self.n) if keep is None else np.flatnonzero(keep)
         out = np.zeros(self.n)
         if index.size:
-            lu: Any = splu(self.a[index][:, index].tocsc())  # the stubs miss solve's ``trans``
+            lu: Any = _splu(self.a[index][:, index].tocsc())  # the stubs miss solve's ``trans``
             out[index] = lu.solve(b[index], trans="T")
         return out
 
@@ -207,9 +206,28 @@ class ChainAlgebra:
         if keep is not None:
             diagonal = np.where(keep, diagonal, 1.0)
         jacobi = LinearOperator((self.n, self.n), matvec=lambda y: np.asarray(y).ravel() / diagonal, dtype=np.float64)
-        solution, info = gmres(operator, b, x0=guess, rtol=RTOL, atol=0.0, restart=60, maxiter=200, M=jacobi)
+        solve: Any = gmres  # scipy < 1.12 calls the relative tolerance tol, not rtol (the stubs know only rtol)
+        tolerance = "rtol" if "rtol" in inspect.signature(gmres).parameters else "tol"
+        solution, info = solve(operator, b, x0=guess, atol=0.0, restart=60, maxiter=200, M=jacobi, **{tolerance: RTOL})
         residual = np.linalg.norm(operator @ solution - b)
         if info != 0 or not residual <= 100 * RTOL * max(float(np.linalg.norm(b)), 1e-300):
             return self._direct_transposed(keep, b)  # Krylov stalled: exact by factorisation instead
         out: FloatArray = np.asarray(solution, dtype=np.float64)
         return out
+
+
+def _splu(a: Any) -> Any:
+    """The sparse LU of a CSC matrix. SuperLU indexes with C ints: scipy >= 1.12 downcasts int64
+    indices itself, scipy 1.11 raises ``TypeError: rowind and colptr must be of type cint``."""
+    from scipy.sparse.linalg import splu
+
+    if a.indices.dtype != np.intc or a.indptr.dtype != np.intc:
+        if a.nnz > np.iinfo(np.intc).max:
+            raise JourneyError(
+                "a Markov chain with more than 2**31 - 1 nonzero transitions is too large to factorise. "
+                "Fix: use a lower order, or shorten paths with journeys.last_touches(k)."
+            )
+        a = a.copy()
+        a.indices = a.indices.astype(np.intc)
+        a.indptr = a.indptr.astype(np.intc)
+    return splu(a)

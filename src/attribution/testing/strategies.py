@@ -43,7 +43,8 @@ def event_logs(
     ``hit`` is a distinct integer per event, usable as a tiebreak. Times fall on
     ``tick`` multiples (default 12 hours), so equal timestamps are common.
     """
-    tick = pd.Timedelta(hours=12) if tick is None else tick
+    # 12 h in ns: Timedelta(hours=12) warns on pandas 2 with numpy >= 2.5
+    tick = pd.Timedelta(12 * 3_600_000_000_000) if tick is None else tick
     n = draw(st.integers(0, max_events))
     users = draw(st.lists(st.integers(0, max_users - 1), min_size=n, max_size=n))
     ticks = draw(st.lists(st.integers(0, max_ticks), min_size=n, max_size=n))
