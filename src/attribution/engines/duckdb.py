@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attribution import _checks
 from attribution.engines import is_duckdb_input
 from attribution.engines._assemble import assemble_lists, broken_rule, channel_table, sorted_events
 from attribution.errors import JourneyError
@@ -238,8 +239,10 @@ def build(
             memory_limit,
             "pass a number followed by B, KB, MB, GB, TB (or KiB, MiB, GiB, TiB).",
         )
-    if chunks is not None and (isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 1):
-        raise _argument_error("chunks", "must be a positive integer or None", chunks, "pass e.g. 4.")
+    if chunks is not None:
+        _checks.integer(
+            chunks, "chunks", owner="from_events_duckdb", error=JourneyError, kind="argument", fix="pass e.g. 4."
+        )
     if method not in ("sort", "sql"):
         raise _argument_error("method", "must be 'sort' or 'sql'", method, "pass method='sort' (default) or 'sql'.")
     if chunks is not None and method != "sql":

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from attribution import _checks
 from attribution.errors import JourneyError
 from attribution.journeys import ragged
 from attribution.journeys._messages import bad_argument
@@ -75,8 +76,14 @@ def first_occurrences(journeys: Journeys) -> Journeys:
 
 def last_touches(journeys: Journeys, k: int) -> Journeys:
     """Keep the ``k`` most recent touches of each path."""
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise bad_argument("k", "must be a positive integer", k, "pass the number of touches to keep, e.g. 4.")
+    k = _checks.integer(
+        k,
+        "k",
+        owner="last_touches",
+        error=JourneyError,
+        kind="argument",
+        fix="pass the number of touches to keep, e.g. 4.",
+    )
     from_end = np.repeat(journeys.offsets[1:], journeys.lengths) - np.arange(journeys.n_touches)
     return keep_touches(journeys, from_end <= k)
 

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from attribution import _checks
 from attribution._durations import duration_seconds
 from attribution.errors import JourneyError, ParameterError
 from attribution.journeys import Journeys
@@ -302,14 +303,8 @@ class PositionBased(_RuleModel):
 
     def __post_init__(self) -> None:
         for name in ("first", "middle", "last"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-                raise ParameterError(f"parameter {name!r} of PositionBased must be a number; got {value!r}.")
-            if not math.isfinite(value) or value < 0:
-                raise ParameterError(
-                    f"parameter {name!r} of PositionBased must be a finite number >= 0; got {value!r}."
-                )
-            object.__setattr__(self, name, float(value))
+            share = _checks.finite_number(getattr(self, name), name, low=0.0, owner="PositionBased")
+            object.__setattr__(self, name, share)
         if self.first + self.middle + self.last == 0:
             raise ParameterError(
                 "parameters 'first', 'middle' and 'last' of PositionBased must not all be 0; got (0, 0, 0). "
