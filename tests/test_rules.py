@@ -174,7 +174,10 @@ def test_result_is_immutable_and_prints(spec_journeys: Journeys) -> None:
             r"parameter 'first' of PositionBased must be a finite number >= 0; got -0.1",
         ),
         (lambda: PositionBased(0, 0, 0), r"must not all be 0; got \(0, 0, 0\)"),
-        (lambda: PositionBased(0.4, "x", 0.4), r"parameter 'middle' of PositionBased must be a finite number >= 0; got 'x'"),
+        (
+            lambda: PositionBased(0.4, "x", 0.4),
+            r"parameter 'middle' of PositionBased must be a finite number >= 0; got 'x'",
+        ),
         (lambda: TimeDecay(0), r"argument 'half_life' must be a positive, finite number of days; got 0"),
         (lambda: TimeDecay("-7D"), r"argument 'half_life' must be a positive duration; got '-7D'"),
         (lambda: TimeDecay("7D", by="hour"), r"parameter 'by' of TimeDecay must be 'time' or 'position'; got 'hour'"),
