@@ -100,11 +100,11 @@ def test_table_shows_the_summary_and_the_comparison(capsys: pytest.CaptureFixtur
     assert code == 0
     assert err == ""
     assert out.startswith("events       bundled sample, ")
-    assert "conversions  2,682" in out
+    assert "conversions  2,758" in out
     assert "channels     11: " in out
     assert "Conversions credited to each channel, by model:" in out
     assert "U-shaped (40/20/40)" in out
-    assert "72 conversions on empty paths are unattributed by every model." in out
+    assert "80 conversions on empty paths are unattributed by every model." in out
 
 
 def test_csv_prints_the_comparison_table(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from attribution import Journeys
-from attribution.datasets import _sample, load_sample_events, load_sample_paths
+from attribution.datasets import _sample, load_sample_events, load_sample_paths, load_sample_truth
+from attribution.evaluate.funnel import funnel_conversions, funnel_truth
 
 CHANNELS = {
     "Paid Search",
@@ -210,3 +211,36 @@ def test_import_attribution_does_not_load_the_sample_or_the_cli() -> None:
     code = "import sys, attribution; print(sorted(m for m in sys.modules if m.startswith(('attribution.datasets', 'attribution.cli'))))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout == "[]\n"
+
+
+# ---------------------------------------------------------------------- the known truth
+def test_the_sample_with_truth_holds_the_same_events_and_a_truth_per_channel(events: pd.DataFrame) -> None:
+    sample = load_sample_events(with_truth=True)
+    pd.testing.assert_frame_equal(sample.events, events)
+    assert set(sample.truth.index) == CHANNELS
+    assert sample.conversions == int(events["converted"].sum())
+    pd.testing.assert_frame_equal(sample.truth, load_sample_truth())
+
+
+def test_the_kept_incremental_truth_is_what_replaying_the_funnel_gives() -> None:
+    """The kept numbers are the funnel's: every channel switched off in turn (13 replays,
+    about a second), and v(all) and v(none) are the purchases in the log and the untracked ones."""
+    incremental, _, total, without = funnel_truth(_sample.FUNNEL, _sample.N_USERS, _sample.SEED, shapley=False)
+    assert incremental.tolist() == list(_sample.TRUTH_INCREMENTAL)
+    assert (total, without) == (_sample.TRUTH_CONVERSIONS, _sample.TRUTH_WITHOUT_CHANNELS)
+
+
+def test_the_kept_shapley_truth_is_efficient_and_spot_checks_against_replays() -> None:
+    """Σφ = v(all) − v(∅) exactly (the values are kept as multiples of 1/420). A full recompute
+    takes 2^11 replays (``benchmarks/sample_truth.py``); here, besides efficiency, each φ is
+    checked to lie between the channel's marginal contribution to the empty coalition
+    (v({c}) − v(∅), 12 replays) and to all the others (its incremental conversions): φ is a
+    weighted mean of marginal contributions, which in a game of complements like this funnel's
+    grow with the coalition, so the two ends bound it."""
+    truth = load_sample_truth()
+    assert sum(_sample.TRUTH_SHAPLEY_TIMES_420) == 420 * (_sample.TRUTH_CONVERSIONS - _sample.TRUTH_WITHOUT_CHANNELS)
+    alone = np.eye(len(_sample.CHANNELS), dtype=bool)
+    on_alone = funnel_conversions(_sample.FUNNEL, _sample.N_USERS, _sample.SEED, alone) - _sample.TRUTH_WITHOUT_CHANNELS
+    lower = np.minimum(on_alone, truth["incremental"].to_numpy())
+    upper = np.maximum(on_alone, truth["incremental"].to_numpy())
+    assert ((truth["shapley"].to_numpy() >= lower) & (truth["shapley"].to_numpy() <= upper)).all()

@@ -66,12 +66,39 @@ def test_the_shapley_truth_is_pinned_for_the_default_channels() -> None:
     every φ is a multiple of 1/120 (here of 1/12), whichever exact algorithm computes it."""
     truth = simulate(20_000, seed=1).truth
     assert truth.index.tolist() == ["Display", "Social", "Search", "Email", "Direct"]
-    assert truth["incremental"].tolist() == [113.0, 98.0, 142.0, 124.0, 7.0]
-    np.testing.assert_allclose(truth["shapley"].to_numpy(), np.array([601, 511, 787, 623, 34]) / 12, rtol=1e-12)
-    np.testing.assert_allclose(truth["shapley_share"].to_numpy(), np.array([601, 511, 787, 623, 34]) / 2556, rtol=1e-12)
+    assert truth["incremental"].tolist() == [110.0, 80.0, 136.0, 81.0, 11.0]
+    np.testing.assert_allclose(truth["shapley"].to_numpy(), np.array([587, 418, 772, 414, 53]) / 12, rtol=1e-12)
+    np.testing.assert_allclose(truth["shapley_share"].to_numpy(), np.array([587, 418, 772, 414, 53]) / 2244, rtol=1e-12)
     np.testing.assert_allclose(
-        truth["incremental_share"].to_numpy(), np.array([113, 98, 142, 124, 7]) / 484, rtol=1e-12
+        truth["incremental_share"].to_numpy(), np.array([110, 80, 136, 81, 11]) / 418, rtol=1e-12
     )
+
+
+def test_replays_by_reached_channels_equal_one_full_replay_per_coalition() -> None:
+    """The shortcut for stage-independent reach (one walk per subset of the channels a user can
+    reach, then v(S) = sum of f_u(S & K_u)) gives every coalition's conversions exactly as
+    replaying the whole population once per coalition does."""
+    from attribution.evaluate import funnel as engine
+    from attribution.evaluate.simulation import _funnel
+
+    names = list(CHANNELS)
+    reach = np.array([CHANNELS[n][0] for n in names])
+    lift = np.array([CHANNELS[n][1] for n in names])
+    funnel = _funnel(names, reach, lift, 0.6, 0.02, 30.0, 80.0)
+    n_users, seed = 3_000, 4
+    masks = np.arange(1 << len(names))
+    on = ((masks[:, None] >> np.arange(len(names))) & 1).astype(bool)
+    users = engine._users(funnel, seed, n_users)
+    assert engine._exogenous_reach(funnel, seed, n_users, users) is not None  # the shortcut applies
+    shortcut = engine.funnel_conversions(funnel, n_users, seed, on)
+    one_by_one = []
+    for row in on:  # the obviously correct route: the whole population, walked under each coalition
+        rows = engine._Rows(n_users, log=False)
+        lanes = np.arange(n_users)
+        engine._walk(funnel, seed, n_users, users, engine._lift_sets(funnel, row[None]), lanes * 0, lanes, rows)
+        one_by_one.append(int(rows.counts.sum()))
+    np.testing.assert_array_equal(shortcut, one_by_one)
+    assert len(set(one_by_one)) > 4  # the coalitions really differ
 
 
 def test_the_shapley_truth_is_skipped_past_the_channel_limit() -> None:

@@ -7,14 +7,23 @@ so no data file ships with the package and no real customer appears in it.
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
+import numpy as np
 import pandas as pd
 
 from attribution.datasets import _sample
+from attribution.evaluate.funnel import truth_table
+from attribution.evaluate.simulation import Simulation
 
-__all__ = ["load_sample_events", "load_sample_paths"]
+__all__ = ["load_sample_events", "load_sample_paths", "load_sample_truth"]
 
 
-def load_sample_events() -> pd.DataFrame:
+@overload
+def load_sample_events(with_truth: Literal[False] = ...) -> pd.DataFrame: ...
+@overload
+def load_sample_events(with_truth: Literal[True]) -> Simulation: ...
+def load_sample_events(with_truth: bool = False) -> pd.DataFrame | Simulation:
     """Load the sample event log: 90 days of journeys of 50,000 simulated users.
 
     A fictional home-goods retailer advertises on eleven channels (Paid Search,
@@ -25,9 +34,19 @@ def load_sample_events() -> pd.DataFrame:
     few purchases have no tracked touch, and a Store visit, Paid Search click or
     Direct visit may convert on the touch's own row. No real data is used.
 
+    The users walk the funnel of :func:`attribution.evaluate.simulate` (with a reach
+    that depends on the stage, drop-outs and repeat purchases), so what each channel
+    really caused is known: see :func:`load_sample_truth`.
+
+    Parameters
+    ----------
+    with_truth
+        If true, return a :class:`~attribution.evaluate.Simulation` holding the events
+        and the truth (as :func:`load_sample_truth` gives it) instead of the events alone.
+
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame or Simulation
         One row per event, sorted by user and time, with columns
 
         - ``user_id`` (str): ``"U000001"`` to ``"U050000"``;
@@ -52,20 +71,72 @@ def load_sample_events() -> pd.DataFrame:
     >>> list(events.columns)
     ['user_id', 'timestamp', 'channel', 'converted', 'revenue']
     >>> events.shape
-    (179035, 5)
+    (180497, 5)
     >>> events["user_id"].nunique(), events["channel"].nunique()
     (50000, 11)
     >>> int(events["converted"].sum()), round(float(events["revenue"].sum()), 2)
-    (2682, 209341.87)
+    (2758, 212054.04)
 
     Build journeys (one per purchase, plus one per user's trailing touches):
 
     >>> journeys = Journeys.from_events(events, user="user_id", time="timestamp", channel="channel",
     ...                                 conversion="converted", value="revenue")
     >>> journeys.n_journeys, journeys.total_conversions, journeys.unattributed_conversions
-    (50537.0, 2682.0, 72.0)
+    (50560.0, 2758.0, 80.0)
     """
-    return _sample.generate_events().copy(deep=True)
+    events = _sample.generate_events().copy(deep=True)
+    if not with_truth:
+        return events
+    return Simulation(
+        events=events,
+        truth=load_sample_truth(),
+        conversions=_sample.TRUTH_CONVERSIONS,
+        baseline_conversions=_sample.TRUTH_WITHOUT_CHANNELS,  # the untracked buyers: no channel reached them
+        conversions_without_channels=_sample.TRUTH_WITHOUT_CHANNELS,
+        parameters={"n_users": _sample.N_USERS, "seed": _sample.SEED, "funnel": _sample.FUNNEL},
+    )
+
+
+def load_sample_truth() -> pd.DataFrame:
+    """What each channel of the sample really caused: the truth to score models against.
+
+    The sample is simulated, so every channel can be switched off and the quarter
+    replayed with the same random numbers (a switched-off channel still reaches its
+    users but cannot move them on through the funnel). Per channel:
+
+    - ``incremental``: purchases lost when that channel alone is switched off;
+    - ``shapley``: the Shapley value of the game v(S) = purchases with only the
+      channels in S switched on, from all 2^11 replays. The values add up to the
+      purchases in the log minus the purchases with every channel off (the buyers
+      with no tracked touch, whom no channel reached);
+    - ``incremental_share`` and ``shapley_share``: each as a share of its column's total.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per channel (index ``channel``), the four columns above. Incremental
+        purchases add up to more than the purchases: a channel is often needed, not
+        sufficient, so switching off any one of several loses the same purchase.
+
+    See Also
+    --------
+    attribution.evaluate.score : Score models against this truth.
+
+    Examples
+    --------
+    >>> from attribution.datasets import load_sample_truth
+    >>> truth = load_sample_truth()
+    >>> truth.round(3).head(3)
+                    incremental  shapley  incremental_share  shapley_share
+    channel
+    Paid Search           814.0  518.976              0.176          0.194
+    Organic Search        556.0  334.876              0.120          0.125
+    Social                362.0  178.505              0.078          0.067
+    >>> round(float(truth["shapley"].sum()), 6)  # 2,758 purchases, 80 with no tracked touch
+    2678.0
+    """
+    shapley = np.asarray(_sample.TRUTH_SHAPLEY_TIMES_420, dtype=np.float64) / 420.0
+    return truth_table(_sample.CHANNELS, _sample.TRUTH_INCREMENTAL, shapley)
 
 
 def load_sample_paths() -> pd.DataFrame:
@@ -94,13 +165,13 @@ def load_sample_paths() -> pd.DataFrame:
     >>> paths = load_sample_paths()
     >>> paths.head(3)
           path  conversions   nulls   value
-    0   Social          2.0  2751.0  108.21
-    1  Display          1.0  2749.0   63.08
-    2    Video          3.0  2097.0  419.73
+    0  Display          4.0  2694.0  373.66
+    1   Social          2.0  2683.0  136.72
+    2    Video          2.0  2104.0   60.48
     >>> len(paths), paths["path"].is_unique
-    (17970, True)
+    (18078, True)
     >>> paths[["conversions", "nulls"]].sum().tolist()
-    [2682.0, 47855.0]
+    [2758.0, 47802.0]
     >>> journeys = Journeys.from_paths(paths, path="path", conversions="conversions",
     ...                                nulls="nulls", value="value")
     >>> len(journeys.channels)

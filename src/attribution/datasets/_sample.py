@@ -31,23 +31,35 @@ The log shows the quirks a real one has, which the library must handle:
 - touches are hours to days apart, journeys are cut at the end of the quarter,
   and order values are lognormal.
 
-Every random draw is a uniform from :func:`numpy.random.default_rng` (normals
-come from the Box-Muller transform), because numpy keeps the uniform stream
-stable across versions while other distributions may change.
+The funnel is the one of :mod:`attribution.evaluate.funnel` (the simulator behind
+:func:`attribution.evaluate.simulate`), so the sample has a known truth: the
+conversions each channel causes, from replays with the channel switched off under
+common random numbers (:func:`attribution.datasets.load_sample_truth`).
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from attribution.evaluate.funnel import Funnel, FunnelLog, Spread, run_funnel
 from attribution.journeys import Journeys
 
-__all__ = ["CHANNELS", "N_USERS", "SEED", "generate_events", "generate_paths"]
+__all__ = [
+    "CHANNELS",
+    "FUNNEL",
+    "N_USERS",
+    "SEED",
+    "TRUTH_CONVERSIONS",
+    "TRUTH_INCREMENTAL",
+    "TRUTH_SHAPLEY_TIMES_420",
+    "TRUTH_WITHOUT_CHANNELS",
+    "generate_events",
+    "generate_paths",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -55,11 +67,6 @@ IntArray = npt.NDArray[np.int64]
 SEED = 20250301
 N_USERS = 50_000
 START = np.datetime64("2025-03-01T00:00:00", "s")
-_DAY = 86_400.0
-_HOUR = 3_600.0
-_HORIZON = 90 * _DAY  # events after the quarter are not in the log
-_ARRIVAL_SPAN = 84 * _DAY  # first touches arrive over the quarter, early enough to be seen
-_MAX_STEPS = 60  # safety bound on the loop; journeys end far sooner (drop-out, horizon)
 
 CHANNELS = (
     "Paid Search",
@@ -113,124 +120,48 @@ _DROP_OUT = np.array([0.35, 0.24, 0.22])  # chance to leave after a touch that d
 _START_STAGE = np.array([0.80, 0.17, 0.03])  # where users enter the funnel
 # Chance that a purchase right after a touch on the channel is recorded on the touch's own row.
 _SAME_ROW = np.array([0.25, 0.0, 0.0, 0.0, 0.0, 0.0, 0.2, 0.0, 0.0, 0.0, 0.85])
-_REPEAT = 0.25  # chance that a buyer starts another journey (they know the shop: at the decision stage)
-_UNTRACKED = 0.0015  # share of users whose only event is a purchase with no tracked touch
 
-_CUMULATIVE_REACH = np.cumsum(_REACH / _REACH.sum(axis=0), axis=0).T  # (stage, channel)
-_CUMULATIVE_START = np.cumsum(_START_STAGE / _START_STAGE.sum())
-
-
-@dataclass
-class _Log:
-    """Events collected step by step, as column chunks."""
-
-    user: list[IntArray] = field(default_factory=list)
-    time: list[FloatArray] = field(default_factory=list)
-    channel: list[IntArray] = field(default_factory=list)  # -1: no channel
-    revenue: list[FloatArray] = field(default_factory=list)  # NaN: not a conversion
-
-    def add(self, user: IntArray, time: FloatArray, channel: IntArray, revenue: FloatArray) -> None:
-        self.user.append(user)
-        self.time.append(time)
-        self.channel.append(channel)
-        self.revenue.append(revenue)
+FUNNEL = Funnel(
+    channels=CHANNELS,
+    reach=_REACH,
+    lift=np.minimum(_ADVANCE * _LIFT, 0.95),  # probability that a touch moves the user on
+    start=_START_STAGE,
+    leave=_DROP_OUT,
+    repeat=0.25,  # a buyer starts another journey (they know the shop: at the considering stage)
+    untracked=0.0015,  # users whose only event is a purchase with no tracked touch
+    same_row=_SAME_ROW,
+    horizon_days=90.0,
+    arrival_days=84.0,  # first touches arrive over the quarter, early enough to be seen
+    observe_days=90.0,  # events after the quarter are not in the log
+    gap=Spread(18 / 24, 1.1, 0.25 / 24, 20.0),  # days until the next touch
+    delay=Spread(20 / 1440, 0.8, 1 / 1440, 6 / 24),  # purchase after the last click
+    comeback=Spread(14.0, 0.5, 2.0, 60.0),  # until a buyer's next journey
+    value=Spread(65.0, 0.6, 4.0, 2_000.0),  # order values, rounded to cents
+    max_steps=60,
+)
 
 
-def _normal(rng: np.random.Generator, n: int) -> FloatArray:
-    """Standard normals from uniforms (Box-Muller), stable across numpy versions."""
-    radius = np.sqrt(-2.0 * np.log1p(-rng.random(n)))  # 1 - U lies in (0, 1]: the log is finite
-    normals: FloatArray = radius * np.cos(2.0 * np.pi * rng.random(n))
-    return normals
+# The sample's truth, from replays of the funnel above (2^11 of them for the Shapley values;
+# about a minute, so the numbers are kept here and ``benchmarks/sample_truth.py`` recomputes
+# them). Shapley values of a game with 11 players and integer values are multiples of
+# 1/27720; these happen to be multiples of 1/420 and are kept as exact fractions.
+TRUTH_INCREMENTAL = (814, 556, 362, 615, 277, 304, 348, 305, 282, 265, 505)
+TRUTH_SHAPLEY_TIMES_420 = (217970, 140648, 74972, 159109, 55596, 68676, 93636, 75938, 53832, 49984, 134399)
+TRUTH_CONVERSIONS = 2758  # v(every channel): the purchases in the log
+TRUTH_WITHOUT_CHANNELS = 80  # v(no channel): the untracked purchases
 
 
-def _lognormal(rng: np.random.Generator, n: int, median: float, sigma: float, low: float, high: float) -> FloatArray:
-    return np.clip(median * np.exp(sigma * _normal(rng, n)), low, high)
-
-
-def _revenue(rng: np.random.Generator, n: int) -> FloatArray:
-    """Order values: lognormal, median 65, rounded to cents."""
-    return np.round(_lognormal(rng, n, 65.0, 0.6, 4.0, 2_000.0), 2)
-
-
-def _draw(cumulative: FloatArray, u: FloatArray) -> IntArray:
-    """Inverse-CDF draws: one category per row of ``cumulative`` (rows end at 1)."""
-    drawn: IntArray = np.minimum((u[:, None] > cumulative).sum(axis=1), cumulative.shape[1] - 1).astype(np.int64)
-    return drawn
-
-
-def _step(
-    rng: np.random.Generator,
-    log: _Log,
-    users: IntArray,
-    stage: IntArray,
-    clock: FloatArray,
-    active: npt.NDArray[np.bool_],
-) -> None:
-    """One touch for every active user, then their move through the funnel (in place)."""
-    who = np.flatnonzero(active)
-    n = len(who)
-    at = stage[who]
-    channel = _draw(_CUMULATIVE_REACH[at], rng.random(n))
-    moves = rng.random(n) < np.minimum(_ADVANCE[at] * _LIFT[channel, at], 0.95)
-    leaves = ~moves & (rng.random(n) < _DROP_OUT[at])
-    same_row = rng.random(n) < _SAME_ROW[channel]
-    returns = rng.random(n) < _REPEAT
-    delay = _lognormal(rng, n, 20 * 60.0, 0.8, 60.0, 6 * _HOUR)  # purchase after the last click
-    gap = _lognormal(rng, n, 18 * _HOUR, 1.1, 0.25 * _HOUR, 20 * _DAY)  # until the next touch
-    comeback = _lognormal(rng, n, 14 * _DAY, 0.5, 2 * _DAY, 60 * _DAY)  # until a buyer's next journey
-    revenue = _revenue(rng, n)
-
-    buys = moves & (at == 2)
-    on_row = buys & same_row
-    apart = buys & ~same_row
-    touch_time = clock[who]
-    log.add(users[who], touch_time, channel, np.where(on_row, revenue, np.nan))
-    log.add(users[who[apart]], touch_time[apart] + delay[apart], np.full(int(apart.sum()), -1), revenue[apart])
-
-    bought_at = np.where(on_row, touch_time, touch_time + delay)
-    stage[who] = np.where(buys, 2, np.where(moves, at + 1, at))
-    clock[who] = np.where(buys, bought_at + comeback, touch_time + gap)
-    active[who] = ~leaves & ~(buys & ~returns) & (clock[who] < _HORIZON)
-
-
-def _untracked_purchases(rng: np.random.Generator, log: _Log, users: IntArray) -> None:
-    """Buyers seen only at the till: one conversion row with no channel."""
-    n = len(users)
-    log.add(users, rng.random(n) * _HORIZON, np.full(n, -1), _revenue(rng, n))
-
-
-def _simulate(rng: np.random.Generator, n_users: int) -> _Log:
-    log = _Log()
-    untracked = rng.random(n_users) < _UNTRACKED
-    users = np.arange(n_users, dtype=np.int64)
-    stage = _draw(np.broadcast_to(_CUMULATIVE_START, (n_users, 3)), rng.random(n_users))
-    clock = rng.random(n_users) * _ARRIVAL_SPAN
-    active = ~untracked
-    _untracked_purchases(rng, log, users[untracked])
-    for _ in range(_MAX_STEPS):  # a loop over journey steps, vectorised over users
-        if not active.any():
-            break
-        _step(rng, log, users, stage, clock, active)
-    return log
-
-
-def _to_frame(log: _Log, n_users: int) -> pd.DataFrame:
-    user = np.concatenate(log.user)
-    seconds = np.round(np.concatenate(log.time))
-    channel = np.concatenate(log.channel)
-    revenue = np.concatenate(log.revenue)
-    # Journeys are cut at the end of the quarter: a purchase after it is not in the log.
-    seen = seconds < _HORIZON
-    order = np.flatnonzero(seen)[np.lexsort((seconds[seen], user[seen]))]  # no ties within a user
+def _to_frame(log: FunnelLog, n_users: int) -> pd.DataFrame:
+    seconds = np.floor(log.time * 86_400.0)  # stays inside the quarter
     labels = np.char.add("U", np.char.zfill(np.arange(1, n_users + 1).astype(str), 6))
     names = np.array([*CHANNELS, None], dtype=object)  # code -1 picks the trailing None
     return pd.DataFrame(
         {
-            "user_id": pd.Series(labels[user[order]], dtype="str"),
-            "timestamp": (START + seconds[order].astype("timedelta64[s]")).astype("datetime64[ns]"),
-            "channel": pd.Series(names[channel[order]], dtype="str"),
-            "converted": ~np.isnan(revenue[order]),
-            "revenue": revenue[order],
+            "user_id": pd.Series(labels[log.user], dtype="str"),
+            "timestamp": (START + seconds.astype("timedelta64[s]")).astype("datetime64[ns]"),
+            "channel": pd.Series(names[log.channel], dtype="str"),
+            "converted": log.converted,
+            "revenue": log.value,
         }
     )
 
@@ -238,8 +169,7 @@ def _to_frame(log: _Log, n_users: int) -> pd.DataFrame:
 @functools.lru_cache(maxsize=1)
 def generate_events() -> pd.DataFrame:
     """The sample event log, generated once and cached (callers must copy it)."""
-    rng = np.random.default_rng(SEED)
-    return _to_frame(_simulate(rng, N_USERS), N_USERS)
+    return _to_frame(run_funnel(FUNNEL, N_USERS, SEED), N_USERS)
 
 
 @functools.lru_cache(maxsize=1)

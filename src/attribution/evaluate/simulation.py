@@ -8,14 +8,18 @@ through the funnel. A user who ends at stage 3 converts with probability
 ``p_decide`` (after the last touch); independently, any user converts with probability
 ``baseline`` without any help (organic demand). Conversions carry log-normal values.
 
+The walk is the funnel of :mod:`attribution.evaluate.funnel` (the one behind the bundled
+sample too), configured with one reach for every stage and a Poisson budget of touches:
+one Poisson total split by reach in random order is the same as a Poisson count per channel.
 Because a channel acts only through its own touches, switching it off is well defined:
-drop its touches and replay every other random number unchanged (common random numbers).
-The truth reported per channel is exact for the simulated population:
+its touches lose their effect and every random number is replayed unchanged (common
+random numbers). The truth reported per channel is exact for the simulated population:
 
 - ``incremental``: conversions lost when that channel alone is switched off;
 - ``shapley``: the Shapley value of the game v(S) = conversions with only the channels in
   S switched on, by exact enumeration of the 2^C coalitions (each replayed with the same
-  random numbers, then solved by :func:`attribution.models.shapley.exact_shapley`), for
+  random numbers — one walk per user and subset of the channels the user can meet —
+  then solved by :func:`attribution.models.shapley.exact_shapley`), for
   up to ``max_shapley_channels`` channels.
 
 Both are net of baseline conversions, which no channel causes: a model that gives
@@ -24,7 +28,7 @@ channels credit for organic conversions over-credits them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +37,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from attribution.errors import ParameterError
-from attribution.models.shapley import exact_shapley
+from attribution.evaluate.funnel import Funnel, FunnelLog, Spread, funnel_truth, run_funnel, truth_table
 
 __all__ = ["Simulation", "simulate"]
 
@@ -89,20 +93,6 @@ class Simulation:
     baseline_conversions: int
     conversions_without_channels: int
     parameters: dict[str, object]
-
-
-@dataclass(frozen=True)
-class _Draws:
-    """Every random number of one simulated population (replayed for counterfactuals)."""
-
-    touch_user: IntArray  # touches in (user, time) order
-    touch_channel: IntArray
-    touch_time: FloatArray  # days since the start
-    touch_uniform: FloatArray  # decides whether the touch lifts the user
-    decide_uniform: FloatArray  # per user: converts from stage 3?
-    baseline_uniform: FloatArray  # per user: organic conversion?
-    offsets: IntArray  # touches of each user
-    positions: list[tuple[IntArray, IntArray]]  # per touch position: the users that far along, their touch
 
 
 def simulate(
@@ -170,37 +160,18 @@ def simulate(
     )
     n_users, p_decide, baseline = int(n_users), float(p_decide), float(baseline)
     horizon_days, mean_value = float(horizon_days), float(mean_value)
-    rng = np.random.default_rng(None if seed is None else int(seed))
-    draws = _draw(rng, n_users, reach, horizon_days)
-    on_all = np.ones(len(names), dtype=bool)
-    stage_at_touch = np.zeros(len(draws.touch_user), dtype=np.int8)
-    converted_by_funnel, last_time = _replay(draws, lift, on_all, p_decide, n_users, record=stage_at_touch)
-    organic = draws.baseline_uniform < baseline
-    converted = converted_by_funnel | organic
-    total = int(converted.sum())
-
-    def conversions_with(active: npt.NDArray[np.bool_]) -> int:
-        funnel, _ = _replay(draws, lift, active, p_decide, n_users)
-        return int((funnel | organic).sum())
-
-    incremental = np.array([total - conversions_with(~np.eye(len(names), dtype=bool)[c]) for c in range(len(names))])
-    shapley = (
-        _exact_shapley(conversions_with, len(names))
-        if len(names) <= max_shapley_channels
-        else np.full(len(names), np.nan)
+    funnel = _funnel(names, reach, lift, p_decide, baseline, horizon_days, mean_value)
+    seed = int(np.random.SeedSequence().entropy if seed is None else seed)  # type: ignore[arg-type]
+    log = run_funnel(funnel, n_users, seed)
+    incremental, shapley, total, without = funnel_truth(
+        funnel, n_users, seed, shapley=len(names) <= max_shapley_channels
     )
-    truth = pd.DataFrame(
-        {"incremental": incremental.astype(float), "shapley": shapley}, index=pd.Index(names, name="channel")
-    )
-    truth["incremental_share"] = _shares(truth["incremental"].to_numpy())
-    truth["shapley_share"] = _shares(truth["shapley"].to_numpy())
-    events = _event_log(rng, draws, names, converted, last_time, horizon_days, mean_value, stage_at_touch)
     return Simulation(
-        events=events,
-        truth=truth,
+        events=_event_log(log, names),
+        truth=truth_table(names, incremental, shapley),
         conversions=total,
-        baseline_conversions=int((organic & ~converted_by_funnel).sum()),
-        conversions_without_channels=int(organic.sum()),
+        baseline_conversions=total - log.funnel_conversions,
+        conversions_without_channels=without,
         parameters={
             "n_users": n_users,
             "channels": {
@@ -213,6 +184,35 @@ def simulate(
             "max_shapley_channels": int(max_shapley_channels),
             "seed": seed,
         },
+    )
+
+
+def _funnel(
+    names: list[str],
+    reach: FloatArray,
+    lift: FloatArray,
+    p_decide: float,
+    baseline: float,
+    horizon_days: float,
+    mean_value: float,
+) -> Funnel:
+    """The funnel of :func:`simulate`: a Poisson budget of touches spread by reach, deciding at the end.
+
+    Per-channel Poisson counts are one Poisson total split by reach, in a random order: so
+    each touch is on channel c with probability reach[c] / sum(reach), whatever the stage.
+    """
+    sigma = 0.47  # log-normal with a coefficient of variation of about 0.5
+    return Funnel(
+        channels=tuple(names),
+        reach=np.repeat(reach[:, None], STAGES, axis=1),
+        lift=lift,
+        mean_touches=float(reach.sum()),
+        p_decide=p_decide,
+        decide_at_end=True,
+        baseline=baseline,
+        horizon_days=horizon_days,
+        delay=Spread(0.5, 0.8, 0.0, 2.0),  # a conversion follows the last touch within two days
+        value=Spread(mean_value * np.exp(-(sigma**2) / 2), sigma),
     )
 
 
@@ -335,115 +335,17 @@ def _check_channels(channels: Any) -> tuple[list[str], FloatArray, FloatArray]:
     return names, reach, lift
 
 
-def _draw(rng: np.random.Generator, n_users: int, reach: FloatArray, horizon_days: float) -> _Draws:
-    counts = rng.poisson(reach, size=(n_users, len(reach)))  # touches per user and channel
-    per_user = counts.sum(axis=1)
-    user = np.repeat(np.arange(n_users, dtype=np.int64), per_user)
-    channel = np.repeat(np.tile(np.arange(len(reach), dtype=np.int64), n_users), counts.ravel())
-    time = rng.uniform(0.0, horizon_days, len(user))
-    order = np.lexsort((time, user))
-    offsets = np.zeros(n_users + 1, dtype=np.int64)
-    np.cumsum(per_user, out=offsets[1:])
-    positions = []
-    for position in range(int(per_user.max(initial=0))):
-        users = np.flatnonzero(per_user > position)
-        positions.append((users, offsets[users] + position))
-    return _Draws(
-        user[order],
-        channel[order],
-        time[order],
-        rng.random(len(user)),
-        rng.random(n_users),
-        rng.random(n_users),
-        offsets,
-        positions,
-    )
-
-
-def _replay(
-    draws: _Draws,
-    lift: FloatArray,
-    active: npt.NDArray[np.bool_],
-    p_decide: float,
-    n_users: int,
-    *,
-    record: npt.NDArray[np.int8] | None = None,
-) -> tuple[npt.NDArray[np.bool_], FloatArray]:
-    """Walk every user through the funnel with only the ``active`` channels switched on.
-
-    Vectorised over users: the loop runs over touch positions (the longest user's count),
-    never over users or touches. ``record``, if given, receives the stage each touch found
-    its user in.
-    """
-    stage = np.zeros(n_users, dtype=np.int8)
-    last_time = np.zeros(n_users)
-    lift_on = np.where(active[:, None], lift, 0.0)
-    for users, touch in draws.positions:
-        channel = draws.touch_channel[touch]
-        at = stage[users]
-        if record is not None:
-            record[touch] = at  # the stage the touch found the user in
-        chance = lift_on[channel, np.minimum(at, STAGES - 1)] * (at < STAGES)
-        stage[users] = at + (draws.touch_uniform[touch] < chance)
-        last_time[users] = draws.touch_time[touch]
-    converted = (stage == STAGES) & (draws.decide_uniform < p_decide)
-    return converted, last_time
-
-
-def _exact_shapley(conversions_with: Callable[[npt.NDArray[np.bool_]], int], n: int) -> FloatArray:
-    """Shapley values of v(S) = conversions with only S on, from all 2^n coalitions.
-
-    Each coalition is one replay of the population (bit c of a mask: channel c on); the
-    values go to the library's exact solver (Harsanyi dividends over bitmasks).
-    """
-    masks = np.arange(1 << n, dtype=np.int64)
-    members = ((masks[:, None] >> np.arange(n, dtype=np.int64)) & 1).astype(bool)
-    values = np.array([conversions_with(member) for member in members], dtype=np.float64)  # one replay per coalition
-    phi, _ = exact_shapley(values, n)
-    return phi
-
-
-def _shares(values: FloatArray) -> FloatArray:
-    total = np.nansum(values)
-    if not np.isfinite(total) or total <= 0 or np.isnan(values).all():
-        return np.full(len(values), np.nan) if np.isnan(values).all() else np.zeros(len(values))
-    shares: FloatArray = values / total
-    return shares
-
-
-def _event_log(
-    rng: np.random.Generator,
-    draws: _Draws,
-    names: list[str],
-    converted: npt.NDArray[np.bool_],
-    last_time: FloatArray,
-    horizon_days: float,
-    mean_value: float,
-    stage_at_touch: npt.NDArray[np.int8],
-) -> pd.DataFrame:
-    start = pd.Timestamp("2025-01-01")
-    buyers = np.flatnonzero(converted)
-    # a conversion follows the user's last touch by up to two days (organic buyers: any time)
-    delay = rng.uniform(0.0, 2.0, len(buyers))
-    no_touch = np.diff(draws.offsets)[buyers] == 0
-    when = np.where(no_touch, rng.uniform(0.0, horizon_days, len(buyers)), last_time[buyers] + delay)
-    sigma = 0.47  # log-normal with a coefficient of variation of about 0.5
-    value = np.round(rng.lognormal(np.log(mean_value) - sigma**2 / 2, sigma, len(buyers)), 2)
-    labels = np.asarray(names, dtype=object)
-    seconds = np.concatenate([draws.touch_time, when]) * 86_400.0
-    frame = pd.DataFrame(
+def _event_log(log: FunnelLog, names: list[str]) -> pd.DataFrame:
+    labels = np.array([*names, None], dtype=object)  # code -1 picks the trailing None
+    return pd.DataFrame(
         {
-            "user": np.concatenate([draws.touch_user, buyers]),
-            "time": start + pd.to_timedelta(np.round(seconds), unit="s"),
-            "channel": np.concatenate([labels[draws.touch_channel], np.full(len(buyers), None, dtype=object)]),
-            "converted": np.concatenate(
-                [np.zeros(len(draws.touch_user), dtype=bool), np.ones(len(buyers), dtype=bool)]
-            ),
-            "value": np.concatenate([np.full(len(draws.touch_user), np.nan), value]),
+            "user": log.user,
+            "time": pd.Timestamp("2025-01-01") + pd.to_timedelta(np.round(log.time * 86_400.0), unit="s"),
+            "channel": labels[log.channel],
+            "converted": log.converted,
+            "value": log.value,
             "stage": pd.Categorical.from_codes(
-                np.concatenate([stage_at_touch, np.full(len(buyers), STAGES + 1, dtype=np.int8)]).astype(np.int64),
-                dtype=pd.CategoricalDtype(STAGE_NAMES, ordered=True),
+                log.stage.astype(np.int64), dtype=pd.CategoricalDtype(STAGE_NAMES, ordered=True)
             ),
         }
     )
-    return frame.sort_values(["user", "time"], kind="stable").reset_index(drop=True)
