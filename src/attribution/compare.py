@@ -12,6 +12,7 @@ import pandas as pd
 from attribution.errors import ParameterError
 from attribution.journeys import Journeys
 from attribution.models.base import Attribution, Model
+from attribution.models.grouping import GroupedAttribution, attribute_by
 from attribution.models.markov import MarkovChain
 from attribution.models.registry import resolve_models
 from attribution.models.rules import FirstTouch, LastNonDirect, LastTouch, Linear, PositionBased, TimeDecay
@@ -58,13 +59,53 @@ class Comparison:
         Each model's :class:`~attribution.models.Attribution`, by model name.
     """
 
-    __slots__ = ("_long", "results")
+    __slots__ = ("_by", "_long", "results")
 
     def __init__(self, results: dict[str, Attribution]) -> None:
         self.results: dict[str, Attribution] = dict(results)
+        keys = {r.by if isinstance(r, GroupedAttribution) else () for r in self.results.values()}
+        if len(keys) > 1:
+            raise ParameterError(
+                f"results grouped differently cannot be compared side by side: {sorted(keys)}. "
+                "Fix: attribute every model with the same by=."
+            )
+        self._by: tuple[str, ...] = keys.pop() if keys else ()
         frames = [r.to_frame() for r in self.results.values()]
-        columns = ["model", "channel", "conversions", "value", "share"]
+        columns = ["model", *self._by, "channel", "conversions", "value", "share"]
         self._long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+    @property
+    def by(self) -> tuple[str, ...]:
+        """The group keys of the results (empty when they are not grouped)."""
+        return self._by
+
+    def with_spend(self, spend: Any) -> pd.DataFrame:
+        """Every model's credits with spend, share of spend, cpa and roas (see :meth:`Attribution.with_spend`).
+
+        One table indexed by ``model`` (then the group keys) and ``channel``, plus
+        ``roas_rank``: the channel's rank by ROAS under that model (1 = best return; within
+        each group), so a budget decision can be read under every model at once.
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["A", "B"], ["B"]], conversions=[1, 1], value=[10, 10])
+        >>> table = compare(j, [FirstTouch(), LastTouch()]).with_spend(pd.Series({"A": 5.0, "B": 5.0}))
+        >>> table["roas"].unstack("model")
+        model    First touch  Last touch
+        channel
+        A                2.0         0.0
+        B                2.0         4.0
+        """
+        frames = {name: result.with_spend(spend) for name, result in self.results.items()}
+        table = pd.concat(frames, names=["model"])
+        levels = ["model", *self._by]
+        ranks = (
+            table["roas"]
+            .groupby(level=levels, sort=False, dropna=False, observed=True)
+            .rank(ascending=False, method="min")
+        )
+        table["roas_rank"] = ranks
+        return table
 
     @classmethod
     def of(cls, results: Any, *, caller: str = "Comparison.of") -> Comparison:
@@ -137,7 +178,10 @@ class Comparison:
         """
         if values not in ("conversions", "value", "share"):
             raise ParameterError(f"parameter 'values' must be 'conversions', 'value' or 'share'; got {values!r}.")
-        table = self._long.pivot_table(index="channel", columns="model", values=values, aggfunc="sum", sort=False)
+        index = [*self._by, "channel"]
+        table = self._long.pivot_table(
+            index=index, columns="model", values=values, aggfunc="sum", sort=False, observed=True, dropna=False
+        )
         return table.reindex(columns=self.models)
 
     def rank_agreement(self, method: Literal["spearman", "kendall"] = "spearman") -> pd.DataFrame:
@@ -179,7 +223,12 @@ class Comparison:
 
 
 def compare(
-    journeys: Journeys, models: Sequence[Model | str] | str | None = None, **attribute_options: Any
+    journeys: Journeys,
+    models: Sequence[Model | str] | str | None = None,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: str | None = None,
+    **attribute_options: Any,
 ) -> Comparison:
     """Run ``models`` (default: :func:`default_models`) on ``journeys`` and collect the results.
 
@@ -192,6 +241,10 @@ def compare(
         or registered names as the command line's ``--models`` takes them (``"linear"``,
         ``"markov"``, …: see :data:`attribution.models.registry.MODELS`); names must be
         distinct.
+    by, period
+        Attribute every group of these journey attributes on its own, for every model
+        (see :func:`attribution.models.grouping.attribute_by`); ``period`` is the
+        frequency of the ``"period"`` key.
     **attribute_options
         Passed to every model's ``attribute``.
 
@@ -223,4 +276,8 @@ def compare(
             f"parameter 'models' must have distinct names; {duplicated[0]!r} appears more than once. "
             "Fix: compare each configuration once, or give your own models distinct names."
         )
+    if by is not None:
+        return Comparison({m.name: attribute_by(m, journeys, by, period=period, **attribute_options) for m in chosen})
+    if period is not None:
+        raise ParameterError("parameter 'period' of compare needs by= with 'period'. Fix: pass by='period'.")
     return Comparison({m.name: m.attribute(journeys, **attribute_options) for m in chosen})

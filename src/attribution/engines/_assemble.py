@@ -29,6 +29,7 @@ def assemble_lists(parts: list[Any], labels: list[str]) -> Journeys:
     flat_before = befores.flatten().to_numpy(zero_copy_only=False).astype(np.int64)
     conversions = table.column("closes").to_numpy().astype(np.float64)
     value = table.column("value").to_numpy().astype(np.float64)
+    ended = table.column("ended_ns").to_numpy().astype(np.int64)
     return Journeys(
         flat_codes,
         ragged.offsets_from_lengths(lengths),
@@ -38,6 +39,7 @@ def assemble_lists(parts: list[Any], labels: list[str]) -> Journeys:
         value,
         times=flat_before / 1_000_000_000,
         users=pd.Index(table.column("u").to_pandas().to_numpy()),
+        ended_at=ended,
         copy=False,  # arrays made here for these journeys alone
     )
 

@@ -67,8 +67,8 @@ def journeys_sql(
 
     Columns out, ordered by user and then journey (in time): ``u`` (user), ``closes``
     (whether it ends in a conversion), ``value``, ``codes`` (the kept touches' channels as
-    positions in ``labels``, oldest first; null when none is kept) and ``befores`` (ns from
-    each touch to the journey's end). Events are ordered per user by time, then
+    positions in ``labels``, oldest first; null when none is kept), ``befores`` (ns from
+    each touch to the journey's end) and ``ended_ns`` (the journey's end, ns since the epoch). Events are ordered per user by time, then
     ``tiebreak``, then touches before conversions, then channel label, then value — the
     pandas builder's order. ``time_ns`` is the SQL expression of each event's time in
     nanoseconds (default ``epoch_ns(time)``); ``label_codes`` maps raw labels to codes when
@@ -133,7 +133,7 @@ kept AS (SELECT * FROM touches WHERE {keep} {cap}),
 lists AS (
   SELECT u, j, list(code ORDER BY s) AS codes, list(before_ns ORDER BY s) AS befores FROM kept GROUP BY u, j
 )
-SELECT e.u, e.closes, CASE WHEN e.closes THEN e.v ELSE 0.0 END AS value, l.codes, l.befores
+SELECT e.u, e.closes, CASE WHEN e.closes THEN e.v ELSE 0.0 END AS value, l.codes, l.befores, e.end_t AS ended_ns
 FROM ends e LEFT JOIN lists l ON e.u = l.u AND e.j = l.j
 ORDER BY e.u, e.j
 """

@@ -18,6 +18,7 @@ from attribution.journeys._validate import (
     check_times,
     check_totals,
 )
+from attribution.journeys.attributes import CONVERSION_TYPE, Attributes
 
 if TYPE_CHECKING:
     from attribution.journeys._parts import Parts
@@ -85,6 +86,7 @@ class Journeys:
     """
 
     __slots__ = (
+        "_attributes",
         "_channels",
         "_codes",
         "_conversions",
@@ -105,6 +107,7 @@ class Journeys:
     _value: FloatArray
     _times: FloatArray | None
     _users: pd.Index | None
+    _attributes: Attributes | None
 
     def __init__(
         self,
@@ -117,6 +120,8 @@ class Journeys:
         *,
         times: npt.ArrayLike | None = None,
         users: Sequence[Any] | pd.Index | None = None,
+        attributes: Mapping[str, Any] | pd.DataFrame | Attributes | None = None,
+        ended_at: npt.ArrayLike | None = None,
         copy: bool = True,
     ) -> None:
         code_array = np.asarray(codes)
@@ -167,7 +172,18 @@ class Journeys:
                     f"users must give one user per row: expected {n_rows}, got {len(user_index)}. "
                     "Fix: pass users aligned with the rows, or none."
                 )
-        self._set(code_array.astype(np.int32, copy=copy), offset_array, labels, conv, nul, val, time_array, user_index)
+        attribute_set = _attributes_of(attributes, ended_at, n_rows)
+        self._set(
+            code_array.astype(np.int32, copy=copy),
+            offset_array,
+            labels,
+            conv,
+            nul,
+            val,
+            time_array,
+            user_index,
+            attribute_set,
+        )
 
     def _set(
         self,
@@ -179,6 +195,7 @@ class Journeys:
         value: FloatArray,
         times: FloatArray | None,
         users: pd.Index | None,
+        attributes: Attributes | None = None,
     ) -> None:
         check_totals(conversions, nulls, value)  # every construction, transforms and engines included
         codes, channels = _canonical_codes(codes, channels)
@@ -190,6 +207,7 @@ class Journeys:
         self._value = _frozen(value)
         self._times = None if times is None else _frozen(times)
         self._users = users
+        self._attributes = attributes
         self._touch_rows: IntArray | None = None
         self._value_per_conversion: FloatArray | None = None
 
@@ -204,6 +222,7 @@ class Journeys:
         value: npt.NDArray[Any],
         times: npt.NDArray[Any] | None = None,
         users: pd.Index | None = None,
+        attributes: Attributes | None = None,
     ) -> Journeys:
         """Build from arrays that already satisfy every rule (used by builders and transforms)."""
         obj = cls.__new__(cls)
@@ -216,6 +235,7 @@ class Journeys:
             np.ascontiguousarray(value, dtype=np.float64),
             None if times is None else np.ascontiguousarray(times, dtype=np.float64),
             users,
+            attributes,
         )
         return obj
 
@@ -243,6 +263,7 @@ class Journeys:
             block._value = self._value[lo:hi]
             block._times = None if self._times is None else self._times[a:b]
             block._users = None
+            block._attributes = None
             block._touch_rows = None
             block._value_per_conversion = None
             yield block
@@ -265,6 +286,8 @@ class Journeys:
         drop_duplicates: bool = False,
         time_format: str | None = None,
         time_unit: str | None = None,
+        segments: str | Sequence[str] = (),
+        conversion_type: str | None = None,
     ) -> Journeys:
         """Build journeys from an event log: one row per touch or conversion.
 
@@ -314,12 +337,26 @@ class Journeys:
         time_unit
             The unit of epoch-number times: ``"s"``, ``"ms"``, ``"us"`` or ``"ns"``. Needed
             whenever times are numbers (in a numeric column or written as text).
+        segments
+            Columns whose values each journey carries (country, device...): the value on
+            the event that closes the journey (its conversion; for a journey that does not
+            convert, its last event). If that value is missing, the latest known value among
+            the journey's own kept touches is used; if none is known, the journey's value is
+            missing (a group of its own when grouping, never dropped).
+        conversion_type
+            Column naming each conversion's type (purchase, lead...). Every type is its own
+            goal: the journeys for a type are built as if only its conversions existed (a
+            conversion of another type neither closes a journey nor counts; it is a touch if
+            it has a channel and is ignored otherwise), and the journeys of every goal are
+            stacked with a ``conversion_type`` attribute. Models then attribute them per
+            goal (``by="conversion_type"``), never summed together.
 
         Returns
         -------
         Journeys
-            One row per journey, ordered by user and then time, with ``users`` and
-            ``times`` (seconds before the journey's end) set. Conversions with no touch in
+            One row per journey, ordered by user and then time (per goal, goals in sorted
+            order, with ``conversion_type``), with ``users``, ``times`` (seconds before the
+            journey's end), ``ended_at`` and the ``segments`` set. Conversions with no touch in
             the window give empty paths: they are kept and reported as unattributed.
 
         Raises
@@ -340,10 +377,12 @@ class Journeys:
         ... })
         >>> j = Journeys.from_events(events, user="user", time="time", channel="channel",
         ...                          conversion="converted", value="revenue")
-        >>> j.to_frame(times=True)
+        >>> j.to_frame(times=True).drop(columns="ended_at")
           user              path  conversions  nulls  value                  times
         0   u1    Social > Email          1.0    0.0  120.0  [1209600.0, 604800.0]
         1   u2  Search > Display          0.0    1.0    0.0         [86400.0, 0.0]
+        >>> j.ended_at.strftime("%Y-%m-%d").tolist()
+        ['2024-01-15', '2024-01-04']
         """
         from attribution.journeys.from_events import build
         from attribution.journeys.registry import engine_for
@@ -362,6 +401,8 @@ class Journeys:
             drop_duplicates=drop_duplicates,
             time_format=time_format,
             time_unit=time_unit,
+            segments=segments,  # type: ignore[arg-type]
+            conversion_type=conversion_type,
         )
         engine = engine_for(events)
         if engine is None:
@@ -378,6 +419,9 @@ class Journeys:
         nulls: str | None = None,
         value: str | None = None,
         sep: str = ">",
+        segments: str | Sequence[str] | None = None,
+        conversion_type: str | None = None,
+        ended_at: str | None = None,
     ) -> Journeys:
         """Build journeys from an aggregated path table (ChannelAttribution / fractribution format).
 
@@ -396,11 +440,19 @@ class Journeys:
             Column of total conversion value per row; zero when omitted.
         sep
             Separator of string paths (list paths may hold labels that contain it).
+        segments
+            Columns holding journey attributes (country, device...): each row's values are
+            kept as the row's attributes, missing values included.
+        conversion_type
+            Column holding each row's goal (purchase, lead...); see :meth:`from_events`.
+        ended_at
+            Column of datetimes: when the row's journeys ended (enables ``period`` grouping).
 
         Returns
         -------
         Journeys
-            One row per table row, in table order.
+            One row per table row, in table order; :meth:`to_frame` writes the attribute
+            columns back under their names.
 
         Raises
         ------
@@ -416,10 +468,12 @@ class Journeys:
         >>> j.total_conversions, j.total_value, j.channels
         (4.0, 280.0, ('A', 'B', 'C'))
         """
-        from attribution.journeys.from_paths import read_path_table
+        from attribution.journeys.from_paths import read_path_attributes, read_path_table
 
+        attributes = read_path_attributes(table, segments=segments, conversion_type=conversion_type, ended_at=ended_at)
         return cls._trusted(
-            *read_path_table(table, path=path, conversions=conversions, nulls=nulls, value=value, sep=sep)
+            *read_path_table(table, path=path, conversions=conversions, nulls=nulls, value=value, sep=sep)[:8],
+            attributes=attributes,
         )
 
     @classmethod
@@ -431,6 +485,8 @@ class Journeys:
         nulls: npt.ArrayLike | None = None,
         value: npt.ArrayLike | None = None,
         times: Iterable[Sequence[float]] | None = None,
+        attributes: Mapping[str, Sequence[Any]] | None = None,
+        ended_at: npt.ArrayLike | None = None,
     ) -> Journeys:
         """Build journeys from Python sequences: one list of channel labels per row.
 
@@ -443,6 +499,10 @@ class Journeys:
         times
             Optional, one sequence per row: seconds from each touch to the journey's end
             (conversion), non-increasing along the path. Numbers or ``pandas.Timedelta``.
+        attributes
+            Optional journey attributes, ``{name: one value per row}``.
+        ended_at
+            Optional, one datetime per row: when each journey ended.
 
         Examples
         --------
@@ -453,7 +513,9 @@ class Journeys:
         """
         from attribution.journeys.from_paths import read_sequences
 
-        return cls._trusted(*read_sequences(paths, conversions=conversions, nulls=nulls, value=value, times=times))
+        parts = read_sequences(paths, conversions=conversions, nulls=nulls, value=value, times=times)
+        n_rows = len(parts[1]) - 1
+        return cls._trusted(*parts[:8], attributes=_attributes_of(attributes, ended_at, n_rows))
 
     # ------------------------------------------------------------------ arrays
     @property
@@ -495,6 +557,87 @@ class Journeys:
     def users(self) -> pd.Index | None:
         """The user of each row when built from events, else ``None``."""
         return self._users
+
+    @property
+    def attribute_names(self) -> tuple[str, ...]:
+        """The journey attributes (segments, ``conversion_type``), in the order given."""
+        return () if self._attributes is None else self._attributes.names
+
+    @property
+    def attributes(self) -> pd.DataFrame:
+        """Each row's attributes: one column per segment (and ``conversion_type``), and ``ended_at``.
+
+        A copy, indexed by row position; categorical columns, with missing values where a
+        journey's segment is unknown. Empty (no columns) when the journeys have none.
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["A"], ["B"]], conversions=[1, 0], nulls=[0, 1],
+        ...                             attributes={"country": ["ID", "SG"]})
+        >>> j.attributes["country"].tolist()
+        ['ID', 'SG']
+        """
+        if self._attributes is None:
+            return pd.DataFrame(index=pd.RangeIndex(self.n_rows))
+        return self._attributes.frame()
+
+    @property
+    def ended_at(self) -> pd.DatetimeIndex | None:
+        """When each journey ended (its conversion, or its last touch), or ``None`` if not recorded."""
+        if self._attributes is None or self._attributes.ended_at is None:
+            return None
+        return pd.DatetimeIndex(pd.to_datetime(self._attributes.ended_at, unit="ns"))
+
+    @property
+    def conversion_types(self) -> tuple[Any, ...]:
+        """The goals these journeys hold (values of ``conversion_type``); empty if they have no such attribute."""
+        if CONVERSION_TYPE not in self.attribute_names:
+            return ()
+        column = self._attributes.column(CONVERSION_TYPE)  # type: ignore[union-attr]
+        return tuple(column.categories[np.unique(column.codes[column.codes >= 0])])
+
+    def attribute_set(self) -> Attributes | None:
+        """The attributes as stored (for transforms and models; immutable)."""
+        return self._attributes
+
+    def with_attributes(self, **columns: Any) -> Journeys:
+        """The same journeys with attributes added or replaced (one value per row each).
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["A"], ["B"]], conversions=[1, 0], nulls=[0, 1])
+        >>> j.with_attributes(device=["mobile", "desktop"]).attribute_names
+        ('device',)
+        """
+        current = self._attributes or Attributes({}, None, n_rows=self.n_rows)
+        for name, values in columns.items():
+            current = current.with_column(name, values)
+        return Journeys._trusted(
+            self._codes,
+            self._offsets,
+            self._channels,
+            self._conversions,
+            self._nulls,
+            self._value,
+            self._times,
+            self._users,
+            current,
+        )
+
+    def with_period(self, freq: str = "M", *, name: str = "period") -> Journeys:
+        """Add the calendar period of each journey's end as an attribute (kept by :meth:`aggregate`).
+
+        Examples
+        --------
+        >>> j = Journeys([0, 0], [0, 1, 2], ["A"], [1, 1], ended_at=pd.to_datetime(["2024-01-31", "2024-02-01"]))
+        >>> j.with_period("M").attributes["period"].astype(str).tolist()
+        ['2024-01', '2024-02']
+        """
+        if self._attributes is None:
+            from attribution.journeys.attributes import group_keys
+
+            group_keys(None, ["period"], period=freq, n_rows=self.n_rows)  # raises the explanation
+        return self.with_attributes(**{name: self._attributes.periods(freq)})  # type: ignore[union-attr]
 
     @property
     def has_times(self) -> bool:
@@ -561,7 +704,9 @@ class Journeys:
         nul = as_float_array(nulls, "nulls", self.n_rows)
         val = conv * self.value_per_conversion() if value is None else as_float_array(value, "value", self.n_rows)
         check_outcomes(conv, nul, val)
-        return Journeys._trusted(self._codes, self._offsets, self._channels, conv, nul, val, self._times, self._users)
+        return Journeys._trusted(
+            self._codes, self._offsets, self._channels, conv, nul, val, self._times, self._users, self._attributes
+        )
 
     def value_per_conversion(self) -> FloatArray:
         """Each row's value per conversion (0 where it has none); computed once and shared."""
@@ -678,6 +823,7 @@ class Journeys:
         min_length: int | None = None,
         max_length: int | None = None,
         contains: str | Iterable[str] | None = None,
+        **attributes: Any,
     ) -> Journeys:
         """Keep the rows that pass every criterion given.
 
@@ -691,6 +837,9 @@ class Journeys:
             Bounds (inclusive) on the number of touches.
         contains
             A channel label, or several: keep rows touching any of them.
+        **attributes
+            Attribute values to keep, e.g. ``country="ID"`` or
+            ``conversion_type=["purchase", "lead"]`` (a list keeps any of them).
 
         Examples
         --------
@@ -701,7 +850,13 @@ class Journeys:
         from attribution.journeys.transforms import filter_rows
 
         return filter_rows(
-            self, mask, converting=converting, min_length=min_length, max_length=max_length, contains=contains
+            self,
+            mask,
+            converting=converting,
+            min_length=min_length,
+            max_length=max_length,
+            contains=contains,
+            attributes=attributes,
         )
 
     def __getitem__(self, rows: int | slice | npt.ArrayLike) -> Journeys:
@@ -745,8 +900,19 @@ class Journeys:
         The arrays are validated as by the constructor and used without a copy: pass only
         arrays made for these journeys alone.
         """
-        codes, offsets, channels, conversions, nulls, value, times, users = parts
-        return cls(codes, offsets, channels, conversions, nulls, value, times=times, users=users, copy=False)
+        codes, offsets, channels, conversions, nulls, value, times, users, attributes = parts
+        return cls(
+            codes,
+            offsets,
+            channels,
+            conversions,
+            nulls,
+            value,
+            times=times,
+            users=users,
+            attributes=attributes,
+            copy=False,
+        )
 
     def __add__(self, other: object) -> Journeys:
         if not isinstance(other, Journeys):
@@ -782,6 +948,10 @@ class Journeys:
         ]
         if self._times is not None and other._times is not None:
             arrays.append((self._times, other._times))
+        if (self._attributes is None) != (other._attributes is None) or (
+            self._attributes is not None and not self._attributes.equals(other._attributes)  # type: ignore[arg-type]
+        ):
+            return False
         return same_users and all(np.array_equal(a, b) for a, b in arrays)
 
     # ------------------------------------------------------------------ output
@@ -841,6 +1011,19 @@ class Journeys:
                 item = np.array(item)  # pickled arrays come back writeable; freeze a private copy
                 item.setflags(write=False)
             object.__setattr__(self, name, item)
+
+
+def _attributes_of(
+    attributes: Mapping[str, Any] | pd.DataFrame | Attributes | None, ended_at: npt.ArrayLike | None, n_rows: int
+) -> Attributes | None:
+    """The constructor's attribute arguments as one :class:`Attributes` (copied), or ``None``."""
+    if isinstance(attributes, Attributes):
+        ends = attributes.ended_at if ended_at is None else ended_at
+        return Attributes({n: attributes.column(n) for n in attributes.names}, ends, n_rows=n_rows)
+    if attributes is None and ended_at is None:
+        return None
+    columns = {} if attributes is None else {str(k): v for k, v in dict(attributes).items()}
+    return Attributes(columns, ended_at, n_rows=n_rows)
 
 
 def _canonical_codes(codes: CodeArray, channels: tuple[str, ...]) -> tuple[CodeArray, tuple[str, ...]]:

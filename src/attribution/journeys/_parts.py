@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy.typing as npt
 import pandas as pd
+
+if TYPE_CHECKING:
+    from attribution.journeys.attributes import Attributes
 
 __all__ = ["Parts"]
 
@@ -22,3 +25,4 @@ class Parts(NamedTuple):
     value: npt.NDArray[Any]
     times: npt.NDArray[Any] | None = None
     users: pd.Index | None = None
+    attributes: Attributes | None = None

@@ -10,7 +10,7 @@ the kernel then costs one pass (already sorted input is detected, not re-sorted)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ import pandas as pd
 
 from attribution.journeys import ragged
 from attribution.journeys._parts import Parts
+from attribution.journeys.attributes import Attributes
 from attribution.journeys.spec import EventSpec
 
 __all__ = ["Events", "Parts", "journeys_from_events"]
@@ -41,6 +42,9 @@ class Events:
     channels: list[str]
     value: npt.NDArray[np.float64]
     tiebreak: IntArray | None
+    # journey attributes read per event: codes (-1: missing) and their labels, by attribute name
+    attribute_codes: dict[str, IntArray] = field(default_factory=dict)
+    attribute_labels: dict[str, pd.Index] = field(default_factory=dict)
 
     def take(self, order: IntArray) -> Events:
         return Events(
@@ -52,6 +56,8 @@ class Events:
             self.channels,
             self.value[order],
             None if self.tiebreak is None else self.tiebreak[order],
+            {name: codes[order] for name, codes in self.attribute_codes.items()},
+            self.attribute_labels,
         )
 
 
@@ -145,15 +151,15 @@ def _repeats_previous(events: Events) -> BoolArray:
 # ---------------------------------------------------------------------- journeys
 # Each strategy returns, for sorted events: the touch events of every journey in
 # chronological order, the journey of each, and per journey its end time, whether it
-# converted, its value and its user.
-_Plan = tuple[IntArray, IntArray, IntArray, BoolArray, npt.NDArray[np.float64], IntArray]
+# converted, its value, its user and its closing event (the conversion, or the last event).
+_Plan = tuple[IntArray, IntArray, IntArray, BoolArray, npt.NDArray[np.float64], IntArray, IntArray]
 
 
 def _split_journeys(events: Events) -> _Plan:
     n = len(events.user)
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty, np.zeros(0, dtype=bool), np.zeros(0), empty
+        return empty, empty, empty, np.zeros(0, dtype=bool), np.zeros(0), empty, empty
     converted = events.converted
     conversions_before: IntArray = np.cumsum(converted, dtype=np.int64) - converted
     start = np.ones(n, dtype=bool)
@@ -169,6 +175,7 @@ def _split_journeys(events: Events) -> _Plan:
         closes,
         np.where(closes, events.value[last], 0.0),
         events.user[last],
+        last,
     )
 
 
@@ -195,7 +202,8 @@ def _cumulative_journeys(events: Events) -> _Plan:
     journey = np.repeat(np.arange(len(ends), dtype=np.int64), counts)
     end_time = events.time[ends]
     # a non-converting journey ends at its last touch
-    return (touch_rows[flat], journey, end_time, closes, np.where(closes, events.value[ends], 0.0), events.user[ends])
+    value = np.where(closes, events.value[ends], 0.0)
+    return (touch_rows[flat], journey, end_time, closes, value, events.user[ends], ends)
 
 
 def _finish(
@@ -206,6 +214,7 @@ def _finish(
     closes: BoolArray,
     value: npt.NDArray[np.float64],
     user: IntArray,
+    closing: IntArray,
     *,
     window: int | None,
     max_touches: int | None,
@@ -220,6 +229,7 @@ def _finish(
         keep[np.flatnonzero(keep)[from_end > max_touches]] = False
     row_lengths = np.bincount(journey[keep], minlength=n_journeys)
     conversions = closes.astype(np.float64)
+    attributes = _journey_attributes(events, touch_rows[keep], journey[keep], closing, end_time)
     return Parts(
         events.channel[touch_rows[keep]],
         ragged.offsets_from_lengths(row_lengths),
@@ -229,4 +239,28 @@ def _finish(
         value,
         before[keep] / _NS_PER_SECOND,
         events.user_labels.take(user),
+        attributes,
     )
+
+
+def _journey_attributes(
+    events: Events, kept_touches: IntArray, kept_journey: IntArray, closing: IntArray, end_time: IntArray
+) -> Attributes:
+    """Each journey's attributes, from the event that closes it (SPEC §9), and when it ended.
+
+    A missing value on the closing event falls back to the latest non-missing value among
+    the journey's own kept touches (chronological, so the last one found per journey wins);
+    with none, the journey's value is missing (a group of its own).
+    """
+    columns: dict[str, pd.Categorical] = {}
+    for name, codes in events.attribute_codes.items():
+        chosen = codes[closing].copy()
+        known = codes[kept_touches] >= 0
+        rows, values = kept_journey[known], codes[kept_touches][known]
+        if len(rows):  # the last known value of each journey's run of kept touches
+            last_of_run = np.append(rows[1:] != rows[:-1], True)
+            latest = np.full(len(closing), -1, dtype=np.int64)
+            latest[rows[last_of_run]] = values[last_of_run]
+            chosen = np.where(chosen >= 0, chosen, latest)
+        columns[name] = pd.Categorical.from_codes(chosen, categories=events.attribute_labels[name])
+    return Attributes(columns, end_time, n_rows=len(closing))

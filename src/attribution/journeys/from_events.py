@@ -6,6 +6,7 @@ conversions or accumulate, apply a lookback window and a touch cap, keep every c
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from attribution.errors import JourneyError
 from attribution.journeys._messages import bad_rows
 from attribution.journeys._times import times_ns
 from attribution.journeys._validate import check_non_negative_finite
+from attribution.journeys.attributes import CONVERSION_TYPE, Attributes
 from attribution.journeys.cutting import Events, Parts, journeys_from_events
 from attribution.journeys.rules import Columns, encode_labels, rule
 from attribution.journeys.spec import EventSpec
@@ -82,8 +84,73 @@ def _same_label(label: Hashable, column: Hashable) -> bool:
 
 def build(events: pd.DataFrame, spec: EventSpec) -> Parts:
     """The pandas builder: read and check the columns ``spec`` names, then cut the journeys' arrays."""
-    require_columns(events, spec.columns())
-    return journeys_from_events(read_events(events, spec), spec)
+    require_columns(events, {**spec.columns(), **_attribute_arguments(spec)})
+    read = read_events(events, spec)
+    if spec.conversion_type is None:
+        return journeys_from_events(read, spec)
+    types = events[spec.conversion_type]
+    return journeys_per_goal(read, spec, types, index=events.index)
+
+
+def _attribute_arguments(spec: EventSpec) -> dict[str, Hashable | None]:
+    named: dict[str, Hashable | None] = {f"segments[{i}]": c for i, c in enumerate(spec.segments)}
+    named["conversion_type"] = spec.conversion_type
+    return named
+
+
+def journeys_per_goal(read: Events, spec: EventSpec, types: pd.Series, *, index: pd.Index) -> Parts:
+    """Every conversion type as its own goal (SPEC §9), the goals' journeys stacked.
+
+    For goal t, only conversions of type t convert; a conversion of another type is a touch
+    if it carries a channel and is left out otherwise.
+    """
+    missing = types.isna().to_numpy() & read.converted
+    if missing.any():
+        raise bad_rows(
+            f"column {spec.conversion_type!r} (conversion_type)",
+            "must name the type of every conversion",
+            missing,
+            index=index,
+            fix="fill in the type (e.g. 'purchase'), or drop those conversions.",
+        )
+    codes, labels = pd.factorize(types.where(read.converted), sort=True)  # types of conversions only
+    codes = np.asarray(codes, dtype=np.int64)
+    goals: list[Parts] = []
+    for goal in range(len(labels)):
+        of_goal = codes == goal
+        kept = np.flatnonzero(~read.converted | of_goal | (read.channel >= 0))
+        events = read.take(kept)
+        converted = of_goal[kept]
+        events = dataclasses.replace(events, converted=converted, value=np.where(converted, events.value, 0.0))
+        goals.append(journeys_from_events(events, spec))
+    return stack_goals(goals, pd.Index(labels), read.channels)
+
+
+def stack_goals(goals: list[Parts], labels: pd.Index, channels: list[str]) -> Parts:
+    """The journeys of every goal in one set of arrays, each row labelled with its goal."""
+    from attribution.journeys import ragged
+
+    lengths = [len(p.offsets) - 1 for p in goals]
+    goal_codes = np.repeat(np.arange(len(goals), dtype=np.int64), lengths)
+    attributes = Attributes.concat([p.attributes for p in goals], lengths)
+    if attributes is None:
+        attributes = Attributes({}, None, n_rows=int(sum(lengths)))
+    attributes = attributes.with_column(CONVERSION_TYPE, pd.Categorical.from_codes(goal_codes, categories=labels))
+    users = [p.users for p in goals if p.users is not None]
+    times = [p.times for p in goals if p.times is not None]
+    return Parts(
+        np.concatenate([p.codes for p in goals]) if goals else np.zeros(0, np.int32),
+        ragged.offsets_from_lengths(
+            np.concatenate([np.diff(p.offsets) for p in goals]) if goals else np.zeros(0, np.int64)
+        ),
+        channels,
+        np.concatenate([p.conversions for p in goals]) if goals else np.zeros(0),
+        np.concatenate([p.nulls for p in goals]) if goals else np.zeros(0),
+        np.concatenate([p.value for p in goals]) if goals else np.zeros(0),
+        np.concatenate(times) if goals and len(times) == len(goals) else None,
+        users[0].append(users[1:]) if users and len(users) == len(goals) else None,
+        attributes,
+    )
 
 
 # ---------------------------------------------------------------------- reading columns
@@ -113,6 +180,12 @@ def read_events(events: pd.DataFrame, spec: EventSpec) -> Events:
                 fix="drop those events or fill in the missing values.",
             )
         tiebreak_codes, _ = _factorize_column(tiebreak)
+    attribute_codes: dict[str, IntArray] = {}
+    attribute_labels: dict[str, pd.Index] = {}
+    for name in spec.segments:
+        codes, labels = pd.factorize(events[name], sort=True)
+        attribute_codes[name] = np.asarray(codes, dtype=np.int64)
+        attribute_labels[name] = pd.Index(labels)
     return Events(
         user_codes,
         user_labels,
@@ -122,6 +195,8 @@ def read_events(events: pd.DataFrame, spec: EventSpec) -> Events:
         channels,
         values,
         tiebreak_codes,
+        attribute_codes,
+        attribute_labels,
     )
 
 

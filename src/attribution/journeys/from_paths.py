@@ -15,10 +15,11 @@ from attribution.journeys import ragged
 from attribution.journeys._messages import bad_argument, bad_rows
 from attribution.journeys._parts import Parts
 from attribution.journeys._validate import as_float_array, check_outcomes, check_times
+from attribution.journeys.attributes import Attributes, attribute_columns
 from attribution.journeys.from_events import require_columns
 from attribution.journeys.rules import encode_labels
 
-__all__ = ["read_path_table", "read_sequences"]
+__all__ = ["read_path_attributes", "read_path_table", "read_sequences"]
 
 _ROW_MARK = "\x1e"  # ASCII record separator: splits rows inside one joined string
 
@@ -72,6 +73,43 @@ def read_path_table(
         conv, nul, val, index=index, names=(f"column {conversions!r}", f"column {nulls!r}", f"column {value!r}")
     )
     return Parts(codes, offsets, channels, conv, nul, val)
+
+
+def read_path_attributes(
+    table: pd.DataFrame,
+    *,
+    segments: str | Sequence[str] | None,
+    conversion_type: str | None,
+    ended_at: str | None,
+) -> Attributes | None:
+    """The journey attributes of a path table's rows (``None`` when no column is named)."""
+    names = attribute_columns(segments, conversion_type)
+    if not names and ended_at is None:
+        return None
+    require_columns(table, {**{f"segments[{i}]": c for i, c in enumerate(names)}, "ended_at": ended_at})
+    columns = {str(name): table[column] for name, column in names.items()}
+    if conversion_type is not None:
+        missing = table[conversion_type].isna().to_numpy()
+        if missing.any():
+            raise bad_rows(
+                f"column {conversion_type!r}",
+                "must name every row's goal (conversion type)",
+                missing,
+                index=table.index,
+                fix="fill in the type, or drop the rows.",
+            )
+    ends = None
+    if ended_at is not None:
+        raw = table[ended_at]
+        if not pd.api.types.is_datetime64_any_dtype(raw):
+            raise JourneyError(
+                f"column {ended_at!r} (ended_at) must hold datetimes; got dtype {raw.dtype}. "
+                f"Fix: convert it first, e.g. table[{ended_at!r}] = pd.to_datetime(table[{ended_at!r}], format='ISO8601')."
+            )
+        if isinstance(raw.dtype, pd.DatetimeTZDtype):
+            raw = raw.dt.tz_convert("UTC").dt.tz_localize(None)
+        ends = raw.to_numpy(dtype="datetime64[ns]")
+    return Attributes(columns, ends, n_rows=len(table))
 
 
 def _parse_strings(

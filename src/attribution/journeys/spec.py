@@ -14,6 +14,7 @@ from attribution import _checks
 from attribution._durations import parse_duration
 from attribution.errors import JourneyError
 from attribution.journeys._times import check_time_options
+from attribution.journeys.attributes import attribute_columns
 
 __all__ = ["EventSpec"]
 
@@ -48,6 +49,8 @@ class EventSpec:
     drop_duplicates: bool = False
     time_format: str | None = None
     time_unit: str | None = None
+    segments: tuple[str, ...] = ()
+    conversion_type: Hashable | None = None
 
     def __post_init__(self) -> None:
         for name in ("user", "time", "channel", "conversion"):
@@ -68,6 +71,17 @@ class EventSpec:
             _checks.boolean(getattr(self, name), name, error=JourneyError, kind="argument")
             object.__setattr__(self, name, bool(getattr(self, name)))
         check_time_options(self.time_format, self.time_unit)
+        attribute_columns(self.segments, None)  # checked: distinct names, none of the library's own
+        object.__setattr__(
+            self, "segments", (self.segments,) if isinstance(self.segments, str) else tuple(self.segments)
+        )
+
+    def attribute_columns(self) -> dict[str, Hashable]:
+        """Journey attribute name to the column it is read from (segments, then ``conversion_type``)."""
+        names: dict[str, Hashable] = {name: name for name in self.segments}
+        if self.conversion_type is not None:
+            names["conversion_type"] = self.conversion_type
+        return names
 
     @property
     def window_ns(self) -> int | None:

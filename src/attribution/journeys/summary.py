@@ -39,7 +39,7 @@ def _path_lists(journeys: Journeys, values: np.ndarray[Any, Any]) -> list[list[A
 
 
 def to_frame(journeys: Journeys, *, path: str = "auto", sep: str = " > ", times: bool = False) -> pd.DataFrame:
-    """One row per path: ``path``, ``conversions``, ``nulls``, ``value`` (+ ``user``, ``times``)."""
+    """One row per path: ``path``, ``conversions``, ``nulls``, ``value`` (+ ``user``, ``times``, attributes)."""
     if path == "auto":
         token = sep.strip() or sep
         path = "list" if any(token in c for c in journeys.channels) else "string"
@@ -64,6 +64,9 @@ def to_frame(journeys: Journeys, *, path: str = "auto", sep: str = " > ", times:
         columns["times"] = _path_lists(journeys, journeys.times)
     frame = pd.DataFrame(columns)
     frame.index = pd.RangeIndex(len(frame))
+    attributes = journeys.attributes  # segments and conversion_type (categoricals), then ended_at
+    for name in attributes.columns:
+        frame[name] = attributes[name].to_numpy()
     return frame
 
 

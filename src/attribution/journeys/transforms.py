@@ -15,6 +15,7 @@ from attribution.errors import JourneyError
 from attribution.journeys import ragged
 from attribution.journeys._messages import bad_argument
 from attribution.journeys._parts import Parts
+from attribution.journeys.attributes import Attributes
 
 if TYPE_CHECKING:
     from attribution.journeys._core import Journeys
@@ -44,12 +45,22 @@ def keep_touches(journeys: Journeys, keep: npt.NDArray[np.bool_]) -> Journeys:
         journeys.value,
         times,
         journeys.users,
+        journeys.attribute_set(),
     )
 
 
 def aggregate(journeys: Journeys) -> Journeys:
-    """Merge identical paths, summing counts and value; rows in order of first appearance."""
+    """Merge identical paths with identical attributes, summing counts and value; rows in order of first appearance.
+
+    Per-touch times, users and end times are dropped (merged journeys no longer share them).
+    """
     ids, n_unique = ragged.path_ids(journeys.codes, journeys.offsets)
+    attributes = journeys.attribute_set()
+    if attributes is not None and attributes.names:  # a group is a path and a value of every attribute
+        keys = np.column_stack([ids, *(attributes.codes(name) for name in attributes.names)])
+        _, ids = np.unique(keys, axis=0, return_inverse=True)
+        ids = ids.reshape(-1).astype(np.int64)
+        n_unique = int(ids.max(initial=-1)) + 1
     first_row = np.full(n_unique, journeys.n_rows, dtype=np.int64)
     np.minimum.at(first_row, ids, np.arange(journeys.n_rows, dtype=np.int64))
     order = np.argsort(first_row, kind="stable")  # group ids ranked by first appearance
@@ -61,7 +72,10 @@ def aggregate(journeys: Journeys) -> Journeys:
         for w in (journeys.conversions, journeys.nulls, journeys.value)
     )
     codes, offsets = ragged.take_rows(journeys.codes, journeys.offsets, first_row[order])
-    return type(journeys)._trusted(codes, offsets, journeys.channels, conversions, nulls, value)
+    kept = None
+    if attributes is not None and attributes.names:
+        kept = attributes.without_ended_at().take(first_row[order])
+    return type(journeys)._trusted(codes, offsets, journeys.channels, conversions, nulls, value, attributes=kept)
 
 
 def collapse_repeats(journeys: Journeys) -> Journeys:
@@ -134,6 +148,7 @@ def map_channels(
         journeys.value,
         journeys.times,
         journeys.users,
+        journeys.attribute_set(),
     )
 
 
@@ -152,6 +167,8 @@ def select_rows(journeys: Journeys, rows: Any) -> Journeys:
         a, b = int(journeys.offsets[start]), int(journeys.offsets[stop])
         sliced_times = None if journeys.times is None else journeys.times[a:b]
         sliced_users = None if journeys.users is None else journeys.users[start:stop]
+        attributes = journeys.attribute_set()
+        sliced_attributes = None if attributes is None else attributes.take(np.arange(start, stop, dtype=np.int64))
         return type(journeys)._trusted(
             journeys.codes[a:b],
             journeys.offsets[start : stop + 1] - a,
@@ -161,6 +178,7 @@ def select_rows(journeys: Journeys, rows: Any) -> Journeys:
             journeys.value[start:stop],
             sliced_times,
             sliced_users,
+            sliced_attributes,
         )
     index = np.arange(n)[rows] if isinstance(rows, slice) else np.asarray(rows)
     if index.dtype == bool:
@@ -184,6 +202,7 @@ def select_rows(journeys: Journeys, rows: Any) -> Journeys:
     if journeys.times is not None:
         times, _ = ragged.take_rows(journeys.times, journeys.offsets, index)
     users = None if journeys.users is None else journeys.users[index]
+    attributes = journeys.attribute_set()
     return type(journeys)._trusted(
         codes,
         offsets,
@@ -193,6 +212,7 @@ def select_rows(journeys: Journeys, rows: Any) -> Journeys:
         journeys.value[index],
         times,
         users,
+        None if attributes is None else attributes.take(index),
     )
 
 
@@ -204,9 +224,12 @@ def filter_rows(
     min_length: int | None = None,
     max_length: int | None = None,
     contains: str | Iterable[str] | None = None,
+    attributes: Mapping[str, Any] | None = None,
 ) -> Journeys:
     """Keep rows passing every given criterion; see :meth:`Journeys.filter`."""
     keep = np.ones(journeys.n_rows, dtype=bool)
+    for name, wanted in (attributes or {}).items():
+        keep &= _attribute_matches(journeys, name, wanted)
     if mask is not None:
         given = np.asarray(mask)
         if given.dtype != bool or given.shape != (journeys.n_rows,):
@@ -240,6 +263,21 @@ def filter_rows(
     return select_rows(journeys, keep)
 
 
+def _attribute_matches(journeys: Journeys, name: str, wanted: Any) -> npt.NDArray[np.bool_]:
+    """Rows whose attribute ``name`` equals ``wanted`` (or any of them, given a list, tuple or set)."""
+    stored = journeys.attribute_set()
+    if stored is None or name not in stored.names:
+        raise bad_argument(
+            name,
+            "must name an attribute of these journeys",
+            name,
+            f"filter on one of {list(journeys.attribute_names)}, or build the journeys with that attribute.",
+        )
+    values = list(wanted) if isinstance(wanted, (list, tuple, set, frozenset)) else [wanted]
+    column = stored.column(name)
+    return np.asarray(pd.Series(column).isin(values), dtype=bool)
+
+
 def stack(items: list[Journeys]) -> Parts:
     """The arrays of journeys of disjoint users stacked (see :meth:`Journeys.concat`).
 
@@ -259,6 +297,7 @@ def stack(items: list[Journeys]) -> Parts:
         "times": [p.times for p in items] if with_times else [],
         "users": [p.users for p in items] if with_users else [],
     }
+    attributes = Attributes.concat([p.attribute_set() for p in items], [p.n_rows for p in items])
     items.clear()  # from here on each part lives only in the column lists, freed as they are stacked
     stacked: dict[str, Any] = {}
     for name, pieces in columns.items():
@@ -276,6 +315,7 @@ def stack(items: list[Journeys]) -> Parts:
         stacked["value"],
         stacked["times"],
         stacked["users"],
+        attributes,
     )
 
 
@@ -320,4 +360,9 @@ def sort_rows(journeys: Journeys) -> Journeys:
     keys = [journeys.value, journeys.nulls, journeys.conversions, path_rank]
     if journeys.users is not None:
         keys.append(pd.factorize(journeys.users, sort=True)[0])
+    stored = journeys.attribute_set()
+    if stored is not None:
+        keys.extend(pd.factorize(pd.Series(stored.column(n)).astype(object), sort=True)[0] for n in stored.names)
+        if stored.ended_at is not None:
+            keys.append(stored.ended_at)
     return select_rows(journeys, np.lexsort(keys))

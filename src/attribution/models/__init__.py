@@ -3,6 +3,7 @@
 from attribution.models.base import Attribution, Model, ModelSpec, Unattributed
 from attribution.models.counterfactual import Counterfactual
 from attribution.models.games import bitmask_game
+from attribution.models.grouping import GroupedAttribution, SmallGroupWarning, attribute_by
 from attribution.models.markov import DegenerateChainWarning, FittedMarkovChain, MarkovAttribution, MarkovChain
 from attribution.models.order_selection import OrderSelection, select_order
 from attribution.models.rules import FirstTouch, LastNonDirect, LastTouch, Linear, PositionBased, TimeDecay
@@ -11,6 +12,9 @@ from attribution.models.shapley import Shapley, ShapleyAttribution
 __all__ = [
     "Attribution",
     "Counterfactual",
+    "GroupedAttribution",
+    "SmallGroupWarning",
+    "attribute_by",
     "Shapley",
     "ShapleyAttribution",
     "bitmask_game",

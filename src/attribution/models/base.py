@@ -230,6 +230,38 @@ class Attribution:
         """Credited plus unattributed value: the journeys' total."""
         return float(self._value.sum()) + self._unattributed.value
 
+    def with_spend(self, spend: Any) -> pd.DataFrame:
+        """The credits with spend beside them: ``spend``, ``share_of_spend``, ``cpa``, ``roas``.
+
+        Parameters
+        ----------
+        spend
+            Spend per channel: a ``pandas.Series`` (or dict) indexed by channel. A channel
+            with credit but no spend has spend NaN (unknown), and so do its ratios.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``conversions``, ``value``, ``share`` (of credit), ``spend``,
+            ``share_of_spend``, ``cpa`` (spend per credited conversion; +inf for spend
+            that earned nothing, NaN for 0/0) and ``roas`` (credited value per unit of
+            spend; +inf for value at no spend, NaN for 0/0), per channel.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from attribution import Journeys, Linear
+        >>> j = Journeys.from_sequences([["Search", "Email"], ["Email"]], conversions=[1, 1], value=[100, 50])
+        >>> Linear().attribute(j).with_spend(pd.Series({"Search": 60.0, "Email": 20.0}))[["spend", "cpa", "roas"]]
+                 spend   cpa      roas
+        channel
+        Email     20.0  13.333333  5.000000
+        Search    60.0  120.000000  0.833333
+        """
+        from attribution.models.spend import spend_metrics
+
+        return spend_metrics(self.credits, spend)
+
     def to_frame(self) -> pd.DataFrame:
         """A tidy table: ``model``, ``channel``, ``conversions``, ``value``, ``share``."""
         frame = self.credits.reset_index()

@@ -18,6 +18,7 @@ looking up p(path without i) is an array index, not a dictionary per path.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -26,6 +27,7 @@ import numpy.typing as npt
 
 from attribution.journeys import Journeys, ragged
 from attribution.models.base import Attribution, Configured, attribution_from_touch_weights
+from attribution.models.grouping import attribute_by, require_one_goal
 
 __all__ = ["Counterfactual", "leave_one_out_weights"]
 
@@ -60,7 +62,14 @@ class Counterfactual(Configured):
 
     label: ClassVar[str] = "Counterfactual"
 
-    def attribute(self, journeys: Journeys, *, per_path: bool = False) -> Attribution:
+    def attribute(
+        self,
+        journeys: Journeys,
+        *,
+        per_path: bool = False,
+        by: str | Sequence[str] | None = None,
+        period: str | None = None,
+    ) -> Attribution:
         """Credit each converting path's touches by their leave-one-out gain.
 
         Parameters
@@ -69,9 +78,15 @@ class Counterfactual(Configured):
             The paths to attribute.
         per_path
             Also keep each row's credit per channel (see :meth:`Attribution.path_credits`).
+        by, period
+            Attribute each group of these attribute keys on its own (see
+            :func:`attribution.models.grouping.attribute_by`).
         """
         if not isinstance(journeys, Journeys):
             raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
+        if by is not None:
+            return attribute_by(self, journeys, by, period=period, per_path=per_path)
+        require_one_goal(journeys)
         return attribution_from_touch_weights(journeys, leave_one_out_weights(journeys), self.spec(), per_path=per_path)
 
 

@@ -29,7 +29,7 @@ import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +47,7 @@ from attribution.models.base import (
     Unattributed,
     attributable_totals,
 )
+from attribution.models.grouping import GroupedAttribution, attribute_by, require_one_goal
 from attribution.models.states import KeySpaceError, StateSpace
 
 if TYPE_CHECKING:
@@ -660,7 +661,22 @@ class MarkovChain(Configured):
             raise TypeError(f"fit takes a Journeys object; got {type(journeys).__name__}")
         return FittedMarkovChain(journeys, int(self.order), self.collapse_repeats, int(self.max_states))
 
-    def attribute(self, journeys: Journeys, *, per_path: bool = False) -> MarkovAttribution:
+    @overload
+    def attribute(
+        self, journeys: Journeys, *, per_path: bool = False, by: None = None, period: None = None
+    ) -> MarkovAttribution: ...
+    @overload
+    def attribute(
+        self, journeys: Journeys, *, per_path: bool = False, by: str | Sequence[str], period: str | None = None
+    ) -> GroupedAttribution: ...
+    def attribute(
+        self,
+        journeys: Journeys,
+        *,
+        per_path: bool = False,
+        by: str | Sequence[str] | None = None,
+        period: str | None = None,
+    ) -> MarkovAttribution | GroupedAttribution:
         """Credit conversions and value by removal effects.
 
         Raises
@@ -671,7 +687,14 @@ class MarkovChain(Configured):
             ``per_path=True`` (Markov credits belong to the whole set of journeys, not to
             single paths), or an order too high for the channels (states would not fit
             64-bit keys) or for ``max_states``.
+
+        With ``by`` (attribute keys), a chain is fitted on each group of journeys on its
+        own and a :class:`~attribution.models.grouping.GroupedAttribution` is returned.
         """
+        if by is not None:
+            return attribute_by(self, journeys, by, period=period, per_path=per_path)
+        if isinstance(journeys, Journeys):
+            require_one_goal(journeys)
         if per_path:
             raise ParameterError(
                 "parameter 'per_path' of MarkovChain.attribute must be False: Markov-chain credits are defined for "

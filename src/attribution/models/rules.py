@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -29,6 +29,7 @@ from attribution.models.base import (
     attribution_from_touch_weights,
     attribution_from_weigher,
 )
+from attribution.models.grouping import attribute_by, require_one_goal
 
 __all__ = [
     "FirstTouch",
@@ -55,7 +56,14 @@ class _RuleModel(Configured):
         """Weight of every touch; each non-empty path's weights sum to 1."""
         raise NotImplementedError
 
-    def attribute(self, journeys: Journeys, *, per_path: bool = False) -> Attribution:
+    def attribute(
+        self,
+        journeys: Journeys,
+        *,
+        per_path: bool = False,
+        by: str | Sequence[str] | None = None,
+        period: str | None = None,
+    ) -> Attribution:
         """Credit the conversions and value of ``journeys`` to channels.
 
         Parameters
@@ -64,9 +72,18 @@ class _RuleModel(Configured):
             The paths to attribute.
         per_path
             Also keep each row's credit per channel (see :meth:`Attribution.path_credits`).
+        by
+            Attribute keys (segments, ``"conversion_type"``, ``"period"``): attribute
+            each group on its own and return a :class:`GroupedAttribution` (see
+            :func:`attribution.models.grouping.attribute_by`).
+        period
+            The period frequency (``"M"``, ``"W"``, ``"Q"``...) when ``by`` holds ``"period"``.
         """
         if not isinstance(journeys, Journeys):
             raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
+        if by is not None:
+            return attribute_by(self, journeys, by, period=period, per_path=per_path)
+        require_one_goal(journeys)
         spec = ModelSpec(self.name, self.params())
         if isinstance(self, _SingleTouchModel) and not per_path:
             return attribution_from_chosen_touches(journeys, self.chosen_touches(journeys), spec)
@@ -208,7 +225,14 @@ class LastNonDirect(_SingleTouchModel):
         """The same model after channels are relabelled with ``mapping``."""
         return LastNonDirect(skip=tuple(mapping.get(s, s) for s in self.skip))
 
-    def attribute(self, journeys: Journeys, *, per_path: bool = False) -> Attribution:
+    def attribute(
+        self,
+        journeys: Journeys,
+        *,
+        per_path: bool = False,
+        by: str | Sequence[str] | None = None,
+        period: str | None = None,
+    ) -> Attribution:
         """Credit the last non-skipped touch of every path (warns when ``skip`` looks misspelled).
 
         Parameters
@@ -218,9 +242,9 @@ class LastNonDirect(_SingleTouchModel):
         per_path
             Also keep each row's credit per channel (see :meth:`Attribution.path_credits`).
         """
-        if isinstance(journeys, Journeys):
+        if isinstance(journeys, Journeys) and by is None:
             self._warn_if_skip_is_spelled_differently(journeys)
-        return super().attribute(journeys, per_path=per_path)
+        return super().attribute(journeys, per_path=per_path, by=by, period=period)
 
     def _warn_if_skip_is_spelled_differently(self, journeys: Journeys) -> None:
         channels = journeys.channels

@@ -29,9 +29,9 @@ fractribution's "Shapley" is a leave-one-out gain, not a Shapley value: it lives
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -50,6 +50,7 @@ from attribution.models.base import (
 )
 from attribution.models.counterfactual import Counterfactual
 from attribution.models.games import Game, bitmask_game, callable_game, conversion_rate_game, markov_game
+from attribution.models.grouping import GroupedAttribution, attribute_by, require_one_goal
 
 __all__ = [
     "Counterfactual",  # re-exported from attribution.models.counterfactual
@@ -312,7 +313,22 @@ class Shapley(Configured):
         """``"Shapley (game)"``; other non-default parameters follow in the name."""
         return f"Shapley ({self.game_name})"
 
-    def attribute(self, journeys: Journeys, *, per_path: bool = False) -> ShapleyAttribution:
+    @overload
+    def attribute(
+        self, journeys: Journeys, *, per_path: bool = False, by: None = None, period: None = None
+    ) -> ShapleyAttribution: ...
+    @overload
+    def attribute(
+        self, journeys: Journeys, *, per_path: bool = False, by: str | Sequence[str], period: str | None = None
+    ) -> GroupedAttribution: ...
+    def attribute(
+        self,
+        journeys: Journeys,
+        *,
+        per_path: bool = False,
+        by: str | Sequence[str] | None = None,
+        period: str | None = None,
+    ) -> ShapleyAttribution | GroupedAttribution:
         """Shapley values of the channels and the credits formed from them.
 
         Raises
@@ -324,9 +340,15 @@ class Shapley(Configured):
         JourneyError
             No conversions on any non-empty path (``"markov"``), or counts whose sums
             overflow float64.
+
+        With ``by`` (attribute keys), the game is played on each group of journeys on its
+        own and a :class:`~attribution.models.grouping.GroupedAttribution` is returned.
         """
         if not isinstance(journeys, Journeys):
             raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
+        if by is not None:
+            return attribute_by(self, journeys, by, period=period, per_path=per_path)
+        require_one_goal(journeys)
         spec = self.spec()
         if self.value == "conversions":
             return self._subset_sum(journeys, spec, per_path)

@@ -1,0 +1,246 @@
+"""Journey attributes: per-row segment values, the conversion goal, and when each journey ended.
+
+Stored beside the path rows as categoricals (integer codes with a label table, -1 for a
+missing value, as channels are) and one int64 array of end times in nanoseconds since
+the epoch (UTC for zone-aware input, wall-clock time for naive input). Every transform
+of :class:`~attribution.Journeys` carries them: row selection takes them, concatenation
+unions their labels, aggregation groups by them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from attribution.errors import JourneyError, ParameterError
+
+__all__ = ["CONVERSION_TYPE", "ENDED_AT", "PERIOD", "Attributes", "attribute_columns", "group_keys"]
+
+IntArray = npt.NDArray[np.int64]
+
+CONVERSION_TYPE = "conversion_type"  # the attribute that names each journey's goal
+ENDED_AT = "ended_at"  # when each journey ended: not a categorical, and never a group key as such
+PERIOD = "period"  # the group key computed from ended_at (unless an attribute of that name exists)
+_NAT = np.iinfo(np.int64).min  # numpy's NaT as int64
+
+
+class Attributes:
+    """Immutable per-row attributes of journeys.
+
+    Parameters
+    ----------
+    columns
+        Attribute name to one value per row (a ``pandas.Categorical``, or anything
+        ``pandas.Categorical`` accepts). Missing values are allowed: a journey whose
+        segment is unknown is a group of its own.
+    ended_at
+        Optional, one end time per row: int64 nanoseconds (``numpy.iinfo(int64).min``
+        for unknown), or datetimes.
+    n_rows
+        The number of rows every column must have.
+    """
+
+    __slots__ = ("_columns", "_ended_at", "_n_rows")
+
+    def __init__(self, columns: Mapping[str, Any], ended_at: npt.ArrayLike | None = None, *, n_rows: int) -> None:
+        built: dict[str, pd.Categorical] = {}
+        for name, values in columns.items():
+            if not isinstance(name, str) or not name or name in (ENDED_AT,):
+                raise JourneyError(
+                    f"journey attribute names must be non-empty strings other than {ENDED_AT!r}; got {name!r}. "
+                    "Fix: rename the column."
+                )
+            column = values if isinstance(values, pd.Categorical) else pd.Categorical(_plain_values(values))
+            if len(column) != n_rows:
+                raise JourneyError(
+                    f"journey attribute {name!r} needs one value per row ({n_rows}); got {len(column)}. "
+                    "Fix: pass values aligned with the rows."
+                )
+            built[name] = column.copy()
+        self._columns = built
+        self._n_rows = n_rows
+        self._ended_at = None if ended_at is None else _as_ns(ended_at, n_rows)
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The categorical attributes, in the order they were given."""
+        return tuple(self._columns)
+
+    @property
+    def ended_at(self) -> IntArray | None:
+        """Per row, when the journey ended (int64 ns; the NaT value where unknown), or ``None``."""
+        return self._ended_at
+
+    def column(self, name: str) -> pd.Categorical:
+        """One attribute's values (a copy)."""
+        return self._columns[name].copy()
+
+    def codes(self, name: str) -> npt.NDArray[np.int64]:
+        """One attribute's codes (-1 for a missing value)."""
+        return np.asarray(self._columns[name].codes, dtype=np.int64)
+
+    def frame(self) -> pd.DataFrame:
+        """Every attribute as a column (categoricals, and ``ended_at`` as datetimes)."""
+        data: dict[str, Any] = {name: column.copy() for name, column in self._columns.items()}
+        if self._ended_at is not None:
+            data[ENDED_AT] = pd.to_datetime(self._ended_at, unit="ns")
+        return pd.DataFrame(data, index=pd.RangeIndex(self._n_rows))
+
+    def periods(self, freq: str) -> pd.Categorical:
+        """The calendar period (frequency ``freq``) containing each journey's end."""
+        if self._ended_at is None:
+            raise JourneyError(
+                "these journeys do not record when they ended, so they cannot be grouped by period. "
+                "Fix: build them with Journeys.from_events (which records it), or give from_paths an "
+                "ended_at column, or group by an attribute that holds the period."
+            )
+        try:
+            periods = pd.DatetimeIndex(pd.to_datetime(self._ended_at, unit="ns")).to_period(freq)
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise ParameterError(
+                f"parameter 'period' must be a pandas period frequency such as 'D', 'W', 'M', 'Q' or 'Y'; "
+                f"got {freq!r} ({exc}). Fix: pass e.g. period='M'."
+            ) from None
+        return pd.Categorical(periods)
+
+    def equals(self, other: Attributes) -> bool:
+        if self.names != other.names or (self._ended_at is None) != (other._ended_at is None):
+            return False
+        if self._ended_at is not None and not np.array_equal(self._ended_at, other._ended_at):  # type: ignore[arg-type]
+            return False
+        return all(_same_values(self._columns[n], other._columns[n]) for n in self.names)
+
+    # ------------------------------------------------------------------ transforms
+    def take(self, rows: IntArray) -> Attributes:
+        """The attributes of the rows at ``rows`` (positions)."""
+        columns = {name: column.take(rows) for name, column in self._columns.items()}
+        ended = None if self._ended_at is None else self._ended_at[rows]
+        return Attributes(columns, ended, n_rows=len(rows))
+
+    def without_ended_at(self) -> Attributes:
+        return Attributes(self._columns, None, n_rows=self._n_rows)
+
+    def with_column(self, name: str, values: Any) -> Attributes:
+        columns = dict(self._columns)
+        columns[name] = values
+        return Attributes(columns, self._ended_at, n_rows=self._n_rows)
+
+    @staticmethod
+    def concat(items: Sequence[Attributes | None], lengths: Sequence[int]) -> Attributes | None:
+        """Stacked attributes of consecutive parts (the same names in every part, or none anywhere)."""
+        if all(item is None for item in items):
+            return None
+        names = {item.names if item is not None else () for item in items}
+        if len(names) != 1:
+            shown = sorted(names, key=len)
+            raise JourneyError(
+                f"journeys with different attributes cannot be stacked: {shown[0]} and {shown[-1]}. "
+                "Fix: build every part with the same segments and conversion_type."
+            )
+        parts = [item for item in items if item is not None]
+        columns = {name: _union([p._columns[name] for p in parts]) for name in parts[0].names}
+        with_ends = all(p._ended_at is not None for p in parts)
+        ended = np.concatenate([p._ended_at for p in parts if p._ended_at is not None]) if with_ends else None
+        return Attributes(columns, ended, n_rows=int(sum(lengths)))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_columns": self._columns, "_ended_at": self._ended_at, "_n_rows": self._n_rows}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, item in state.items():
+            object.__setattr__(self, name, item)
+
+
+def attribute_columns(segments: str | Sequence[str] | None, conversion_type: str | None) -> dict[str, Any]:
+    """Attribute name to column: the segments, then ``conversion_type`` (stored under that name)."""
+    listed = [] if segments is None else [segments] if isinstance(segments, str) else list(segments)
+    bad = [s for s in listed if not isinstance(s, str) or not s]
+    if bad or len(set(listed)) != len(listed):
+        raise JourneyError(
+            f"argument 'segments' must be distinct column names (strings); got {bad[0] if bad else listed!r}. "
+            "Fix: pass e.g. segments=['country', 'device']."
+        )
+    if CONVERSION_TYPE in listed or "ended_at" in listed or "period" in listed:
+        raise JourneyError(
+            "argument 'segments' must not name 'conversion_type', 'ended_at' or 'period' (the library's own "
+            f"attributes); got {listed!r}. Fix: rename the column, or pass it as conversion_type=."
+        )
+    names: dict[str, Any] = {name: name for name in listed}
+    if conversion_type is not None:
+        names[CONVERSION_TYPE] = conversion_type
+    return names
+
+
+def group_keys(attributes: Attributes | None, by: Iterable[str], *, period: str | None, n_rows: int) -> pd.DataFrame:
+    """One column per key of ``by``: attribute values, or ``"period"`` computed from ``ended_at``."""
+    columns: dict[str, Any] = {}
+    known = () if attributes is None else attributes.names
+    for key in by:
+        if key in known:
+            columns[key] = attributes.column(key)  # type: ignore[union-attr]
+        elif key == PERIOD:
+            if attributes is None:
+                raise JourneyError(
+                    "these journeys do not record when they ended, so they cannot be grouped by period. "
+                    "Fix: build them with Journeys.from_events, or give from_paths an ended_at column."
+                )
+            columns[key] = attributes.periods(period or "M")
+        else:
+            raise ParameterError(
+                f"parameter 'by' names {key!r}, which is not an attribute of these journeys "
+                f"(they have: {', '.join(map(repr, (*known, PERIOD))) if attributes else 'none'}). "
+                "Fix: build the journeys with segments=[...] or conversion_type=..., or group by 'period'."
+            )
+    return pd.DataFrame(columns, index=pd.RangeIndex(n_rows))
+
+
+def _plain_values(values: Any) -> Any:
+    """Values as objects (missing ones as None), so every dtype gives the same labels."""
+    if isinstance(values, (pd.Series, pd.Index)) and not isinstance(values.dtype, pd.CategoricalDtype):
+        as_objects = np.array(values.astype(object), dtype=object)
+        as_objects[pd.isna(as_objects)] = None
+        return as_objects
+    return values
+
+
+def _as_ns(values: npt.ArrayLike, n_rows: int) -> IntArray:
+    array = np.asarray(values)
+    if np.issubdtype(array.dtype, np.datetime64):
+        array = array.astype("datetime64[ns]").view(np.int64)
+    elif array.dtype == object:
+        array = pd.to_datetime(pd.Series(array, dtype=object)).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    if array.ndim != 1 or len(array) != n_rows or not np.issubdtype(array.dtype, np.integer):
+        raise JourneyError(
+            f"ended_at needs one time per row ({n_rows}) as datetimes or int64 nanoseconds; "
+            f"got dtype {array.dtype}, shape {array.shape}. Fix: pass the journeys' end times."
+        )
+    ns = np.array(array, dtype=np.int64)
+    ns.setflags(write=False)
+    return ns
+
+
+def _union(columns: list[pd.Categorical]) -> pd.Categorical:
+    """Categoricals stacked over the union of their labels (sorted when they sort)."""
+    from pandas.api.types import union_categoricals
+
+    return union_categoricals(columns, sort_categories=_sortable(columns))
+
+
+def _sortable(columns: list[pd.Categorical]) -> bool:
+    try:
+        sorted(set().union(*(c.categories for c in columns)))
+    except TypeError:
+        return False
+    return True
+
+
+def _same_values(a: pd.Categorical, b: pd.Categorical) -> bool:
+    missing = np.asarray(a.codes) < 0
+    if len(a) != len(b) or not np.array_equal(missing, np.asarray(b.codes) < 0):
+        return False
+    return bool(np.array_equal(np.asarray(a, dtype=object)[~missing], np.asarray(b, dtype=object)[~missing]))
