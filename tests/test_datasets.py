@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from attribution import Journeys
-from attribution.datasets import _sample, load_sample_events, load_sample_paths, load_sample_truth
+from attribution.datasets import _sample, load_sample_events, load_sample_paths, load_sample_spend, load_sample_truth
 from attribution.evaluate.funnel import funnel_conversions, funnel_truth
 
 CHANNELS = {
@@ -74,7 +74,17 @@ def test_mutating_the_returned_paths_does_not_change_the_next_call() -> None:
 
 # ---------------------------------------------------------------------- shape of the event log
 def test_columns_and_dtypes(events: pd.DataFrame) -> None:
-    assert list(events.columns) == ["user_id", "timestamp", "channel", "converted", "revenue"]
+    assert list(events.columns) == [
+        "user_id",
+        "timestamp",
+        "channel",
+        "campaign",
+        "converted",
+        "revenue",
+        "event",
+        "country",
+        "device",
+    ]
     assert pd.api.types.is_string_dtype(events["user_id"])
     assert events["timestamp"].dtype == np.dtype("datetime64[ns]")  # naive, nanoseconds
     assert pd.api.types.infer_dtype(events["channel"], skipna=True) == "string"  # object on pandas 2, str on 3
@@ -244,3 +254,52 @@ def test_the_kept_shapley_truth_is_efficient_and_spot_checks_against_replays() -
     lower = np.minimum(on_alone, truth["incremental"].to_numpy())
     upper = np.maximum(on_alone, truth["incremental"].to_numpy())
     assert ((truth["shapley"].to_numpy() >= lower) & (truth["shapley"].to_numpy() <= upper)).all()
+
+
+# ---------------------------------------------------------------------- attributes, goals, campaigns, spend
+def test_campaigns_belong_to_one_channel_each(events: pd.DataFrame) -> None:
+    pairs = events.dropna(subset=["campaign"]).groupby("campaign")["channel"].nunique()
+    assert (pairs == 1).all()
+    assert len(pairs) >= 10
+    assert events.loc[events["channel"].isin(["Direct", "Organic Search", "Referral"]), "campaign"].isna().all()
+
+
+def test_events_carry_a_country_per_user_a_device_and_two_goals(events: pd.DataFrame) -> None:
+    assert events.groupby("user_id")["country"].nunique().max() == 1
+    assert set(events["device"]) == {"mobile", "desktop"}
+    assert events["event"].value_counts().to_dict().keys() == {"touch", "purchase", "sign-up"}
+    assert (events["event"].eq("purchase") == events["converted"]).all()
+    assert events.loc[events["event"].eq("sign-up"), "channel"].notna().all()  # sign-ups happen on touches
+
+
+def test_the_two_goals_build_their_own_journeys(events: pd.DataFrame) -> None:
+    goals = Journeys.from_events(
+        # a sign-up has no order value: 0 on its row, so every conversion of either goal has one
+        events.assign(
+            goal=events["event"].ne("touch"), revenue=events["revenue"].mask(events["event"].eq("sign-up"), 0.0)
+        ),
+        user="user_id",
+        time="timestamp",
+        channel="channel",
+        conversion="goal",
+        value="revenue",
+        conversion_type="event",
+        segments=["country", "device"],
+    )
+    assert goals.conversion_types == ("purchase", "sign-up")
+    purchases = goals.filter(conversion_type="purchase")
+    plain = Journeys.from_events(
+        events, user="user_id", time="timestamp", channel="channel", conversion="converted", value="revenue"
+    )
+    assert purchases.total_conversions == plain.total_conversions
+    assert purchases.total_value == pytest.approx(plain.total_value)
+    assert goals.filter(conversion_type="sign-up").total_conversions == int(events["event"].eq("sign-up").sum())
+
+
+def test_spend_covers_every_paid_campaign_each_month() -> None:
+    spend = load_sample_spend()
+    assert list(spend.columns) == ["month", "channel", "campaign", "spend"]
+    assert (spend["spend"] > 0).all()
+    assert spend["month"].astype(str).unique().tolist() == ["2025-03", "2025-04", "2025-05"]
+    paid = {c for names in _sample.CAMPAIGNS.values() for c in names}
+    assert set(spend["campaign"].dropna()) == paid

@@ -6,7 +6,6 @@ import math
 import warnings
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -108,10 +107,12 @@ def test_example_e_spend_cpa_roas_and_share_of_spend(one_goal: Journeys) -> None
     linear = Linear().attribute(one_goal).with_spend(spend)
     assert linear["cpa"].to_dict() == {"Email": 8.0, "Search": 60.0, "Social": 80.0}
     assert linear.loc["Search", "roas"] == pytest.approx(5 / 6)
-    assert linear.loc["Email", "roas"] == 9.0 and linear.loc["Social", "roas"] == 0.0
+    assert linear.loc["Email", "roas"] == 9.0
+    assert linear.loc["Social", "roas"] == 0.0
     assert linear["share_of_spend"].to_dict() == pytest.approx({"Search": 1 / 2, "Email": 1 / 6, "Social": 1 / 3})
     last = LastTouch().attribute(one_goal).with_spend(spend)
-    assert last.loc["Search", "cpa"] == 60.0 and last.loc["Email", "cpa"] == pytest.approx(20 / 3)
+    assert last.loc["Search", "cpa"] == 60.0
+    assert last.loc["Email", "cpa"] == pytest.approx(20 / 3)
     assert last.loc["Social", "cpa"] == math.inf
     assert last["roas"].to_dict() == {"Email": 11.5, "Search": 0.0, "Social": 0.0}
 
@@ -155,11 +156,11 @@ def test_example_e_linear_per_goal(goals: Journeys) -> None:
 
 def test_journeys_holding_several_goals_are_never_attributed_together(goals: Journeys) -> None:
     for model in (Linear(), MarkovChain(), Shapley(), Counterfactual()):
-        with pytest.raises(JourneyError, match="conversion goals.*by='conversion_type'"):
+        with pytest.raises(JourneyError, match=r"conversion goals.*by='conversion_type'"):
             model.attribute(goals)
     with pytest.raises(JourneyError, match="conversion goals"):
         Linear().attribute(goals, by="country")
-    with pytest.warns(SmallGroupWarning, match="'lead', 'SG'.*no conversions"):
+    with pytest.warns(SmallGroupWarning, match=r"'lead', 'SG'.*no conversions"):
         assert isinstance(Linear().attribute(goals, by=["conversion_type", "country"]), GroupedAttribution)
 
 
@@ -173,14 +174,15 @@ def test_goals_with_cumulative_journeys() -> None:
         "Search > Social",
         "Social > Search > Email",
     ]
-    assert purchase.total_conversions == 3 and j.filter(conversion_type="lead").total_conversions == 1
+    assert purchase.total_conversions == 3
+    assert j.filter(conversion_type="lead").total_conversions == 1
 
 
 def test_a_conversion_without_a_type_is_refused_with_its_row() -> None:
     events = example_e()
     events.loc[5, "type"] = None
     events.loc[5, "converted"] = True
-    with pytest.raises(JourneyError, match="conversion_type.*index 5"):
+    with pytest.raises(JourneyError, match=r"conversion_type.*index 5"):
         Journeys.from_events(events, **ARGS, conversion_type="type")
 
 
@@ -239,9 +241,11 @@ def test_attributes_survive_every_transform(one_goal: Journeys) -> None:
     ]
     same = Journeys.from_sequences([["A"], ["A"], ["A"]], conversions=[1, 1, 1], attributes={"c": ["x", "x", "y"]})
     merged = same.aggregate()
-    assert merged.conversions.tolist() == [2.0, 1.0] and merged.attributes["c"].tolist() == ["x", "y"]
+    assert merged.conversions.tolist() == [2.0, 1.0]
+    assert merged.attributes["c"].tolist() == ["x", "y"]
     monthly = one_goal.with_period("M").aggregate()
-    assert "period" in monthly.attribute_names and monthly.ended_at is None
+    assert "period" in monthly.attribute_names
+    assert monthly.ended_at is None
 
 
 def test_filter_on_an_unknown_attribute_names_the_known_ones(one_goal: Journeys) -> None:
@@ -250,7 +254,7 @@ def test_filter_on_an_unknown_attribute_names_the_known_ones(one_goal: Journeys)
 
 
 def test_grouping_by_an_unknown_key_or_without_end_times_is_explained(one_goal: Journeys) -> None:
-    with pytest.raises(ParameterError, match="'device'.*country"):
+    with pytest.raises(ParameterError, match=r"'device'.*country"):
         Linear().attribute(one_goal, by="device")
     plain = Journeys.from_sequences([["A"]], conversions=[1])
     with pytest.raises(JourneyError, match="ended"):
@@ -264,10 +268,12 @@ def test_spend_edges_follow_the_stated_rules(one_goal: Journeys) -> None:
     result = LastTouch().attribute(one_goal)
     table = result.with_spend(pd.Series({"Email": 0.0, "Social": 0.0}))
     assert table.loc["Email", "roas"] == math.inf  # value at no spend
-    assert math.isnan(table.loc["Social", "roas"]) and math.isnan(table.loc["Social", "cpa"])  # 0 / 0
+    assert math.isnan(table.loc["Social", "roas"])
+    assert math.isnan(table.loc["Social", "cpa"])
     assert math.isnan(table.loc["Search", "spend"])  # credit without a spend row: unknown
-    assert math.isnan(table.loc["Search", "cpa"]) and math.isnan(table.loc["Search", "share_of_spend"])
-    with pytest.raises(ParameterError, match="never touch.*'TV'.*Email"):
+    assert math.isnan(table.loc["Search", "cpa"])
+    assert math.isnan(table.loc["Search", "share_of_spend"])
+    with pytest.raises(ParameterError, match=r"never touch.*'TV'.*Email"):
         result.with_spend(pd.Series({"TV": 10.0}))
     with pytest.raises(ParameterError, match=">= 0"):
         result.with_spend(pd.Series({"Email": -1.0}))
@@ -283,7 +289,8 @@ def test_grouped_spend_is_per_group_and_a_priced_channel_absent_from_a_group_ear
     )
     table = Linear().attribute(one_goal, by="country").with_spend(spend)
     assert table.loc[("ID", "Email"), "roas"] == 5.0
-    assert table.loc[("SG", "Search"), "cpa"] == math.inf and table.loc[("SG", "Search"), "roas"] == 0.0
+    assert table.loc[("SG", "Search"), "cpa"] == math.inf
+    assert table.loc[("SG", "Search"), "roas"] == 0.0
     assert table.loc[("SG", "Email"), "share_of_spend"] == pytest.approx(10 / 15)
 
 

@@ -16,7 +16,7 @@ from attribution.datasets import _sample
 from attribution.evaluate.funnel import truth_table
 from attribution.evaluate.simulation import Simulation
 
-__all__ = ["load_sample_events", "load_sample_paths", "load_sample_truth"]
+__all__ = ["load_sample_events", "load_sample_paths", "load_sample_spend", "load_sample_truth"]
 
 
 @overload
@@ -53,8 +53,16 @@ def load_sample_events(with_truth: bool = False) -> pd.DataFrame | Simulation:
         - ``timestamp`` (datetime64[ns], naive): between 1 March and 30 May 2025;
         - ``channel`` (str): the touch's channel; null on a conversion row that
           is not also a touch;
+        - ``campaign`` (str): the touch's campaign (``"search-brand"``,
+          ``"email-newsletter"``...; each campaign belongs to one channel); null for
+          channels without campaigns (Organic Search, Referral, Direct, Store visit);
         - ``converted`` (bool): whether the event is a purchase;
-        - ``revenue`` (float64): the order value on purchases, NaN elsewhere.
+        - ``revenue`` (float64): the order value on purchases, NaN elsewhere;
+        - ``event`` (str): ``"purchase"``, ``"sign-up"`` (a newsletter or account
+          sign-up made on an Email, Social, Organic Search or Referral touch: a second
+          goal, see :meth:`Journeys.from_events`' ``conversion_type``) or ``"touch"``;
+        - ``country`` (str): the user's country (six in South-East Asia);
+        - ``device`` (str): ``"mobile"`` or ``"desktop"``.
 
         The frame is generated once per process; each call returns a fresh copy,
         so changing it does not affect later calls.
@@ -69,9 +77,9 @@ def load_sample_events(with_truth: bool = False) -> pd.DataFrame | Simulation:
     >>> from attribution.datasets import load_sample_events
     >>> events = load_sample_events()
     >>> list(events.columns)
-    ['user_id', 'timestamp', 'channel', 'converted', 'revenue']
+    ['user_id', 'timestamp', 'channel', 'campaign', 'converted', 'revenue', 'event', 'country', 'device']
     >>> events.shape
-    (180497, 5)
+    (180497, 9)
     >>> events["user_id"].nunique(), events["channel"].nunique()
     (50000, 11)
     >>> int(events["converted"].sum()), round(float(events["revenue"].sum()), 2)
@@ -178,3 +186,28 @@ def load_sample_paths() -> pd.DataFrame:
     11
     """
     return _sample.generate_paths().copy(deep=True)
+
+
+def load_sample_spend() -> pd.DataFrame:
+    """The sample retailer's media spend: one row per month, channel and campaign.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``month`` (a monthly ``pandas.Period``, March to May 2025), ``channel``,
+        ``campaign`` (null for a channel priced as a whole: the Store visit's local
+        promotion) and ``spend``. Organic Search, Referral and Direct cost nothing and
+        have no rows. A fresh copy on each call.
+
+    Examples
+    --------
+    >>> from attribution.datasets import load_sample_spend
+    >>> spend = load_sample_spend()
+    >>> spend.groupby("channel")["spend"].sum().sort_values(ascending=False).head(3)
+    channel
+    Paid Search    37515.0
+    TV             36600.0
+    Social         18605.0
+    Name: spend, dtype: float64
+    """
+    return _sample.generate_spend()

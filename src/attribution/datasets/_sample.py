@@ -151,19 +151,107 @@ TRUTH_CONVERSIONS = 2758  # v(every channel): the purchases in the log
 TRUTH_WITHOUT_CHANNELS = 80  # v(no channel): the untracked purchases
 
 
+# Journey attributes and campaigns, drawn after the funnel from generators of their own, so the
+# funnel's events (and every number computed from them) do not depend on them.
+COUNTRIES = ("Indonesia", "Malaysia", "Philippines", "Singapore", "Thailand", "Vietnam")
+_COUNTRY_WEIGHTS = np.array([0.30, 0.14, 0.16, 0.10, 0.18, 0.12])
+_MOBILE_SHARE = np.array([0.78, 0.66, 0.80, 0.52, 0.72, 0.75])  # per country: users who prefer mobile
+_OTHER_DEVICE = 0.15  # chance an event happens on the user's other device
+# Campaigns per channel (names unique across channels); channels without campaigns have none.
+CAMPAIGNS: dict[str, tuple[str, ...]] = {
+    "Paid Search": ("search-brand", "search-generic", "search-competitor"),
+    "Social": ("social-prospecting", "social-retargeting"),
+    "Email": ("email-newsletter", "email-winback", "email-cart-reminder"),
+    "Display": ("display-prospecting", "display-retargeting"),
+    "Affiliate": ("affiliate-cashback", "affiliate-coupons"),
+    "Video": ("video-brand-story",),
+    "TV": ("tv-spring-sale",),
+}
+_SIGN_UP = {"Email": 0.05, "Social": 0.02, "Organic Search": 0.02, "Referral": 0.03}  # touch that is a sign-up
+
+
+def _attributes(log: FunnelLog, n_users: int) -> dict[str, object]:
+    """Country (per user), device (per event), campaign (per touch) and the event's kind."""
+    rng = np.random.default_rng([SEED, 7])
+    country_of_user = np.minimum(
+        np.searchsorted(np.cumsum(_COUNTRY_WEIGHTS), rng.random(n_users), side="right"), len(COUNTRIES) - 1
+    )
+    mobile_user = rng.random(n_users) < _MOBILE_SHARE[country_of_user]
+    n = len(log.user)
+    mobile = mobile_user[log.user] ^ (rng.random(n) < _OTHER_DEVICE)
+    campaign = np.full(n, None, dtype=object)
+    pick = rng.random(n)
+    sign_up = rng.random(n)
+    event = np.where(log.converted, "purchase", "touch").astype(object)
+    for code, channel in enumerate(CHANNELS):
+        rows = log.channel == code
+        names = CAMPAIGNS.get(channel)
+        if names:
+            campaign[rows] = np.asarray(names, dtype=object)[
+                np.minimum((pick[rows] * len(names)).astype(int), len(names) - 1)
+            ]
+        if channel in _SIGN_UP:
+            event[rows & ~log.converted & (sign_up < _SIGN_UP[channel])] = "sign-up"
+    return {
+        "campaign": pd.Series(campaign, dtype="str"),
+        "event": pd.Series(event, dtype="str"),
+        "country": pd.Series(np.asarray(COUNTRIES, dtype=object)[country_of_user[log.user]], dtype="str"),
+        "device": pd.Series(np.where(mobile, "mobile", "desktop"), dtype="str"),
+    }
+
+
 def _to_frame(log: FunnelLog, n_users: int) -> pd.DataFrame:
     seconds = np.floor(log.time * 86_400.0)  # stays inside the quarter
     labels = np.char.add("U", np.char.zfill(np.arange(1, n_users + 1).astype(str), 6))
     names = np.array([*CHANNELS, None], dtype=object)  # code -1 picks the trailing None
+    extra = _attributes(log, n_users)
     return pd.DataFrame(
         {
             "user_id": pd.Series(labels[log.user], dtype="str"),
             "timestamp": (START + seconds.astype("timedelta64[s]")).astype("datetime64[ns]"),
             "channel": pd.Series(names[log.channel], dtype="str"),
+            "campaign": extra["campaign"],
             "converted": log.converted,
             "revenue": log.value,
+            "event": extra["event"],
+            "country": extra["country"],
+            "device": extra["device"],
         }
     )
+
+
+# Spend per month, channel and campaign (currency units), as a media plan would state it.
+# Organic Search, Referral and Direct have no media cost; the Store visit channel is the
+# shops' local promotion budget.
+_MONTHLY_SPEND = {
+    ("Paid Search", "search-brand"): 3_400.0,
+    ("Paid Search", "search-generic"): 6_800.0,
+    ("Paid Search", "search-competitor"): 2_100.0,
+    ("Social", "social-prospecting"): 4_200.0,
+    ("Social", "social-retargeting"): 1_900.0,
+    ("Email", "email-newsletter"): 450.0,
+    ("Email", "email-winback"): 300.0,
+    ("Email", "email-cart-reminder"): 250.0,
+    ("Display", "display-prospecting"): 3_900.0,
+    ("Display", "display-retargeting"): 1_700.0,
+    ("Affiliate", "affiliate-cashback"): 1_600.0,
+    ("Affiliate", "affiliate-coupons"): 1_100.0,
+    ("Video", "video-brand-story"): 5_200.0,
+    ("TV", "tv-spring-sale"): 12_000.0,
+    ("Store visit", None): 2_500.0,
+}
+
+
+def generate_spend() -> pd.DataFrame:
+    """The sample's media spend: one row per month, channel and campaign (same every month, with a spring push)."""
+    months = pd.period_range("2025-03", "2025-05", freq="M")
+    push = {"2025-03": 0.9, "2025-04": 1.0, "2025-05": 1.15}  # budgets grow into the spring sale
+    rows = [
+        (month, channel, campaign, round(amount * push[str(month)], 2))
+        for month in months
+        for (channel, campaign), amount in _MONTHLY_SPEND.items()
+    ]
+    return pd.DataFrame(rows, columns=["month", "channel", "campaign", "spend"])
 
 
 @functools.lru_cache(maxsize=1)

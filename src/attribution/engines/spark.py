@@ -185,7 +185,7 @@ def _events_from_lists(table: Any, label_codes: dict[str, int], labels: list[str
 def _journeys(
     ev: Any, label_codes: dict[str, int], window: int | None, max_touches: int | None, split_on_conversion: bool
 ) -> Any:
-    """One row per journey: u, j, closes, value, codes (array), befores (array, ns)."""
+    """One row per journey: u, j, closes, value, codes (array), befores (array, ns), ended_ns."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -252,6 +252,7 @@ def _journeys(
         F.when(F.col("closes"), F.col("ev")).otherwise(F.lit(0.0)).alias("value"),
         F.col("items.code").alias("codes"),
         F.col("items.before_ns").alias("befores"),
+        F.col("end_t").alias("ended_ns"),
     )
 
 

@@ -238,9 +238,10 @@ class _Rows:
         *,
         funnel: bool,
     ) -> None:
-        self.counts += np.bincount(lanes, minlength=len(self.counts))
+        # a lane converts at most once per call: a plain fancy increment, not a bincount of every lane
+        self.counts[lanes] += 1
         if funnel:
-            self.funnel += np.bincount(lanes, minlength=len(self.funnel))
+            self.funnel[lanes] += 1
         if self.log:
             n = len(user)
             stage = np.full(n, DECIDED + 1, dtype=np.int8)
