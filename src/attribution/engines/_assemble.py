@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,21 @@ from attribution.errors import JourneyError
 from attribution.journeys import Journeys, ragged
 from attribution.journeys.rules import encode_labels
 
-__all__ = ["assemble_lists", "broken_rule", "channel_codes", "channel_table", "sorted_events"]
+if TYPE_CHECKING:
+    from attribution.journeys.cutting import Events, Parts
+    from attribution.journeys.spec import EventSpec
+
+__all__ = [
+    "assemble_lists",
+    "attribute_aliases",
+    "broken_rule",
+    "channel_codes",
+    "channel_table",
+    "cut_events",
+    "goal_major",
+    "sorted_goals",
+    "sorted_events",
+]
 
 
 def assemble_lists(parts: list[Any], labels: list[str]) -> Journeys:
@@ -86,6 +101,55 @@ def sorted_events(
         column("v").to_numpy(zero_copy_only=False).astype(np.float64, copy=False),
         tiebreak_codes,
     )
+
+
+def attribute_aliases(spec: EventSpec) -> list[tuple[str, str]]:
+    """(column, alias) of every journey attribute column an engine must read: ``a0``... for the
+    segments, ``gt`` for the conversion type."""
+    aliases = [(str(name), f"a{i}") for i, name in enumerate(spec.segments)]
+    if spec.conversion_type is not None:
+        aliases.append((str(spec.conversion_type), "gt"))
+    return aliases
+
+
+def cut_events(
+    events: Events, column: Callable[[str], Any], spec: EventSpec, goals: Sequence[Any] | None = None
+) -> Parts:
+    """The kernel on events an engine read, with the journey attributes of ``spec``.
+
+    ``column(alias)`` gives the Arrow column of each attribute alias (see
+    :func:`attribute_aliases`), aligned with ``events``; ``goals`` are the conversion types
+    of the whole log (a batch may lack some, yet its users have journeys for every goal).
+    """
+    from attribution.journeys.cutting import journeys_from_events
+    from attribution.journeys.from_events import journeys_per_goal
+
+    if spec.segments:
+        codes: dict[str, Any] = {}
+        labels: dict[str, pd.Index] = {}
+        for i, name in enumerate(spec.segments):
+            found, distinct = pd.factorize(column(f"a{i}").to_pandas(), sort=True)
+            codes[name] = np.asarray(found, dtype=np.int64)
+            labels[name] = pd.Index(distinct)
+        events = dataclasses.replace(events, attribute_codes=codes, attribute_labels=labels)
+    if spec.conversion_type is None:
+        return journeys_from_events(events, spec)
+    types = pd.Series(column("gt").to_pandas())
+    return journeys_per_goal(events, spec, types, index=pd.RangeIndex(len(types)), goals=goals)
+
+
+def goal_major(journeys: Journeys) -> Journeys:
+    """Rows goal by goal (stable), as the pandas builder stacks them, when batches were built apart."""
+    if "conversion_type" not in journeys.attribute_names or journeys.n_rows < 2:
+        return journeys
+    goal_codes = np.asarray(pd.Categorical(journeys.attributes["conversion_type"]).codes)
+    order = np.argsort(goal_codes, kind="stable")
+    return journeys if bool(np.all(order == np.arange(len(order)))) else journeys[order]
+
+
+def sorted_goals(values: Sequence[Any]) -> list[Any]:
+    """The distinct conversion types of a whole log, in the pandas builder's order."""
+    return sorted({v for v in values if v is not None and v == v})
 
 
 def channel_table(raw_labels: Sequence[str], channel: str) -> tuple[dict[str, int], list[str]]:

@@ -11,15 +11,17 @@ so they concatenate exactly; the rows are finally put in user order, which gives
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from attribution.engines import is_dask_input
+from attribution.engines._assemble import sorted_goals
 from attribution.journeys import Journeys
+from attribution.journeys.from_events import attribute_arguments, check_columns
 from attribution.journeys.from_events import build as pandas_build
-from attribution.journeys.from_events import check_columns
 from attribution.journeys.spec import EventSpec
 
 __all__ = ["build", "from_events_dask", "is_dask_input"]
@@ -41,6 +43,8 @@ def from_events_dask(
     shuffle: bool = True,
     time_format: str | None = None,
     time_unit: str | None = None,
+    segments: str | Sequence[str] = (),
+    conversion_type: str | None = None,
 ) -> Journeys:
     """Build journeys from a dask DataFrame of events; the same result as :meth:`Journeys.from_events`.
 
@@ -52,6 +56,8 @@ def from_events_dask(
         As in :meth:`Journeys.from_events`.
     time_format, time_unit
         As in :meth:`Journeys.from_events`.
+    segments, conversion_type
+        Journey attributes and conversion goals, as in :meth:`Journeys.from_events`.
     shuffle
         Shuffle on ``user`` first (default). Pass ``False`` only if every user's events
         already sit in one partition; otherwise a user split over partitions is an error.
@@ -69,6 +75,8 @@ def from_events_dask(
         drop_duplicates=drop_duplicates,
         time_format=time_format,
         time_unit=time_unit,
+        segments=segments,  # type: ignore[arg-type]
+        conversion_type=conversion_type,
     )
     return build(events, spec, shuffle=shuffle)
 
@@ -79,18 +87,29 @@ def build(events: Any, spec: EventSpec, *, shuffle: bool = True) -> Journeys:
 
     dask: Any = importlib.import_module("dask")  # untyped: only its delayed and compute are used
 
-    check_columns(list(events.columns), spec.columns())  # before the shuffle, not per partition
+    check_columns(list(events.columns), {**spec.columns(), **attribute_arguments(spec)})  # once, not per partition
     grouped = events.shuffle(on=spec.user) if shuffle and events.npartitions > 1 else events
-    tasks = [dask.delayed(_build_part)(part, spec) for part in grouped.to_delayed()]
+    goals = None
+    if spec.conversion_type is not None:  # every goal of the log: a partition may lack some
+        goals = sorted_goals(list(dask.compute(events.map_partitions(_goals_of, spec, meta=(None, object)))[0]))
+    tasks = [dask.delayed(_build_part)(part, spec, goals) for part in grouped.to_delayed()]
     parts: list[Journeys] = [p for p in dask.compute(*tasks) if p.n_rows]
     if not parts:
-        return _build_part(grouped.head(0, npartitions=-1), spec)  # the empty result, with its dtypes
+        return _build_part(grouped.head(0, npartitions=-1), spec, goals)  # the empty result, with its dtypes
     return _in_user_order(Journeys.concat(parts))
 
 
-def _build_part(events: pd.DataFrame, spec: EventSpec) -> Journeys:
+def _goals_of(part: pd.DataFrame, spec: EventSpec) -> pd.Series:
+    """A partition's distinct conversion types (filtered in pandas: dask's own boolean masks of a
+    cast column have lost rows' alignment in some versions)."""
+    flags = part[spec.conversion].astype(bool).to_numpy()
+    goals = pd.Series(np.asarray(part[spec.conversion_type].astype(object), dtype=object)[flags], dtype=object)
+    return goals.dropna().drop_duplicates()
+
+
+def _build_part(events: pd.DataFrame, spec: EventSpec, goals: list[Any] | None = None) -> Journeys:
     """One partition through the pandas builder (its users are in no other partition)."""
-    return Journeys.from_parts(pandas_build(events, spec))
+    return Journeys.from_parts(pandas_build(events, spec, goals=goals))
 
 
 def _in_user_order(journeys: Journeys) -> Journeys:
@@ -100,6 +119,9 @@ def _in_user_order(journeys: Journeys) -> Journeys:
         return journeys
     codes, _ = pd.factorize(users, sort=True)
     order = np.argsort(codes, kind="stable")
+    if "conversion_type" in journeys.attribute_names:  # goal by goal, as the pandas builder stacks them
+        goal_codes = np.asarray(pd.Categorical(journeys.attributes["conversion_type"]).codes)
+        order = np.lexsort((np.arange(len(codes)), codes, goal_codes))
     if bool(np.all(order == np.arange(len(order)))):
         return journeys
     return journeys[order]

@@ -25,11 +25,19 @@ import pandas as pd
 
 from attribution import _checks
 from attribution.engines import is_duckdb_input
-from attribution.engines._assemble import assemble_lists, broken_rule, channel_table, sorted_events
+from attribution.engines._assemble import (
+    assemble_lists,
+    attribute_aliases,
+    broken_rule,
+    channel_table,
+    cut_events,
+    goal_major,
+    sorted_events,
+    sorted_goals,
+)
 from attribution.errors import JourneyError
 from attribution.journeys import Journeys
-from attribution.journeys.cutting import journeys_from_events
-from attribution.journeys.from_events import check_columns
+from attribution.journeys.from_events import attribute_arguments, check_columns
 from attribution.journeys.rules import TIME_UNITS, Columns, event_rules
 from attribution.journeys.rules import argument_error as _argument_error
 from attribution.journeys.spec import EventSpec
@@ -158,6 +166,8 @@ def from_events_duckdb(
     method: str = "sort",
     time_format: str | None = None,
     time_unit: str | None = None,
+    segments: str | Sequence[str] = (),
+    conversion_type: str | None = None,
 ) -> Journeys:
     """Build journeys from events inside DuckDB; the same result as :meth:`Journeys.from_events`.
 
@@ -190,6 +200,8 @@ def from_events_duckdb(
         journeys are cut with the pandas builder's own vectorised code, which is faster
         than doing it in SQL. ``"sql"``: everything runs in DuckDB as
         :func:`journeys_sql` (the query to port to a warehouse). Both give the same journeys.
+    segments, conversion_type
+        Journey attributes and conversion goals, as in :meth:`Journeys.from_events`.
 
     Examples
     --------
@@ -216,6 +228,8 @@ def from_events_duckdb(
         drop_duplicates=drop_duplicates,
         time_format=time_format,
         time_unit=time_unit,
+        segments=segments,  # type: ignore[arg-type]
+        conversion_type=conversion_type,
     )
     return build(events, spec, memory_limit=memory_limit, chunks=chunks, connection=connection, method=method)
 
@@ -255,7 +269,7 @@ def build(
 
 def _build(runner: _Runner, spec: EventSpec, *, memory_limit: str | None, chunks: int | None, method: str) -> Journeys:
     user, time, channel = str(spec.user), str(spec.time), str(spec.channel)
-    check_columns(runner.columns(), spec.columns())
+    check_columns(runner.columns(), {**spec.columns(), **attribute_arguments(spec)})
     kind = runner.column_type(time)
     time_ns, time_rules = _time_sql(kind, time, spec.time_format, spec.time_unit)
     raw_labels = _validate(runner, spec, time_rules=time_rules)
@@ -275,6 +289,13 @@ def _build(runner: _Runner, spec: EventSpec, *, memory_limit: str | None, chunks
         "time_ns": time_ns,
     }
     if method == "sql":
+        if attribute_aliases(spec):
+            raise _argument_error(
+                "method",
+                "must be 'sort' for journeys with segments or a conversion_type",
+                method,
+                "pass method='sort' (default): the SQL method does not carry journey attributes yet.",
+            )
         sql_parts = [
             runner.arrow(
                 journeys_sql(
@@ -290,13 +311,21 @@ def _build(runner: _Runner, spec: EventSpec, *, memory_limit: str | None, chunks
             for w in _user_ranges(runner, user, n_chunks)
         ]
         return assemble_lists(sql_parts, labels)
-    # consecutive runs of whole users, in user order, each released once stacked
-    return Journeys.concat(
-        Journeys.from_parts(
-            journeys_from_events(_events_of(batch, label_codes, labels, spec.tiebreak is not None), spec)
+    goals = None
+    if spec.conversion_type is not None:  # every goal of the log: a batch may lack some
+        found = runner.arrow(
+            f"SELECT DISTINCT {_quote(str(spec.conversion_type))} AS g FROM {runner.view} "
+            f"WHERE CAST({_quote(str(spec.conversion))} AS BOOLEAN)"
         )
-        for batch in _user_batches(runner, **options)
+        goals = sorted_goals(found.column("g").to_pylist())
+    # consecutive runs of whole users, in user order, each released once stacked
+    stacked = Journeys.concat(
+        Journeys.from_parts(
+            cut_events(_events_of(batch, label_codes, labels, spec.tiebreak is not None), batch.column, spec, goals)
+        )
+        for batch in _user_batches(runner, **options, attributes=attribute_aliases(spec))
     )
+    return goal_major(stacked)
 
 
 def _user_batches(
@@ -309,6 +338,7 @@ def _user_batches(
     value: str | None,
     tiebreak: str | None,
     time_ns: str,
+    attributes: Sequence[tuple[str, str]] = (),
     **_: Any,
 ) -> Iterator[Any]:
     """The events sorted by user and time, streamed from one query in Arrow tables of whole users.
@@ -323,9 +353,10 @@ def _user_batches(
 
     val = f"COALESCE(CAST({_quote(value)} AS DOUBLE), 0.0)" if value else "0.0"
     tb = f", {_quote(tiebreak)} AS tb" if tiebreak else ""
+    extra = "".join(f", {_quote(column)} AS {alias}" for column, alias in attributes)
     reader = runner.reader(
         f"SELECT {_quote(user)} AS u, {time_ns} AS t, CAST({_quote(conversion)} AS BOOLEAN) AS conv, "
-        f"CAST({_quote(channel)} AS VARCHAR) AS ch, {val} AS v{tb} FROM {runner.view} ORDER BY u, t",
+        f"CAST({_quote(channel)} AS VARCHAR) AS ch, {val} AS v{tb}{extra} FROM {runner.view} ORDER BY u, t",
         EVENTS_PER_BATCH,
     )
     pending = reader.schema.empty_table()

@@ -17,6 +17,7 @@ window differently than in pandas.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -24,11 +25,19 @@ import numpy as np
 import pandas as pd
 
 from attribution.engines import is_spark_input
-from attribution.engines._assemble import assemble_lists, broken_rule, channel_table, sorted_events
+from attribution.engines._assemble import (
+    assemble_lists,
+    attribute_aliases,
+    broken_rule,
+    channel_table,
+    cut_events,
+    goal_major,
+    sorted_events,
+    sorted_goals,
+)
 from attribution.errors import JourneyError
 from attribution.journeys import Journeys, ragged
-from attribution.journeys.cutting import journeys_from_events
-from attribution.journeys.from_events import check_columns
+from attribution.journeys.from_events import attribute_arguments, check_columns
 from attribution.journeys.rules import TIME_UNITS, Columns, event_rules
 from attribution.journeys.rules import argument_error as _argument_error
 from attribution.journeys.spec import EventSpec
@@ -54,6 +63,8 @@ def from_events_spark(
     method: str = "collect",
     time_format: str | None = None,
     time_unit: str | None = None,
+    segments: str | Sequence[str] = (),
+    conversion_type: str | None = None,
 ) -> Journeys:
     """Build journeys from a Spark DataFrame of events; the same result as :meth:`Journeys.from_events`.
 
@@ -68,6 +79,9 @@ def from_events_spark(
         :meth:`Journeys.from_events`. String times must be ISO 8601; ``time_format`` is not
         supported here (Spark's datetime patterns differ from strftime): convert such a
         column first with ``F.to_timestamp(col, "dd/MM/yyyy HH:mm")``.
+    segments, conversion_type
+        Journey attributes and conversion goals, as in :meth:`Journeys.from_events`
+        (``method="collect"`` only).
     method
         ``"collect"`` (default): one shuffle gathers each user's events, time-sorted, with
         ``sort_array(collect_list(struct(...)))``; they come back through Arrow and the
@@ -89,6 +103,8 @@ def from_events_spark(
         drop_duplicates=drop_duplicates,
         time_format=time_format,
         time_unit=time_unit,
+        segments=segments,  # type: ignore[arg-type]
+        conversion_type=conversion_type,
     )
     return build(events, spec, method=method)
 
@@ -106,7 +122,15 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
             f"strftime. Fix: convert the column first, e.g. F.to_timestamp(F.col({spec.time!r}), 'dd/MM/yyyy HH:mm'), "
             "and drop time_format."
         )
-    check_columns([str(c) for c in events.columns], spec.columns())
+    attributes = attribute_aliases(spec)
+    check_columns([str(c) for c in events.columns], {**spec.columns(), **attribute_arguments(spec)})
+    if attributes and method != "collect":
+        raise _argument_error(
+            "method",
+            "must be 'collect' for journeys with segments or a conversion_type",
+            method,
+            "pass method='collect' (default): the window method does not carry journey attributes yet.",
+        )
     user, time, channel = str(spec.user), str(spec.time), str(spec.channel)
     value, tiebreak = spec.value, spec.tiebreak
     time_micros, time_rules = _time_micros(events.schema[time].dataType, time, spec.time_unit)
@@ -118,6 +142,7 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
         (F.col(str(value)).cast("double") if value is not None else F.lit(None).cast("double")).alias("v"),
         (F.col(str(value)) if value is not None else F.lit(None)).alias("vr"),  # as given: the numeric rule
         (F.col(str(tiebreak)) if tiebreak is not None else F.lit(None).cast("long")).alias("tb"),  # typed for Arrow
+        *(F.col(column).alias(alias) for column, alias in attributes),
     )
     raw_labels = _validate(ev, spec, time_rules=time_rules)
     label_codes, labels = channel_table(raw_labels, channel)
@@ -130,26 +155,29 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
         "ch",
         F.when(F.col("flag").cast("boolean"), F.coalesce(F.col("v"), F.lit(0.0))).otherwise(F.lit(0.0)).alias("v"),
         "tb",
+        *(alias for _, alias in attributes),
     )
     if spec.drop_duplicates:
         ev = ev.dropDuplicates()
     if method == "collect":
         events_by_user = ev.groupBy("u").agg(
-            F.sort_array(F.collect_list(F.struct("t", "conv", "ch", "v", "tb"))).alias("e")
+            F.sort_array(
+                F.collect_list(F.struct("t", "conv", "ch", "v", "tb", *(alias for _, alias in attributes)))
+            ).alias("e")
         )
         table = _to_arrow(events_by_user)
         if table.num_rows:
             table = table.sort_by([("u", "ascending")])
         kernel = replace(spec, drop_duplicates=False)  # already dropped in Spark
+        goals = None
+        if spec.conversion_type is not None:  # every goal of the log: a slice of users may lack some
+            goals = sorted_goals([row[0] for row in ev.where("conv").select("gt").distinct().collect()])
         # cut in slices of users so the builder's temporaries stay small next to the lists
-        return Journeys.concat(
-            Journeys.from_parts(
-                journeys_from_events(
-                    _events_from_lists(piece, label_codes, labels, has_tiebreak=tiebreak is not None), kernel
-                )
-            )
+        stacked = Journeys.concat(
+            Journeys.from_parts(cut_events(*_events_from_lists(piece, label_codes, labels, tiebreak), kernel, goals))
             for piece in _user_slices(table)
         )
+        return goal_major(stacked)
     journeys = _journeys(ev, label_codes, spec.window_ns, spec.max_touches, spec.split_on_conversion)
     table = _to_arrow(journeys)
     # ordered on the driver: a global orderBy in Spark would run the whole plan twice (its range
@@ -170,8 +198,9 @@ def _user_slices(table: Any) -> list[Any]:
     return [table.slice(lo, hi - lo) for lo, hi in chunks]
 
 
-def _events_from_lists(table: Any, label_codes: dict[str, int], labels: list[str], *, has_tiebreak: bool) -> Any:
-    """Per-user lists of time-sorted events (Arrow, users in order) as the pandas builder's arrays."""
+def _events_from_lists(table: Any, label_codes: dict[str, int], labels: list[str], tiebreak: Any) -> tuple[Any, Any]:
+    """Per-user lists of time-sorted events (Arrow, users in order) as the pandas builder's arrays,
+    and the accessor of their columns (for the journey attributes)."""
     import pyarrow.compute as pc
 
     lists = table.column("e").combine_chunks()
@@ -179,7 +208,8 @@ def _events_from_lists(table: Any, label_codes: dict[str, int], labels: list[str
     flat = lists.flatten()
     user_codes = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
     user_labels = pd.Index(table.column("u").to_pandas().to_numpy())
-    return sorted_events(user_codes, user_labels, flat.field, label_codes, labels, has_tiebreak)
+    events = sorted_events(user_codes, user_labels, flat.field, label_codes, labels, tiebreak is not None)
+    return events, flat.field
 
 
 def _journeys(

@@ -128,7 +128,9 @@ def _order_ties(events: Events, order: IntArray, tie: BoolArray) -> IntArray:
     run_id = np.concatenate([[0], np.cumsum(~tie)])
     positions = np.flatnonzero(in_run)
     rows = order[positions]
-    keys: list[npt.NDArray[Any]] = [events.value[rows], events.channel[rows], _kind(events)[rows]]
+    # journey attributes last: rows equal in every other column still have one order, whatever the engine
+    keys: list[npt.NDArray[Any]] = [codes[rows] for codes in reversed(list(events.attribute_codes.values()))]
+    keys += [events.value[rows], events.channel[rows], _kind(events)[rows]]
     if events.tiebreak is not None:
         keys.append(events.tiebreak[rows])
     keys.append(run_id[positions])
@@ -144,6 +146,7 @@ def _repeats_previous(events: Events) -> BoolArray:
         columns: list[npt.NDArray[Any]] = [events.user, events.time, events.converted, events.channel, events.value]
         if events.tiebreak is not None:
             columns.append(events.tiebreak)
+        columns.extend(events.attribute_codes.values())  # equal only if their attributes are too
         same[1:] = np.logical_and.reduce([c[1:] == c[:-1] for c in columns])
     return same
 

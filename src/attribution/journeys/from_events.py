@@ -82,27 +82,36 @@ def _same_label(label: Hashable, column: Hashable) -> bool:
         return False
 
 
-def build(events: pd.DataFrame, spec: EventSpec) -> Parts:
-    """The pandas builder: read and check the columns ``spec`` names, then cut the journeys' arrays."""
-    require_columns(events, {**spec.columns(), **_attribute_arguments(spec)})
+def build(events: pd.DataFrame, spec: EventSpec, *, goals: Sequence[Any] | None = None) -> Parts:
+    """The pandas builder: read and check the columns ``spec`` names, then cut the journeys' arrays.
+
+    ``goals``: every conversion type of the whole log, when ``events`` is a part of it.
+    """
+    require_columns(events, {**spec.columns(), **attribute_arguments(spec)})
     read = read_events(events, spec)
     if spec.conversion_type is None:
         return journeys_from_events(read, spec)
     types = events[spec.conversion_type]
-    return journeys_per_goal(read, spec, types, index=events.index)
+    return journeys_per_goal(read, spec, types, index=events.index, goals=goals)
 
 
-def _attribute_arguments(spec: EventSpec) -> dict[str, Hashable | None]:
+def attribute_arguments(spec: EventSpec) -> dict[str, Hashable | None]:
+    """The journey attribute columns by the argument that names them (for missing-column messages)."""
     named: dict[str, Hashable | None] = {f"segments[{i}]": c for i, c in enumerate(spec.segments)}
     named["conversion_type"] = spec.conversion_type
     return named
 
 
-def journeys_per_goal(read: Events, spec: EventSpec, types: pd.Series, *, index: pd.Index) -> Parts:
+def journeys_per_goal(
+    read: Events, spec: EventSpec, types: pd.Series, *, index: pd.Index, goals: Sequence[Any] | None = None
+) -> Parts:
     """Every conversion type as its own goal (SPEC §9), the goals' journeys stacked.
 
     For goal t, only conversions of type t convert; a conversion of another type is a touch
-    if it carries a channel and is left out otherwise.
+    if it carries a channel and is left out otherwise. ``goals``: every goal of the whole
+    log, when ``read`` is only part of it (an engine's batch), so that users with no
+    conversion of a goal still get their non-converting journeys for it; by default the
+    types found in ``types``.
     """
     missing = types.isna().to_numpy() & read.converted
     if missing.any():
@@ -113,17 +122,21 @@ def journeys_per_goal(read: Events, spec: EventSpec, types: pd.Series, *, index:
             index=index,
             fix="fill in the type (e.g. 'purchase'), or drop those conversions.",
         )
-    codes, labels = pd.factorize(types.where(read.converted), sort=True)  # types of conversions only
-    codes = np.asarray(codes, dtype=np.int64)
-    goals: list[Parts] = []
+    # as objects: an Arrow-string column (dask, pandas 3) and plain strings then name the same goals
+    of_conversions = pd.Series(np.asarray(types.astype(object), dtype=object)).where(read.converted)
+    labels = pd.Index(sorted(of_conversions.dropna().unique()) if goals is None else list(goals), dtype=object)
+    codes = np.asarray(pd.Categorical(of_conversions, categories=labels).codes, dtype=np.int64)
+    parts: list[Parts] = []
     for goal in range(len(labels)):
         of_goal = codes == goal
         kept = np.flatnonzero(~read.converted | of_goal | (read.channel >= 0))
         events = read.take(kept)
         converted = of_goal[kept]
         events = dataclasses.replace(events, converted=converted, value=np.where(converted, events.value, 0.0))
-        goals.append(journeys_from_events(events, spec))
-    return stack_goals(goals, pd.Index(labels), read.channels)
+        parts.append(journeys_from_events(events, spec))
+    if not parts:  # no goal at all: no journeys, with the arrays and attributes of an empty build
+        parts.append(journeys_from_events(read.take(np.zeros(0, dtype=np.int64)), spec))
+    return stack_goals(parts, labels, read.channels)
 
 
 def stack_goals(goals: list[Parts], labels: pd.Index, channels: list[str]) -> Parts:
@@ -131,7 +144,7 @@ def stack_goals(goals: list[Parts], labels: pd.Index, channels: list[str]) -> Pa
     from attribution.journeys import ragged
 
     lengths = [len(p.offsets) - 1 for p in goals]
-    goal_codes = np.repeat(np.arange(len(goals), dtype=np.int64), lengths)
+    goal_codes = np.repeat(np.arange(len(goals), dtype=np.int64), lengths)  # an empty build has no rows
     attributes = Attributes.concat([p.attributes for p in goals], lengths)
     if attributes is None:
         attributes = Attributes({}, None, n_rows=int(sum(lengths)))
@@ -147,8 +160,8 @@ def stack_goals(goals: list[Parts], labels: pd.Index, channels: list[str]) -> Pa
         np.concatenate([p.conversions for p in goals]) if goals else np.zeros(0),
         np.concatenate([p.nulls for p in goals]) if goals else np.zeros(0),
         np.concatenate([p.value for p in goals]) if goals else np.zeros(0),
-        np.concatenate(times) if goals and len(times) == len(goals) else None,
-        users[0].append(users[1:]) if users and len(users) == len(goals) else None,
+        np.concatenate(times) if len(times) == len(goals) else None,
+        users[0].append(users[1:]) if len(users) == len(goals) else None,
         attributes,
     )
 
