@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -55,6 +55,7 @@ __all__ = ["Funnel", "FunnelLog", "Spread", "funnel_conversions", "funnel_truth"
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+AnyInts = npt.NDArray[np.signedinteger[Any]]  # lane indices: int32 where lanes are many
 
 STAGES = 3  # stages a touch can move a user out of
 DECIDED = 3  # the deciding stage (decide_at_end: waits there for the end of the budget)
@@ -219,8 +220,8 @@ class _Rows:
 
     def __init__(self, n_lanes: int, log: bool) -> None:
         self.log = log
-        self.counts = np.zeros(n_lanes, dtype=np.int64)  # conversions per lane
-        self.funnel = np.zeros(n_lanes, dtype=np.int64)  # of which the funnel caused
+        self.counts = np.zeros(n_lanes, dtype=np.int32)  # conversions per lane
+        self.funnel = np.zeros(n_lanes, dtype=np.int32)  # of which the funnel caused
         self.chunks: list[tuple[IntArray, FloatArray, IntArray, BoolArray, FloatArray, npt.NDArray[np.int8]]] = []
 
     def touches(self, user: IntArray, time: FloatArray, channel: IntArray, stage: npt.NDArray[np.int8]) -> None:
@@ -302,8 +303,8 @@ def _walk(
     n_users: int,
     users: _Users,
     lift_sets: FloatArray,
-    lane_set: IntArray,
-    lane_user: IntArray,
+    lane_set: AnyInts,
+    lane_user: AnyInts,
     rows: _Rows,
 ) -> None:
     """Walk every lane (a user under one set of switched-on channels) through the funnel.
@@ -532,15 +533,17 @@ def _conversions_by_reached_channels(
     for g, mask in enumerate(groups.tolist()):
         subs = _submasks(int(mask), bits)  # sorted: the empty set first
         users_in = members[bounds[g] : bounds[g + 1]]
-        lane_user_parts.append(np.repeat(users_in, len(subs) - 1))
+        lane_user_parts.append(np.repeat(users_in.astype(np.int32), len(subs) - 1))  # int32: lanes are many
         lane_key_parts.append(np.tile(subs[1:], len(users_in)))
         subsets.append(subs)
     lane_user = np.concatenate(lane_user_parts)
     lane_key = np.concatenate(lane_key_parts)
+    del lane_user_parts, lane_key_parts
     rows = _Rows(len(lane_user), log=False)
     if len(lane_user):
         keys = np.unique(np.concatenate(subsets))  # the few distinct subsets, not one per lane
-        lane_set = np.searchsorted(keys, lane_key).astype(np.int64)
+        lane_set = np.searchsorted(keys, lane_key).astype(np.int32)
+        del lane_key
         on_sets = (keys[:, None] & bits) > 0
         _walk(funnel, seed, n_users, users, _lift_sets(funnel, on_sets), lane_set, lane_user, rows)
     counts = np.zeros(len(on), dtype=np.int64)
