@@ -368,3 +368,114 @@ def test_aggregating_keeps_attributes_and_grouped_credits(j: Journeys) -> None:
         before = Linear().attribute(j, by="country").credits
         after = Linear().attribute(j.aggregate(), by="country").credits
     pd.testing.assert_frame_equal(before, after, rtol=1e-9, atol=1e-12)
+
+
+# ---------------------------------------------------------------------- channel levels (campaigns)
+@pytest.fixture
+def campaigns() -> Journeys:
+    return Journeys.from_events(example_e(), **{**ARGS, "channel": ["channel", "campaign"]}, segments="country")
+
+
+def test_example_e_at_the_campaign_level(campaigns: Journeys) -> None:
+    assert campaigns.level == "channel"
+    assert campaigns.levels == ("channel", "campaign")
+    fine = campaigns.at_level("campaign")
+    assert _credits(Linear().attribute(fine)) == {"brand": 0.5, "generic": 0.5, "newsletter": 2.5, "promo": 0.5}
+    assert _credits(Linear().attribute(fine), "value") == {"brand": 50.0, "newsletter": 180.0}
+    # brand + generic = Search
+    coarse = Linear().attribute(campaigns).credits["conversions"]
+    assert coarse["Search"] == 1.0
+    spend = pd.Series({"brand": 25.0, "generic": 35.0})
+    table = Linear().attribute(fine).with_spend(spend)
+    assert table.loc["brand", "roas"] == 2.0
+    assert table.loc["generic", "roas"] == 0.0
+    assert fine.at_level("channel").equals(campaigns)
+
+
+def test_a_touch_without_a_campaign_keeps_its_channel_label_and_levels_survive_transforms(campaigns: Journeys) -> None:
+    events = example_e()
+    events.loc[1, "campaign"] = None  # user 1's Email touch has no campaign
+    j = Journeys.from_events(events, **{**ARGS, "channel": ["channel", "campaign"]})
+    assert j.at_level("campaign").paths()[0] == ("brand", "Email")
+    for transformed in (campaigns[1:4], campaigns.filter(country="ID"), campaigns.aggregate()):
+        assert transformed.levels == ("channel", "campaign")
+        coarse = [tuple(p) for p in transformed.paths()]
+        fine = transformed.at_level("campaign").paths()
+        parents = campaigns.channel_levels().parents("campaign", "channel")  # type: ignore[union-attr]
+        assert [tuple(parents[label] for label in path) for path in fine] == coarse
+    both = Journeys.concat([campaigns.filter(country="ID"), campaigns.filter(country="SG")])
+    assert both.equals(campaigns, ignore_order=True)
+
+
+def test_a_campaign_under_two_channels_is_refused_with_the_fix() -> None:
+    events = example_e()
+    events.loc[3, "campaign"] = "newsletter"  # a Social touch in Email's campaign
+    with pytest.raises(JourneyError, match=r"'newsletter' appears under 2 'channel' labels.*Fix"):
+        Journeys.from_events(events, **{**ARGS, "channel": ["channel", "campaign"]})
+    with pytest.raises(ParameterError, match="levels are"):
+        Journeys.from_events(example_e(), **{**ARGS, "channel": ["channel", "campaign"]}).at_level("creative")
+
+
+@st.composite
+def leveled(draw: st.DrawFn) -> Journeys:
+    """Random logs whose touches carry a campaign that belongs to their channel (or none)."""
+    n_users = draw(st.integers(1, 6))
+    rows = []
+    for user in range(n_users):
+        for step in range(draw(st.integers(1, 6))):
+            channel = draw(st.sampled_from(["A", "B", "C"]))
+            campaign = draw(st.sampled_from([None, f"{channel}1", f"{channel}2"]))
+            converts = draw(st.booleans())
+            rows.append((user, step, channel, campaign, False, None))
+            if converts:
+                rows.append((user, step, None, None, True, float(draw(st.integers(0, 20)))))
+    events = pd.DataFrame(rows, columns=["user", "time", "channel", "campaign", "converted", "value"])
+    events["time"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(events["time"], unit="h")
+    return Journeys.from_events(events, **{**ARGS, "channel": ["channel", "campaign"]})
+
+
+FINE_MODELS = {
+    "FirstTouch": FirstTouch(),
+    "LastTouch": LastTouch(),
+    "Linear": Linear(),
+    "PositionBased": PositionBased.u_shaped(),
+    "TimeDecay": TimeDecay("2h"),
+}
+
+
+@pytest.mark.parametrize("name", list(FINE_MODELS))
+@SETTINGS
+@given(j=leveled())
+def test_fine_level_credits_sum_to_the_coarse_level(name: str, j: Journeys) -> None:
+    """Per-touch models: campaign credits add up, channel by channel, to the channel-level credits
+    (each touch's weight does not depend on labels, and a coarse label is a function of the fine one)."""
+    model = FINE_MODELS[name]
+    if j.total_conversions - j.unattributed_conversions <= 0:
+        return
+    coarse = model.attribute(j).credits
+    fine = model.attribute(j.at_level("campaign")).credits
+    parents = j.channel_levels().parents("campaign", "channel")  # type: ignore[union-attr]
+    summed = fine.groupby(fine.index.map(parents))[["conversions", "value"]].sum()
+    for channel in coarse.index:
+        assert summed.loc[channel, "conversions"] == pytest.approx(coarse.loc[channel, "conversions"], abs=1e-9)
+        assert summed.loc[channel, "value"] == pytest.approx(coarse.loc[channel, "value"], abs=1e-9)
+
+
+def test_shapley_credits_at_the_fine_level_do_not_sum_to_the_coarse_level() -> None:
+    """Not a bug: the Shapley value plays the game of the *set* of channels on a path, and two
+    campaigns of one channel are two players. One path A1 > A2 > B converting once: at the
+    campaign level each of the three gets 1/3 (A1 + A2 = 2/3); at the channel level A and B
+    each get 1/2. So Shapley (like Markov) is run at a chosen level, and the docs say so."""
+    events = pd.DataFrame(
+        {
+            "user": [1, 1, 1, 1],
+            "time": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]),
+            "channel": ["A", "A", "B", None],
+            "campaign": ["A1", "A2", None, None],
+            "converted": [False, False, False, True],
+        }
+    )
+    j = Journeys.from_events(events, user="user", time="time", channel=["channel", "campaign"], conversion="converted")
+    assert _credits(Shapley().attribute(j)) == {"A": 0.5, "B": 0.5}
+    fine = _credits(Shapley().attribute(j.at_level("campaign")))
+    assert fine == pytest.approx({"A1": 1 / 3, "A2": 1 / 3, "B": 1 / 3})

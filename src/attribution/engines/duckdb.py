@@ -268,6 +268,12 @@ def build(
 
 
 def _build(runner: _Runner, spec: EventSpec, *, memory_limit: str | None, chunks: int | None, method: str) -> Journeys:
+    if spec.levels:
+        raise JourneyError(
+            "channel levels (channel=[...] with finer columns) are built by the pandas and dask builders; "
+            "the DuckDB builder reads one channel column. Fix: build at one level here, or bring the events "
+            "to pandas or dask for campaign-level journeys."
+        )
     user, time, channel = str(spec.user), str(spec.time), str(spec.channel)
     check_columns(runner.columns(), {**spec.columns(), **attribute_arguments(spec)})
     kind = runner.column_type(time)

@@ -122,6 +122,12 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
             f"strftime. Fix: convert the column first, e.g. F.to_timestamp(F.col({spec.time!r}), 'dd/MM/yyyy HH:mm'), "
             "and drop time_format."
         )
+    if spec.levels:
+        raise JourneyError(
+            "channel levels (channel=[...] with finer columns) are built by the pandas and dask builders; "
+            "the Spark builder reads one channel column. Fix: build at one level here, or bring the events "
+            "to pandas or dask for campaign-level journeys."
+        )
     attributes = attribute_aliases(spec)
     check_columns([str(c) for c in events.columns], {**spec.columns(), **attribute_arguments(spec)})
     if attributes and method != "collect":

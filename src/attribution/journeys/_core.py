@@ -19,6 +19,7 @@ from attribution.journeys._validate import (
     check_totals,
 )
 from attribution.journeys.attributes import CONVERSION_TYPE, Attributes
+from attribution.journeys.levels import ChannelLevels
 
 if TYPE_CHECKING:
     from attribution.journeys._parts import Parts
@@ -90,6 +91,8 @@ class Journeys:
         "_channels",
         "_codes",
         "_conversions",
+        "_fine_codes",
+        "_levels",
         "_nulls",
         "_offsets",
         "_times",
@@ -108,6 +111,8 @@ class Journeys:
     _times: FloatArray | None
     _users: pd.Index | None
     _attributes: Attributes | None
+    _fine_codes: CodeArray | None
+    _levels: ChannelLevels | None
 
     def __init__(
         self,
@@ -122,6 +127,8 @@ class Journeys:
         users: Sequence[Any] | pd.Index | None = None,
         attributes: Mapping[str, Any] | pd.DataFrame | Attributes | None = None,
         ended_at: npt.ArrayLike | None = None,
+        fine_codes: npt.ArrayLike | None = None,
+        levels: ChannelLevels | None = None,
         copy: bool = True,
     ) -> None:
         code_array = np.asarray(codes)
@@ -173,6 +180,7 @@ class Journeys:
                     "Fix: pass users aligned with the rows, or none."
                 )
         attribute_set = _attributes_of(attributes, ended_at, n_rows)
+        fine = _fine_codes_of(fine_codes, levels, len(code_array), copy=copy)
         self._set(
             code_array.astype(np.int32, copy=copy),
             offset_array,
@@ -183,6 +191,8 @@ class Journeys:
             time_array,
             user_index,
             attribute_set,
+            fine,
+            levels if fine is not None else None,
         )
 
     def _set(
@@ -196,6 +206,8 @@ class Journeys:
         times: FloatArray | None,
         users: pd.Index | None,
         attributes: Attributes | None = None,
+        fine_codes: CodeArray | None = None,
+        levels: ChannelLevels | None = None,
     ) -> None:
         check_totals(conversions, nulls, value)  # every construction, transforms and engines included
         codes, channels = _canonical_codes(codes, channels)
@@ -208,6 +220,8 @@ class Journeys:
         self._times = None if times is None else _frozen(times)
         self._users = users
         self._attributes = attributes
+        self._fine_codes = None if fine_codes is None else _frozen(fine_codes)
+        self._levels = levels if fine_codes is not None else None
         self._touch_rows: IntArray | None = None
         self._value_per_conversion: FloatArray | None = None
 
@@ -223,6 +237,8 @@ class Journeys:
         times: npt.NDArray[Any] | None = None,
         users: pd.Index | None = None,
         attributes: Attributes | None = None,
+        fine_codes: npt.NDArray[Any] | None = None,
+        levels: ChannelLevels | None = None,
     ) -> Journeys:
         """Build from arrays that already satisfy every rule (used by builders and transforms)."""
         obj = cls.__new__(cls)
@@ -236,6 +252,8 @@ class Journeys:
             None if times is None else np.ascontiguousarray(times, dtype=np.float64),
             users,
             attributes,
+            None if fine_codes is None else np.ascontiguousarray(fine_codes, dtype=np.int32),
+            levels,
         )
         return obj
 
@@ -264,6 +282,8 @@ class Journeys:
             block._times = None if self._times is None else self._times[a:b]
             block._users = None
             block._attributes = None
+            block._fine_codes = None
+            block._levels = None
             block._touch_rows = None
             block._value_per_conversion = None
             yield block
@@ -559,6 +579,66 @@ class Journeys:
         return self._users
 
     @property
+    def levels(self) -> tuple[str, ...]:
+        """The channel levels, coarse to fine (``channel=["channel", "campaign"]``); empty without levels."""
+        return () if self._levels is None else self._levels.names
+
+    @property
+    def level(self) -> str | None:
+        """The channel level the paths are at (``None`` without levels)."""
+        return None if self._levels is None else self._levels.current
+
+    def fine_codes(self) -> CodeArray | None:
+        """Every touch's code at the finest channel level (``None`` without levels)."""
+        return self._fine_codes
+
+    def channel_levels(self) -> ChannelLevels | None:
+        """The channel hierarchy as stored (for transforms; immutable)."""
+        return self._levels
+
+    def at_level(self, name: str) -> Journeys:
+        """The same journeys with their touches labelled at channel level ``name``.
+
+        Rows, counts, times and attributes are unchanged; only the labels change. A touch
+        with no value at a finer level keeps the label of the level above.
+
+        Examples
+        --------
+        >>> events = pd.DataFrame({"user": [1, 1, 1], "time": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"]),
+        ...                        "channel": ["Search", "Email", None], "campaign": ["brand", None, None],
+        ...                        "converted": [False, False, True]})
+        >>> j = Journeys.from_events(events, user="user", time="time", channel=["channel", "campaign"],
+        ...                          conversion="converted")
+        >>> j.paths(), j.at_level("campaign").paths()
+        ([('Search', 'Email')], [('brand', 'Email')])
+        """
+        if self._levels is None or self._fine_codes is None:
+            raise JourneyError(
+                "these journeys have one channel level only. Fix: build them with channel=['channel', 'campaign'] "
+                "(coarse to fine) to keep finer levels."
+            )
+        codes, channels = self._levels.codes_at(name, self._fine_codes)
+        return Journeys._trusted(
+            codes,
+            self._offsets,
+            channels,
+            self._conversions,
+            self._nulls,
+            self._value,
+            self._times,
+            self._users,
+            self._attributes,
+            self._fine_codes,
+            self._levels.at(name),
+        )
+
+    def channel_hierarchy(self) -> pd.DataFrame:
+        """One row per label of the finest level: its label at every level (columns coarse to fine)."""
+        if self._levels is None:
+            return pd.DataFrame({"channel": list(self._channels)})
+        return self._levels.hierarchy()
+
+    @property
     def attribute_names(self) -> tuple[str, ...]:
         """The journey attributes (segments, ``conversion_type``), in the order given."""
         return () if self._attributes is None else self._attributes.names
@@ -705,7 +785,17 @@ class Journeys:
         val = conv * self.value_per_conversion() if value is None else as_float_array(value, "value", self.n_rows)
         check_outcomes(conv, nul, val)
         return Journeys._trusted(
-            self._codes, self._offsets, self._channels, conv, nul, val, self._times, self._users, self._attributes
+            self._codes,
+            self._offsets,
+            self._channels,
+            conv,
+            nul,
+            val,
+            self._times,
+            self._users,
+            self._attributes,
+            self._fine_codes,
+            self._levels,
         )
 
     def value_per_conversion(self) -> FloatArray:
@@ -900,7 +990,7 @@ class Journeys:
         The arrays are validated as by the constructor and used without a copy: pass only
         arrays made for these journeys alone.
         """
-        codes, offsets, channels, conversions, nulls, value, times, users, attributes = parts
+        codes, offsets, channels, conversions, nulls, value, times, users, attributes, fine, levels = parts
         return cls(
             codes,
             offsets,
@@ -911,6 +1001,8 @@ class Journeys:
             times=times,
             users=users,
             attributes=attributes,
+            fine_codes=fine,
+            levels=levels,
             copy=False,
         )
 
@@ -948,6 +1040,13 @@ class Journeys:
         ]
         if self._times is not None and other._times is not None:
             arrays.append((self._times, other._times))
+        if (self._fine_codes is None) != (other._fine_codes is None) or self.levels != other.levels:
+            return False
+        if self._fine_codes is not None and other._fine_codes is not None:
+            fine_a = np.asarray(self._levels.fine, dtype=object)[self._fine_codes]  # type: ignore[union-attr]
+            fine_b = np.asarray(other._levels.fine, dtype=object)[other._fine_codes]  # type: ignore[union-attr]
+            if not np.array_equal(fine_a, fine_b):
+                return False
         if (self._attributes is None) != (other._attributes is None) or (
             self._attributes is not None and not self._attributes.equals(other._attributes)  # type: ignore[arg-type]
         ):
@@ -1011,6 +1110,22 @@ class Journeys:
                 item = np.array(item)  # pickled arrays come back writeable; freeze a private copy
                 item.setflags(write=False)
             object.__setattr__(self, name, item)
+
+
+def _fine_codes_of(
+    fine_codes: npt.ArrayLike | None, levels: ChannelLevels | None, n_touches: int, *, copy: bool
+) -> CodeArray | None:
+    """The fine channel codes of the constructor, checked against the hierarchy (``None``: no levels)."""
+    if fine_codes is None and levels is None:
+        return None
+    if fine_codes is None or levels is None:
+        raise JourneyError("fine_codes and levels go together. Fix: pass both, or neither.")
+    fine = np.array(fine_codes, dtype=np.int32) if copy else np.asarray(fine_codes, dtype=np.int32)
+    if fine.shape != (n_touches,) or (fine.size and (fine.min() < 0 or fine.max() >= len(levels.fine))):
+        raise JourneyError(
+            f"fine_codes must give one code in [0, {len(levels.fine)}) per touch ({n_touches}). Fix: rebuild them."
+        )
+    return fine
 
 
 def _attributes_of(

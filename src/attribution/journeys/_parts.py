@@ -10,6 +10,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from attribution.journeys.attributes import Attributes
+    from attribution.journeys.levels import ChannelLevels
 
 __all__ = ["Parts"]
 
@@ -26,3 +27,5 @@ class Parts(NamedTuple):
     times: npt.NDArray[Any] | None = None
     users: pd.Index | None = None
     attributes: Attributes | None = None
+    fine_codes: npt.NDArray[Any] | None = None  # per touch, the finest channel level (with ``levels``)
+    levels: ChannelLevels | None = None

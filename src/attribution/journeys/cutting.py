@@ -20,6 +20,7 @@ import pandas as pd
 from attribution.journeys import ragged
 from attribution.journeys._parts import Parts
 from attribution.journeys.attributes import Attributes
+from attribution.journeys.levels import ChannelLevels
 from attribution.journeys.spec import EventSpec
 
 __all__ = ["Events", "Parts", "journeys_from_events"]
@@ -45,6 +46,8 @@ class Events:
     # journey attributes read per event: codes (-1: missing) and their labels, by attribute name
     attribute_codes: dict[str, IntArray] = field(default_factory=dict)
     attribute_labels: dict[str, pd.Index] = field(default_factory=dict)
+    fine_channel: npt.NDArray[np.int32] | None = None  # finest channel level per event (-1: none)
+    levels: ChannelLevels | None = None
 
     def take(self, order: IntArray) -> Events:
         return Events(
@@ -58,6 +61,8 @@ class Events:
             None if self.tiebreak is None else self.tiebreak[order],
             {name: codes[order] for name, codes in self.attribute_codes.items()},
             self.attribute_labels,
+            None if self.fine_channel is None else self.fine_channel[order],
+            self.levels,
         )
 
 
@@ -243,6 +248,8 @@ def _finish(
         before[keep] / _NS_PER_SECOND,
         events.user_labels.take(user),
         attributes,
+        None if events.fine_channel is None else events.fine_channel[touch_rows[keep]],
+        events.levels,
     )
 
 

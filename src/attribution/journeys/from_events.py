@@ -20,6 +20,7 @@ from attribution.journeys._times import times_ns
 from attribution.journeys._validate import check_non_negative_finite
 from attribution.journeys.attributes import CONVERSION_TYPE, Attributes
 from attribution.journeys.cutting import Events, Parts, journeys_from_events
+from attribution.journeys.levels import read_levels
 from attribution.journeys.rules import Columns, encode_labels, rule
 from attribution.journeys.spec import EventSpec
 
@@ -98,6 +99,7 @@ def build(events: pd.DataFrame, spec: EventSpec, *, goals: Sequence[Any] | None 
 def attribute_arguments(spec: EventSpec) -> dict[str, Hashable | None]:
     """The journey attribute columns by the argument that names them (for missing-column messages)."""
     named: dict[str, Hashable | None] = {f"segments[{i}]": c for i, c in enumerate(spec.segments)}
+    named |= {f"channel[{i + 1}]": c for i, c in enumerate(spec.levels)}
     named["conversion_type"] = spec.conversion_type
     return named
 
@@ -163,6 +165,10 @@ def stack_goals(goals: list[Parts], labels: pd.Index, channels: list[str]) -> Pa
         np.concatenate(times) if len(times) == len(goals) else None,
         users[0].append(users[1:]) if len(users) == len(goals) else None,
         attributes,
+        np.concatenate([p.fine_codes for p in goals if p.fine_codes is not None])
+        if goals[0].fine_codes is not None
+        else None,
+        goals[0].levels,  # every goal is cut from the same events: one hierarchy
     )
 
 
@@ -199,6 +205,11 @@ def read_events(events: pd.DataFrame, spec: EventSpec) -> Events:
         codes, labels = pd.factorize(events[name], sort=True)
         attribute_codes[name] = np.asarray(codes, dtype=np.int64)
         attribute_labels[name] = pd.Index(labels)
+    fine_channel, levels = None, None
+    if spec.levels:
+        fine_channel, levels = read_levels(
+            channels, channel_codes, [(name, events[name]) for name in spec.levels], str(spec.channel)
+        )
     return Events(
         user_codes,
         user_labels,
@@ -210,6 +221,8 @@ def read_events(events: pd.DataFrame, spec: EventSpec) -> Events:
         tiebreak_codes,
         attribute_codes,
         attribute_labels,
+        fine_channel,
+        levels,
     )
 
 

@@ -51,8 +51,18 @@ class EventSpec:
     time_unit: str | None = None
     segments: tuple[str, ...] = ()
     conversion_type: Hashable | None = None
+    levels: tuple[str, ...] = ()  # finer channel levels (columns), below ``channel``
 
     def __post_init__(self) -> None:
+        if isinstance(self.channel, (list, tuple)):  # channel=["channel", "campaign"]: levels, coarse to fine
+            given = list(self.channel)
+            if not given or len(set(map(str, given))) != len(given):
+                raise JourneyError(
+                    f"argument 'channel' must name one column, or distinct columns coarse to fine; got {given!r}. "
+                    "Fix: pass e.g. channel=['channel', 'campaign']."
+                )
+            object.__setattr__(self, "channel", given[0])
+            object.__setattr__(self, "levels", tuple(str(c) for c in given[1:]))
         for name in ("user", "time", "channel", "conversion"):
             if getattr(self, name) is None:
                 raise JourneyError(f"argument {name!r} must name a column; got None. Fix: pass {name}='column name'.")

@@ -16,6 +16,7 @@ from attribution.journeys import ragged
 from attribution.journeys._messages import bad_argument
 from attribution.journeys._parts import Parts
 from attribution.journeys.attributes import Attributes
+from attribution.journeys.levels import ChannelLevels
 
 if TYPE_CHECKING:
     from attribution.journeys._core import Journeys
@@ -46,6 +47,8 @@ def keep_touches(journeys: Journeys, keep: npt.NDArray[np.bool_]) -> Journeys:
         times,
         journeys.users,
         journeys.attribute_set(),
+        None if journeys.fine_codes() is None else journeys.fine_codes()[keep],  # type: ignore[index]
+        journeys.channel_levels(),
     )
 
 
@@ -54,7 +57,9 @@ def aggregate(journeys: Journeys) -> Journeys:
 
     Per-touch times, users and end times are dropped (merged journeys no longer share them).
     """
-    ids, n_unique = ragged.path_ids(journeys.codes, journeys.offsets)
+    fine = journeys.fine_codes()
+    # with channel levels, paths are told apart at the finest level (the coarse path follows from it)
+    ids, n_unique = ragged.path_ids(journeys.codes if fine is None else fine, journeys.offsets)
     attributes = journeys.attribute_set()
     if attributes is not None and attributes.names:  # a group is a path and a value of every attribute
         keys = np.column_stack([ids, *(attributes.codes(name) for name in attributes.names)])
@@ -75,7 +80,18 @@ def aggregate(journeys: Journeys) -> Journeys:
     kept = None
     if attributes is not None and attributes.names:
         kept = attributes.without_ended_at().take(first_row[order])
-    return type(journeys)._trusted(codes, offsets, journeys.channels, conversions, nulls, value, attributes=kept)
+    kept_fine = None if fine is None else ragged.take_rows(fine, journeys.offsets, first_row[order])[0]
+    return type(journeys)._trusted(
+        codes,
+        offsets,
+        journeys.channels,
+        conversions,
+        nulls,
+        value,
+        attributes=kept,
+        fine_codes=kept_fine,
+        levels=journeys.channel_levels(),
+    )
 
 
 def collapse_repeats(journeys: Journeys) -> Journeys:
@@ -169,6 +185,7 @@ def select_rows(journeys: Journeys, rows: Any) -> Journeys:
         sliced_users = None if journeys.users is None else journeys.users[start:stop]
         attributes = journeys.attribute_set()
         sliced_attributes = None if attributes is None else attributes.take(np.arange(start, stop, dtype=np.int64))
+        fine = journeys.fine_codes()
         return type(journeys)._trusted(
             journeys.codes[a:b],
             journeys.offsets[start : stop + 1] - a,
@@ -179,6 +196,8 @@ def select_rows(journeys: Journeys, rows: Any) -> Journeys:
             sliced_times,
             sliced_users,
             sliced_attributes,
+            None if fine is None else fine[a:b],
+            journeys.channel_levels(),
         )
     index = np.arange(n)[rows] if isinstance(rows, slice) else np.asarray(rows)
     if index.dtype == bool:
@@ -203,6 +222,8 @@ def select_rows(journeys: Journeys, rows: Any) -> Journeys:
         times, _ = ragged.take_rows(journeys.times, journeys.offsets, index)
     users = None if journeys.users is None else journeys.users[index]
     attributes = journeys.attribute_set()
+    fine = journeys.fine_codes()
+    taken_fine = None if fine is None else ragged.take_rows(fine, journeys.offsets, index)[0]
     return type(journeys)._trusted(
         codes,
         offsets,
@@ -213,6 +234,8 @@ def select_rows(journeys: Journeys, rows: Any) -> Journeys:
         times,
         users,
         None if attributes is None else attributes.take(index),
+        taken_fine,
+        journeys.channel_levels(),
     )
 
 
@@ -298,6 +321,7 @@ def stack(items: list[Journeys]) -> Parts:
         "users": [p.users for p in items] if with_users else [],
     }
     attributes = Attributes.concat([p.attribute_set() for p in items], [p.n_rows for p in items])
+    fine, levels = _stacked_levels(items)
     items.clear()  # from here on each part lives only in the column lists, freed as they are stacked
     stacked: dict[str, Any] = {}
     for name, pieces in columns.items():
@@ -316,7 +340,28 @@ def stack(items: list[Journeys]) -> Parts:
         stacked["times"],
         stacked["users"],
         attributes,
+        fine,
+        levels,
     )
+
+
+def _stacked_levels(items: list[Journeys]) -> tuple[npt.NDArray[Any] | None, ChannelLevels | None]:
+    """The parts' fine codes over one hierarchy (levels are kept only if every part has them)."""
+    hierarchies = [p.channel_levels() for p in items]
+    fines = [p.fine_codes() for p in items]
+    if any(h is None for h in hierarchies) or any(f is None for f in fines):
+        return None, None
+    merged = hierarchies[0]
+    assert merged is not None
+    for other in hierarchies[1:]:
+        merged, _, _ = merged.union(other)  # type: ignore[arg-type]
+    position = {label: i for i, label in enumerate(merged.fine)}
+    pieces = [
+        np.array([position[label] for label in h.fine] or [0], dtype=np.int32)[f]  # type: ignore[union-attr]
+        for h, f in zip(hierarchies, fines, strict=True)
+    ]
+    levels = merged.at(items[0].level or merged.names[0])
+    return np.concatenate(pieces), levels
 
 
 def _disjoint_users(pieces: list[pd.Index]) -> pd.Index:

@@ -93,7 +93,7 @@ def _spend_series(spend: Any, keys: Sequence[str]) -> pd.Series:
         series = spend.set_index(wanted)["spend"]
     elif isinstance(spend, pd.Series):
         names = list(spend.index.names)
-        if names == [None] and not keys:
+        if len(names) == 1 and not keys:  # one level: the channels, whatever the index is called
             series = spend.rename_axis("channel")
         elif sorted(map(str, names)) == sorted(wanted):
             series = (
