@@ -292,3 +292,70 @@ def test_models_option_selects_and_validates(capsys: pytest.CaptureFixture[str],
     _, out, _ = run(capsys, small_csv, "--models", "linear, linear", "--format", "json")
     assert list(json.loads(out)["models"]) == ["Linear"]
     assert_one_line_error(*run(capsys, small_csv, "--models", "linear,bogus"), "'bogus'", "available: first_touch")
+
+
+# ---------------------------------------------------------------------- decisions: groups, goals, spend
+def run_document(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
+    """The whole JSON document of a run: summary, models' credits and ROAS."""
+    code, out, err = run(capsys, *argv, "--format", "json")
+    assert code == 0, err
+    document: dict[str, Any] = json.loads(out)
+    return document
+
+
+def test_the_main_job_shows_roas_by_channel_from_the_sample_spend(capsys: pytest.CaptureFixture[str]) -> None:
+    """The bundled sample comes with its spend: ROAS = credited value / spend, per model, and blank
+    for the channels without spend (Direct, Organic Search, Referral)."""
+    code, out, _ = run(capsys)
+    assert code == 0
+    assert "Return on ad spend" in out
+    from attribution import Linear
+    from attribution.datasets import load_sample_spend
+
+    events = load_sample_events()
+    journeys = Journeys.from_events(
+        events, user="user_id", time="timestamp", channel="channel", conversion="converted", value="revenue"
+    )
+    spend = load_sample_spend().groupby("channel")["spend"].sum()
+    expected = Linear().attribute(journeys).with_spend(spend).loc["Email", "roas"]
+    document = run_document(capsys)
+    assert document["roas"]["Linear"]["Email"] == pytest.approx(expected)
+    assert document["roas"]["Linear"]["Direct"] is None  # no spend: unknown, never 0
+
+
+def test_by_groups_every_model_and_prices_each_month(capsys: pytest.CaptureFixture[str]) -> None:
+    document = run_document(capsys, "--by", "period", "--models", "linear")
+    credits = document["models"]["Linear"]
+    assert set(credits) >= {"2025-03|Email", "2025-04|Email", "2025-05|Email"}
+    assert sum(credits.values()) == pytest.approx(document["summary"]["conversions"] - 80)
+    assert document["roas"]["Linear"]["2025-04|Email"] > 0
+
+
+def test_spend_file_and_conversion_type(tmp_path: Path, capsys: pytest.CaptureFixture[str], small_csv: str) -> None:
+    events = pd.read_csv(small_csv)
+    events["goal"] = events["converted"].map({True: "purchase", False: None})
+    path = tmp_path / "goals.csv"
+    events.to_csv(path, index=False)
+    spend = tmp_path / "spend.csv"
+    channels = sorted(set(events["channel"].dropna()))
+    pd.DataFrame({"channel": channels, "spend": [10.0] * len(channels)}).to_csv(spend, index=False)
+    code, out, err = run(capsys, str(path), "--spend", str(spend), "--models", "linear")
+    assert code == 0, err
+    assert "Return on ad spend" in out
+    document = run_document(capsys, str(path), "--conversion-type", "goal", "--models", "linear")
+    assert all(key.startswith("purchase|") for key in document["models"]["Linear"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["--by", "country,,period"], "--by: expected distinct"),
+        (["--by", "region"], "column 'region' (--by region)"),
+        (["--spend", "no-such-file.csv"], "spend file not found"),
+    ],
+)
+def test_bad_decision_arguments(capsys: pytest.CaptureFixture[str], argv: list[str], fragment: str) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert fragment in err

@@ -126,6 +126,30 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not split at conversions: each conversion's journey is every earlier touch of the user",
     )
+    decisions = parser.add_argument_group("decisions")
+    decisions.add_argument(
+        "--by",
+        metavar="KEYS",
+        help="attribute each group on its own: comma-separated segment columns and/or 'period' "
+        "(e.g. country,period); with --conversion-type, groups are per goal too",
+    )
+    decisions.add_argument(
+        "--period",
+        default="M",
+        metavar="FREQ",
+        help="the period of --by period: D, W, M, Q or Y (default: %(default)s)",
+    )
+    decisions.add_argument(
+        "--conversion-type",
+        metavar="COL",
+        help="column naming each conversion's type (purchase, sign-up...): every type is its own goal",
+    )
+    decisions.add_argument(
+        "--spend",
+        metavar="FILE",
+        help="spend per channel, a CSV or Parquet file with columns channel and spend (and the --by keys): "
+        "adds cost per conversion and return on ad spend (default for the bundled sample: its spend table)",
+    )
     output = parser.add_argument_group("output")
     output.add_argument(
         "--models", metavar="NAMES", help="comma-separated models to compare (default: every available model)"
@@ -173,6 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         models = select_models(args.models)
+        keys = _group_keys(args)
         events, source = _load_events(args)
         journeys = Journeys.from_events(
             events,
@@ -186,10 +211,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             split_on_conversion=not args.no_split,
             time_format=args.time_format,
             time_unit=args.time_unit,
+            segments=[k for k in keys if k not in ("period", "conversion_type")],
+            conversion_type=args.conversion_type,
         )
+        spend = _load_spend(args, keys)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            credits = _attribute(journeys, models)
+            credits = _attribute(journeys, models, keys, args.period)
+            roas = None if spend is None else _roas(journeys, models, keys, args.period, spend)
         for warning in caught:  # advice from a model, e.g. no non-converting journeys: one line each
             print(f"{PROG}: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
     except SystemExit as done:  # --help and --version print, then exit with status 0
@@ -200,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError, OverflowError, MemoryError, KeyError, IndexError) as exc:  # never a traceback
         _fail(f"could not process the input ({type(exc).__name__}: {exc}); please report this with the file's layout")
         return 1
-    _write(args.format, source, len(events), journeys.summary(), credits, sys.stdout)
+    _write(args.format, source, len(events), journeys.summary(), credits, sys.stdout, roas)
     return 0
 
 
@@ -229,14 +258,71 @@ def select_models(names: str | None) -> list[str] | None:
     return list(dict.fromkeys(requested))  # drop repeats, keep the order given
 
 
-def _attribute(journeys: Journeys, names: list[str] | None) -> pd.DataFrame:
-    """Conversions credited to each channel (rows) by each model (columns).
+def _attribute(journeys: Journeys, names: list[str] | None, keys: list[str], period: str) -> pd.DataFrame:
+    """Conversions credited to each channel (rows; per group with --by) by each model (columns).
 
     Without ``--models``, every model that can run on these journeys (as ``compare``).
     """
     models = default_models(journeys) if names is None else [MODELS[name]() for name in names]
+    if keys:
+        return compare(journeys, models, by=keys, period=_period(keys, period)).wide("conversions").fillna(0.0)
     comparison = compare(journeys, models)
     return comparison.wide("conversions").reindex(list(journeys.channels)).fillna(0.0).rename_axis("channel")
+
+
+# the models whose return on spend is shown when --models does not say: one per family of answer
+ROAS_MODELS = ("last_touch", "linear", "markov")
+
+
+def _roas(
+    journeys: Journeys, names: list[str] | None, keys: list[str], period: str, spend: pd.DataFrame
+) -> pd.DataFrame:
+    """Return on ad spend per channel (rows; per group with --by) under each model (columns)."""
+    models = [MODELS[name]() for name in (names or ROAS_MODELS)]
+    comparison = compare(journeys, models, by=keys or None, period=_period(keys, period))
+    table = comparison.with_spend(spend.set_index([*keys, "channel"])["spend"] if keys else _by_channel(spend))
+    return table["roas"].unstack("model").reindex(columns=comparison.models)  # noqa: PD010  (keeps NaN rows)
+
+
+def _period(keys: list[str], period: str) -> str | None:
+    return period if "period" in keys else None
+
+
+def _group_keys(args: argparse.Namespace) -> list[str]:
+    """The --by keys (with conversion_type first when --conversion-type makes goals)."""
+    keys = [] if args.by is None else [k.strip() for k in args.by.split(",")]
+    if args.by is not None and (not all(keys) or len(set(keys)) != len(keys)):
+        raise CLIError(f"argument --by: expected distinct comma-separated keys such as country,period; got {args.by!r}")
+    if args.conversion_type is not None and "conversion_type" not in keys:
+        keys.insert(0, "conversion_type")  # every goal is attributed on its own
+    return keys
+
+
+def _by_channel(spend: pd.DataFrame) -> pd.Series:
+    return spend.groupby("channel")["spend"].sum()
+
+
+def _load_spend(args: argparse.Namespace, keys: list[str]) -> pd.DataFrame | None:
+    """The spend table: --spend FILE, or for the bundled sample its own spend (by month and channel)."""
+    if args.spend is None:
+        if args.events is not None:
+            return None
+        from attribution.datasets import load_sample_spend
+
+        spend = load_sample_spend().rename(columns={"month": "period"})
+        usable = [k for k in keys if k != "period"]
+        if usable or (keys and args.period != "M"):
+            return None  # the sample prices channels by month only
+        return spend.groupby([*(["period"] if keys else []), "channel"])["spend"].sum().reset_index()
+    path = Path(args.spend)
+    if not path.exists():
+        raise CLIError(f"spend file not found: {path}")
+    needed = {"--spend": "spend", "channel": "channel", **{f"--by {k}": k for k in keys}}
+    reader = _read_parquet if _is_parquet(path) else _read_csv_columns
+    spend = reader(path, needed, args)
+    if "period" in keys:
+        spend["period"] = pd.PeriodIndex(spend["period"].astype(str), freq=args.period)
+    return spend
 
 
 # ---------------------------------------------------------------------- input
@@ -245,6 +331,11 @@ def _needed_columns(args: argparse.Namespace) -> dict[str, str]:
     needed = {"--user": args.user, "--time": args.time, "--channel": args.channel, "--conversion": args.conversion}
     if not args.no_value:
         needed["--value"] = args.value
+    if args.conversion_type is not None:
+        needed["--conversion-type"] = args.conversion_type
+    for key in _group_keys(args):
+        if key not in ("period", "conversion_type"):
+            needed[f"--by {key}"] = key
     return needed
 
 
@@ -299,6 +390,15 @@ def _read_csv(path: Path, needed: dict[str, str], args: argparse.Namespace) -> p
         raise CLIError(f"cannot read {path} as CSV: {exc}") from None
 
 
+def _read_csv_columns(path: Path, needed: dict[str, str], args: argparse.Namespace) -> pd.DataFrame:
+    try:
+        header = pd.read_csv(path, nrows=0)
+        _check_columns(path, [str(c) for c in header.columns], needed)
+        return pd.read_csv(path, usecols=list(dict.fromkeys(needed.values())), dtype={"channel": "str"})
+    except (OSError, ValueError) as exc:
+        raise CLIError(f"cannot read {path} as CSV: {exc}") from None
+
+
 def _read_parquet(path: Path, needed: dict[str, str], args: argparse.Namespace) -> pd.DataFrame:
     try:
         # Imported by name, as an optional dependency without type information.
@@ -313,22 +413,48 @@ def _read_parquet(path: Path, needed: dict[str, str], args: argparse.Namespace) 
 
 
 # ---------------------------------------------------------------------- output
-def _write(fmt: str, source: str, n_events: int, summary: JourneysSummary, credits: pd.DataFrame, out: TextIO) -> None:
+def _write(
+    fmt: str,
+    source: str,
+    n_events: int,
+    summary: JourneysSummary,
+    credits: pd.DataFrame,
+    out: TextIO,
+    roas: pd.DataFrame | None = None,
+) -> None:
     if fmt == "table":
-        out.write(_as_text(source, n_events, summary, credits))
+        out.write(_as_text(source, n_events, summary, credits, roas))
     elif fmt == "json":
-        document = {"summary": summary.to_dict(), "models": {name: credits[name].to_dict() for name in credits.columns}}
+        document: dict[str, Any] = {"summary": summary.to_dict(), "models": _by_model(credits)}
+        if roas is not None:
+            document["roas"] = _by_model(roas)
         out.write(json.dumps(_finite(document), indent=2, allow_nan=False) + "\n")
-    else:  # csv: the comparison, one machine-readable table (channels x models)
+    else:  # csv: the comparison, one machine-readable table (channels, per group, x models)
         out.write(credits.to_csv())
 
 
-def _as_text(source: str, n_events: int, summary: JourneysSummary, credits: pd.DataFrame) -> str:
+def _by_model(table: pd.DataFrame) -> dict[str, Any]:
+    """Each model's column: ``{channel: number}``, or with groups ``{"key|...|channel": number}``."""
+    return {
+        str(name): {("|".join(map(str, k)) if isinstance(k, tuple) else str(k)): v for k, v in table[name].items()}
+        for name in table.columns
+    }
+
+
+def _as_text(
+    source: str, n_events: int, summary: JourneysSummary, credits: pd.DataFrame, roas: pd.DataFrame | None = None
+) -> str:
     lines = [f"{'events':<13}{source}, {n_events:,} rows", str(summary), ""]
     lines += ["Conversions credited to each channel, by model:", credits.to_string(float_format="{:,.2f}".format)]
     unattributed = summary.unattributed_conversions
     if unattributed:
         lines += ["", f"{unattributed:,.0f} conversions on empty paths are unattributed by every model."]
+    if roas is not None:
+        lines += [
+            "",
+            "Return on ad spend (credited value per unit of spend; blank: no spend given), by model:",
+            roas.to_string(float_format="{:,.2f}".format, na_rep=""),
+        ]
     return "\n".join(lines) + "\n"
 
 
