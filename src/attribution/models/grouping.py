@@ -9,23 +9,34 @@ equal that group's totals.
 
 from __future__ import annotations
 
+import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from attribution.errors import JourneyError, ParameterError
 from attribution.journeys import Journeys
 from attribution.journeys.attributes import CONVERSION_TYPE, group_keys
-from attribution.models.base import Attribution, Model, ModelSpec, Unattributed, attributable_totals
+from attribution.models.base import (
+    TOUCHES_PER_BLOCK,
+    Attribution,
+    Model,
+    ModelSpec,
+    Unattributed,
+    attributable_totals,
+)
 
 __all__ = [
     "MIN_GROUP_CONVERSIONS",
     "GroupedAttribution",
     "SmallGroupWarning",
     "attribute_by",
+    "attribute_by_touch_weights",
+    "group_rows",
     "normalise_by",
     "require_one_goal",
 ]
@@ -215,33 +226,18 @@ def attribute_by(
     >>> Linear().attribute(j, by="country").credits["conversions"].to_dict()
     {('ID', 'A'): 1.5, ('ID', 'B'): 0.5, ('SG', 'A'): 0.0, ('SG', 'B'): 1.0}
     """
-    keys = normalise_by(by)
-    if period is not None and "period" not in keys:
-        raise ParameterError(
-            f"parameter 'period' ({period!r}) is used only when grouping by 'period'; by is {keys!r}. "
-            "Fix: add 'period' to by, or drop period=."
-        )
-    if CONVERSION_TYPE not in keys:
-        require_one_goal(journeys)
-    table = group_keys(journeys.attribute_set(), keys, period=period, n_rows=journeys.n_rows)
-    group_of = table.groupby(list(keys), dropna=False, observed=True, sort=True).ngroup().to_numpy()
+    keys, group_of, labels = group_rows(journeys, by, period)
     order = np.argsort(group_of, kind="stable")
-    bounds = np.searchsorted(group_of[order], np.arange(int(group_of.max(initial=-1)) + 2))
+    bounds = np.searchsorted(group_of[order], np.arange(len(labels) + 1))
     is_global = any(model.name.startswith(prefix) for prefix in _GLOBAL_MODELS)
     name = model.name
     groups: dict[tuple[Any, ...], Attribution] = {}
     spec: ModelSpec | None = None
-    for g in range(len(bounds) - 1):
+    for g, key in enumerate(labels):
         rows = order[bounds[g] : bounds[g + 1]]
-        key = tuple(table.iloc[int(rows[0])][list(keys)])
         part = journeys[rows]
         if attributable_totals(part)[0] <= 0:
-            warnings.warn(
-                f"group {key!r} of {name} has no conversions on a path with touches; its credits are zero "
-                f"({part.unattributed_conversions:,.6g} conversions on empty paths are reported as unattributed).",
-                SmallGroupWarning,
-                stacklevel=2,
-            )
+            _warn_no_conversions(key, name, part.unattributed_conversions)
             groups[key] = Attribution(
                 spec or ModelSpec(name),
                 part.channels,
@@ -257,9 +253,103 @@ def attribute_by(
                 f"{MIN_GROUP_CONVERSIONS} conversions and some non-converting journeys per group to be more "
                 "than noise. Fix: group by fewer or coarser keys.",
                 SmallGroupWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         result = model.attribute(part, **options)
         spec = result.model
         groups[key] = result
     return GroupedAttribution(spec or ModelSpec(name), keys, groups)
+
+
+def _warn_no_conversions(key: tuple[Any, ...], name: str, unattributed: float) -> None:
+    warnings.warn(
+        f"group {key!r} of {name} has no conversions on a path with touches; its credits are zero "
+        f"({unattributed:,.6g} conversions on empty paths are reported as unattributed).",
+        SmallGroupWarning,
+        stacklevel=4,
+    )
+
+
+def group_rows(
+    journeys: Journeys, by: str | Sequence[str], period: str | None
+) -> tuple[tuple[str, ...], npt.NDArray[np.int64], list[tuple[Any, ...]]]:
+    """The group keys, each row's group number, and each group's key values (sorted; missing last)."""
+    keys = normalise_by(by)
+    if period is not None and "period" not in keys:
+        raise ParameterError(
+            f"parameter 'period' ({period!r}) is used only when grouping by 'period'; by is {keys!r}. "
+            "Fix: add 'period' to by, or drop period=."
+        )
+    if CONVERSION_TYPE not in keys:
+        require_one_goal(journeys)
+    table = group_keys(journeys.attribute_set(), keys, period=period, n_rows=journeys.n_rows)
+    # one integer per row from the categorical codes (missing: one past the last code of each key)
+    columns = [pd.Categorical(table[key]) for key in keys]
+    sizes = [len(column.categories) + 1 for column in columns]
+    combined = np.zeros(journeys.n_rows, dtype=np.int64)
+    for column, size in zip(columns, sizes, strict=True):
+        codes = np.asarray(column.codes, dtype=np.int64)
+        combined = combined * size + np.where(codes < 0, size - 1, codes)
+    if math.prod(sizes) <= 4 * journeys.n_rows + 1024:  # small key space: count instead of sorting
+        present = np.flatnonzero(np.bincount(combined, minlength=math.prod(sizes)))
+        remap = np.full(math.prod(sizes), -1, dtype=np.int64)
+        remap[present] = np.arange(len(present))
+        distinct, group_of = present, remap[combined]
+    else:
+        distinct, group_of = np.unique(combined, return_inverse=True)
+    # each group's key values, decoded from its number (the order is the keys' sorted order, missing last)
+    labels: list[tuple[Any, ...]] = []
+    for number in distinct.tolist():
+        values = []
+        for column, size in zip(reversed(columns), reversed(sizes), strict=True):
+            code = number % size
+            number //= size
+            values.append(column.categories[code] if code < size - 1 else np.nan)
+        labels.append(tuple(reversed(values)))
+    return keys, group_of.reshape(-1).astype(np.int64), labels
+
+
+def attribute_by_touch_weights(
+    model: Model,
+    journeys: Journeys,
+    by: str | Sequence[str],
+    period: str | None,
+    weigh: Callable[[Journeys], npt.NDArray[np.float64]] | None,
+    spec: ModelSpec,
+    *,
+    chosen: Callable[[Journeys], npt.NDArray[np.int64]] | None = None,
+) -> GroupedAttribution:
+    """Grouped credits of a per-touch model in one pass: every touch's weight is computed once,
+    then credits are summed by (group, channel) — the same numbers as attributing each group
+    alone, since a touch's weight depends only on its own path. ``chosen`` (single-touch
+    models: the credited touch of every non-empty row) works per row instead of per touch."""
+    keys, group_of, labels = group_rows(journeys, by, period)
+    n_groups, n_channels = len(labels), len(journeys.channels)
+    conversions = np.zeros(n_groups * n_channels)
+    value = np.zeros(n_groups * n_channels)
+    start = 0
+    empty = journeys.lengths == 0
+    if chosen is not None:
+        cell = group_of[~empty] * n_channels + journeys.codes[chosen(journeys)]
+        conversions = np.bincount(cell, journeys.conversions[~empty], n_groups * n_channels).astype(float)
+        value = np.bincount(cell, journeys.value[~empty], n_groups * n_channels).astype(float)
+    for block in journeys._row_blocks(TOUCHES_PER_BLOCK) if chosen is None else iter(()):
+        lengths = block.lengths
+        weights = weigh(block) if weigh is not None else np.ones(block.n_touches)
+        cell = np.repeat(group_of[start : start + block.n_rows] * n_channels, lengths) + block.codes
+        conversions += np.bincount(cell, weights * np.repeat(block.conversions, lengths), n_groups * n_channels)
+        value += np.bincount(cell, weights * np.repeat(block.value, lengths), n_groups * n_channels)
+        start += block.n_rows
+    lost = np.bincount(group_of[empty], journeys.conversions[empty], n_groups)
+    lost_value = np.bincount(group_of[empty], journeys.value[empty], n_groups)
+    credited = conversions.reshape(n_groups, n_channels)
+    credited_value = value.reshape(n_groups, n_channels)
+    attributable = np.bincount(group_of[~empty], journeys.conversions[~empty], n_groups)
+    groups: dict[tuple[Any, ...], Attribution] = {}
+    for g, key in enumerate(labels):
+        if attributable[g] <= 0:
+            _warn_no_conversions(key, model.name, float(lost[g]))
+        groups[key] = Attribution(
+            spec, journeys.channels, credited[g], credited_value[g], Unattributed(float(lost[g]), float(lost_value[g]))
+        )
+    return GroupedAttribution(spec, keys, groups)

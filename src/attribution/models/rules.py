@@ -29,7 +29,7 @@ from attribution.models.base import (
     attribution_from_touch_weights,
     attribution_from_weigher,
 )
-from attribution.models.grouping import attribute_by, require_one_goal
+from attribution.models.grouping import attribute_by, attribute_by_touch_weights, require_one_goal
 
 __all__ = [
     "FirstTouch",
@@ -81,10 +81,13 @@ class _RuleModel(Configured):
         """
         if not isinstance(journeys, Journeys):
             raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
+        spec = ModelSpec(self.name, self.params())
+        if by is not None and not per_path:  # one pass over the touches (or rows), summed per group
+            chosen = self.chosen_touches if isinstance(self, _SingleTouchModel) else None
+            return attribute_by_touch_weights(self, journeys, by, period, self.touch_weights, spec, chosen=chosen)
         if by is not None:
             return attribute_by(self, journeys, by, period=period, per_path=per_path)
         require_one_goal(journeys)
-        spec = ModelSpec(self.name, self.params())
         if isinstance(self, _SingleTouchModel) and not per_path:
             return attribution_from_chosen_touches(journeys, self.chosen_touches(journeys), spec)
         if not per_path:
