@@ -164,6 +164,39 @@ def test_journeys_holding_several_goals_are_never_attributed_together(goals: Jou
         assert isinstance(Linear().attribute(goals, by=["conversion_type", "country"]), GroupedAttribution)
 
 
+def test_every_table_bootstrap_and_order_selection_refuse_several_goals(goals: Journeys) -> None:
+    from attribution import analytics, select_order
+    from attribution.evaluate import bootstrap
+
+    for refused in (
+        lambda: analytics.top_paths(goals),
+        lambda: analytics.channel_presence(goals),
+        lambda: MarkovChain().fit(goals),
+        lambda: bootstrap(goals, Linear(), n=5, seed=0),
+        lambda: select_order(goals),
+    ):
+        with pytest.raises(JourneyError, match=r"conversion goals.*Fix"):
+            refused()
+    purchases = goals.filter(conversion_type="purchase")
+    assert analytics.top_paths(purchases).shape[0] > 0  # one goal: fine
+
+
+def test_goals_round_trip_through_a_path_table(goals: Journeys) -> None:
+    table = goals.to_frame()
+    back = Journeys.from_paths(
+        table,
+        path="path",
+        conversions="conversions",
+        nulls="nulls",
+        value="value",
+        segments="country",
+        conversion_type="conversion_type",
+        ended_at="ended_at",
+    )
+    assert back.conversion_types == goals.conversion_types
+    pd.testing.assert_frame_equal(back.attributes, goals.attributes, check_categorical=False)
+
+
 def test_goals_with_cumulative_journeys() -> None:
     """split_on_conversion=False per goal: each purchase takes every touch of the user before it."""
     j = Journeys.from_events(example_e(), **ARGS, conversion_type="type", split_on_conversion=False)

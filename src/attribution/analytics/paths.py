@@ -8,6 +8,7 @@ import pandas as pd
 from attribution.analytics._common import EMPTY_PATH, journey_weight
 from attribution.errors import ParameterError
 from attribution.journeys import Journeys
+from attribution.journeys.attributes import require_one_goal
 
 __all__ = ["path_lengths", "top_paths"]
 
@@ -21,6 +22,7 @@ def path_lengths(journeys: Journeys) -> pd.DataFrame:
     >>> path_lengths(j)["journeys"].to_dict()
     {0: 1.0, 1: 2.0, 2: 2.0}
     """
+    require_one_goal(journeys, "summing them in one table")
     frame = pd.DataFrame(
         {
             "length": journeys.lengths,
@@ -45,6 +47,7 @@ def top_paths(journeys: Journeys, n: int = 10, *, by: str = "conversions") -> pd
     >>> top_paths(j, 1)[["path", "conversions", "journeys"]].to_dict("records")
     [{'path': 'A > B', 'conversions': 3.0, 'journeys': 4.0}]
     """
+    require_one_goal(journeys, "summing them in one table")
     if by not in ("conversions", "journeys", "value"):
         raise ParameterError(f"parameter 'by' of top_paths must be 'conversions', 'journeys' or 'value'; got {by!r}.")
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:

@@ -7,6 +7,7 @@ import pandas as pd
 
 from attribution.errors import JourneyError
 from attribution.journeys import Journeys
+from attribution.journeys.attributes import require_one_goal
 
 __all__ = ["time_to_conversion"]
 
@@ -28,6 +29,7 @@ def time_to_conversion(journeys: Journeys) -> pd.DataFrame:
     >>> time_to_conversion(j)["mean_days"].item()
     2.0
     """
+    require_one_goal(journeys, "summing them in one table")
     if journeys.times is None:
         raise JourneyError(
             "time_to_conversion needs touch times, and these journeys have none. "

@@ -10,6 +10,7 @@ import pandas as pd
 from attribution.analytics._common import CONVERSION, NULL, START, journey_weight
 from attribution.errors import ParameterError
 from attribution.journeys import Journeys
+from attribution.journeys.attributes import require_one_goal
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -29,6 +30,7 @@ def transitions(journeys: Journeys) -> pd.DataFrame:
     >>> transitions(j).to_dict("records")[:2]
     [{'source': '(start)', 'target': 'A', 'journeys': 3.0}, {'source': 'A', 'target': 'B', 'journeys': 3.0}]
     """
+    require_one_goal(journeys, "summing them in one table")
     # START first, then the channels, then the two ends: rows come out in that order
     labels = np.asarray((START, *journeys.channels, CONVERSION, NULL), dtype=object)
     n = len(journeys.channels)
@@ -64,6 +66,7 @@ def transitions(journeys: Journeys) -> pd.DataFrame:
 def transition_graph(journeys: Journeys) -> nx.DiGraph:
     """:func:`transitions` as a ``networkx.DiGraph`` with ``journeys`` and ``share`` (of the source's
     outflow) edge attributes: the journey map."""
+    require_one_goal(journeys, "summing them in one table")
     import networkx as nx
 
     table = transitions(journeys)
@@ -89,6 +92,7 @@ def first_last_matrix(journeys: Journeys, *, values: str = "conversions") -> pd.
     >>> first_last_matrix(j).loc["A"].to_dict()
     {'A': 2.0, 'B': 1.0}
     """
+    require_one_goal(journeys, "summing them in one table")
     if values not in ("conversions", "journeys"):
         raise ParameterError(
             f"parameter 'values' of first_last_matrix must be 'conversions' or 'journeys'; got {values!r}."

@@ -12,6 +12,7 @@ import pandas as pd
 
 from attribution.errors import AttributionError, JourneyError, ParameterError
 from attribution.journeys import Journeys
+from attribution.journeys.attributes import require_one_goal
 from attribution.models.base import Model
 
 __all__ = ["QUANTITIES", "BootstrapResult", "FailedReplicatesWarning", "bootstrap"]
@@ -80,6 +81,7 @@ def _check_arguments(journeys: Any, model: Any, n: Any, level: Any, seed: Any, p
             f"parameter 'journeys' of bootstrap must be a Journeys object; got {type(journeys).__name__}. "
             "Fix: build one with Journeys.from_events, from_paths or from_sequences."
         )
+    require_one_goal(journeys, "resampling them together")
     if isinstance(model, Comparison) or (
         not isinstance(model, Model) and isinstance(model, (list, tuple, set, frozenset, Mapping))
     ):

@@ -18,7 +18,7 @@ import pandas as pd
 
 from attribution.errors import JourneyError, ParameterError
 
-__all__ = ["CONVERSION_TYPE", "ENDED_AT", "PERIOD", "Attributes", "attribute_columns", "group_keys"]
+__all__ = ["CONVERSION_TYPE", "ENDED_AT", "PERIOD", "Attributes", "attribute_columns", "group_keys", "require_one_goal"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -244,3 +244,15 @@ def _same_values(a: pd.Categorical, b: pd.Categorical) -> bool:
     if len(a) != len(b) or not np.array_equal(missing, np.asarray(b.codes) < 0):
         return False
     return bool(np.array_equal(np.asarray(a, dtype=object)[~missing], np.asarray(b, dtype=object)[~missing]))
+
+
+def require_one_goal(journeys: Any, what: str = "attributing them together") -> None:
+    """Refuse journeys holding several conversion goals: their touches would count once per goal."""
+    goals = journeys.conversion_types
+    if len(goals) > 1:
+        shown = ", ".join(map(repr, goals[:5]))
+        raise JourneyError(
+            f"these journeys hold {len(goals)} conversion goals ({shown}); {what} would count every touch "
+            f"once per goal. Fix: group by goal (model.attribute(journeys, by='{CONVERSION_TYPE}')), or pick "
+            f"one (journeys.filter({CONVERSION_TYPE}={goals[0]!r}))."
+        )

@@ -18,9 +18,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from attribution.errors import JourneyError, ParameterError
+from attribution.errors import ParameterError
 from attribution.journeys import Journeys
-from attribution.journeys.attributes import CONVERSION_TYPE, group_keys
+from attribution.journeys.attributes import CONVERSION_TYPE, group_keys, require_one_goal
 from attribution.models.base import (
     TOUCHES_PER_BLOCK,
     Attribution,
@@ -60,18 +60,6 @@ def normalise_by(by: str | Sequence[str]) -> tuple[str, ...]:
             "Fix: pass e.g. by='country' or by=['country', 'period']."
         )
     return keys
-
-
-def require_one_goal(journeys: Journeys) -> None:
-    """Refuse journeys that hold several conversion goals: their touches would count once per goal."""
-    goals = journeys.conversion_types
-    if len(goals) > 1:
-        shown = ", ".join(map(repr, goals[:5]))
-        raise JourneyError(
-            f"these journeys hold {len(goals)} conversion goals ({shown}); attributing them together would "
-            "count every touch once per goal. Fix: group by goal (model.attribute(journeys, "
-            f"by='{CONVERSION_TYPE}')), or pick one (journeys.filter({CONVERSION_TYPE}={goals[0]!r}))."
-        )
 
 
 class GroupedAttribution(Attribution):

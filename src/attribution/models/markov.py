@@ -659,6 +659,7 @@ class MarkovChain(Configured):
         """Estimate the chain's transition probabilities from ``journeys``."""
         if not isinstance(journeys, Journeys):
             raise TypeError(f"fit takes a Journeys object; got {type(journeys).__name__}")
+        require_one_goal(journeys, "fitting one chain to them")
         return FittedMarkovChain(journeys, int(self.order), self.collapse_repeats, int(self.max_states))
 
     @overload

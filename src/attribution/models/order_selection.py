@@ -14,6 +14,7 @@ import pandas as pd
 from attribution._checks import boolean, integer, one_of
 from attribution.errors import JourneyError
 from attribution.journeys import Journeys
+from attribution.journeys.attributes import require_one_goal
 from attribution.models.markov import DegenerateChainWarning, MarkovChain
 
 __all__ = ["OrderSelection", "predictive_validity", "select_order"]
@@ -184,6 +185,7 @@ def _held_out_scores(
     collapse_repeats = boolean(collapse_repeats, "collapse_repeats", owner=owner)
     if not isinstance(journeys, Journeys):
         raise TypeError(f"{owner} takes a Journeys object; got {type(journeys).__name__}")
+    require_one_goal(journeys, "choosing one order for them")
     counts = np.concatenate([journeys.conversions, journeys.nulls])
     fractional = counts != np.round(counts)
     if np.any(fractional):
