@@ -181,18 +181,15 @@ def test_every_table_bootstrap_and_order_selection_refuse_several_goals(goals: J
     assert analytics.top_paths(purchases).shape[0] > 0  # one goal: fine
 
 
-def test_goals_round_trip_through_a_path_table(goals: Journeys) -> None:
-    table = goals.to_frame()
-    back = Journeys.from_paths(
-        table,
-        path="path",
-        conversions="conversions",
-        nulls="nulls",
-        value="value",
-        segments="country",
-        conversion_type="conversion_type",
-        ended_at="ended_at",
+def read_back(journeys: Journeys, **attributes: str) -> Journeys:
+    """``journeys.to_frame()`` read back by ``from_paths`` with its attribute columns."""
+    return Journeys.from_paths(
+        journeys.to_frame(), path="path", conversions="conversions", nulls="nulls", value="value", **attributes
     )
+
+
+def test_goals_round_trip_through_a_path_table(goals: Journeys) -> None:
+    back = read_back(goals, segments="country", conversion_type="conversion_type", ended_at="ended_at")
     assert back.conversion_types == goals.conversion_types
     pd.testing.assert_frame_equal(back.attributes, goals.attributes, check_categorical=False)
 
@@ -248,16 +245,7 @@ def test_segment_comes_from_the_closing_event_then_the_latest_known_touch() -> N
 
 # ---------------------------------------------------------------------- attributes survive transforms
 def test_attributes_survive_every_transform(one_goal: Journeys) -> None:
-    table = one_goal.to_frame()
-    back = Journeys.from_paths(
-        table,
-        path="path",
-        conversions="conversions",
-        nulls="nulls",
-        value="value",
-        segments="country",
-        ended_at="ended_at",
-    )
+    back = read_back(one_goal, segments="country", ended_at="ended_at")
     assert back.attributes.equals(one_goal.attributes)
     assert one_goal[1:3].attributes["country"].tolist() == ["ID", "ID"]
     assert one_goal.filter(country="SG").n_rows == 2
