@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from attribution import JourneyError, Journeys
 from attribution.testing.strategies import event_logs
 
-from .test_engine_parity import COLUMNS, _arrow, _assert_same, _spark_frame, via_arrow, via_chunks, via_relation
+from .test_engine_parity import COLUMNS, _arrow, _assert_same, _spark_frame
 
 duckdb = pytest.importorskip("duckdb", reason="the duckdb extra is not installed")
 
@@ -25,9 +25,12 @@ def attributed_logs(draw: st.DrawFn) -> pd.DataFrame:
     n = len(events)
     country = draw(st.lists(st.sampled_from(["ID", "SG", None]), min_size=n, max_size=n))
     goal = draw(st.lists(st.sampled_from(["purchase", "lead"]), min_size=n, max_size=n))
+    suffix = draw(st.lists(st.sampled_from(["1", "2", None]), min_size=n, max_size=n))
+    campaign = [None if c is None or s is None else f"{c}-{s}" for c, s in zip(events["channel"], suffix, strict=True)]
     return events.assign(
         country=pd.Series(country, dtype=object),
         goal=pd.Series(np.where(events["converted"], goal, None), dtype=object),
+        campaign=pd.Series(campaign, dtype=object),
     )
 
 
@@ -37,17 +40,35 @@ ATTRIBUTE_OPTIONS = st.sampled_from(
         {"conversion_type": "goal"},
         {"segments": "country", "conversion_type": "goal", "split_on_conversion": False},
         {"segments": ["country"], "conversion_type": "goal", "lookback": "1D", "tiebreak": "hit"},
+        {"channel": ["channel", "campaign"]},
+        {"channel": ["channel", "campaign"], "segments": "country", "conversion_type": "goal"},
     ]
 )
+
+
+def _arguments(options: dict[str, Any]) -> dict[str, Any]:
+    return {**COLUMNS, **options}  # options may name the channel levels
+
+
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
 @given(attributed_logs(), ATTRIBUTE_OPTIONS, st.sampled_from(["arrow", "chunks", "relation"]))
 def test_duckdb_builds_the_attributes_pandas_builds(events: pd.DataFrame, options: dict[str, Any], how: str) -> None:
-    expected = Journeys.from_events(events, **COLUMNS, **options)
-    engine = {"arrow": via_arrow, "chunks": via_chunks, "relation": via_relation}[how]
-    _assert_same(expected, engine(events, **options))
+    from unittest import mock
+
+    from attribution.engines.duckdb import from_events_duckdb
+
+    expected = Journeys.from_events(events, **_arguments(options))
+    if how == "chunks":  # sorted events streamed three rows at a time: users straddle batches
+        with mock.patch("attribution.engines.duckdb.EVENTS_PER_BATCH", 3):
+            got = from_events_duckdb(_arrow(events), **_arguments(options), memory_limit="500MB")
+    elif how == "relation":
+        got = Journeys.from_events(duckdb.connect().from_arrow(_arrow(events)), **_arguments(options))
+    else:
+        got = Journeys.from_events(_arrow(events), **_arguments(options))
+    _assert_same(expected, got)
 
 
 @SETTINGS
@@ -55,9 +76,9 @@ def test_duckdb_builds_the_attributes_pandas_builds(events: pd.DataFrame, option
 def test_dask_builds_the_attributes_pandas_builds(events: pd.DataFrame, options: dict[str, Any], parts: int) -> None:
     dask = pytest.importorskip("dask", reason="the dask extra is not installed")
     dd = pytest.importorskip("dask.dataframe")
-    expected = Journeys.from_events(events, **COLUMNS, **options)
+    expected = Journeys.from_events(events, **_arguments(options))
     with dask.config.set(scheduler="synchronous"):
-        got = Journeys.from_events(dd.from_pandas(events, npartitions=parts, sort=False), **COLUMNS, **options)
+        got = Journeys.from_events(dd.from_pandas(events, npartitions=parts, sort=False), **_arguments(options))
     _assert_same(expected, got)
 
 
@@ -68,8 +89,11 @@ def test_spark_builds_the_attributes_pandas_builds(spark: Any, events: pd.DataFr
 
     frame = _spark_frame(spark, events)
     rows = spark.createDataFrame(
-        [(i, c, g) for i, (c, g) in enumerate(zip(events["country"], events["goal"], strict=True))],
-        "row long, country string, goal string",
+        [
+            (i, c, g, k)
+            for i, (c, g, k) in enumerate(zip(events["country"], events["goal"], events["campaign"], strict=True))
+        ],
+        "row long, country string, goal string, campaign string",
     )
     from pyspark.sql import Window
 
@@ -77,8 +101,8 @@ def test_spark_builds_the_attributes_pandas_builds(spark: Any, events: pd.DataFr
     # monotonically increasing ids follow the row order of a frame made from one local list
     ordered = indexed.withColumn("row", F.row_number().over(Window.orderBy("row")) - 1)
     with_attributes = ordered.join(rows, "row").drop("row")
-    expected = Journeys.from_events(events, **COLUMNS, **options)
-    _assert_same(expected, Journeys.from_events(with_attributes, **COLUMNS, **options))
+    expected = Journeys.from_events(events, **_arguments(options))
+    _assert_same(expected, Journeys.from_events(with_attributes, **_arguments(options)))
 
 
 def test_the_sql_method_refuses_attributes_it_cannot_carry() -> None:

@@ -109,6 +109,7 @@ def attribute_aliases(spec: EventSpec) -> list[tuple[str, str]]:
     aliases = [(str(name), f"a{i}") for i, name in enumerate(spec.segments)]
     if spec.conversion_type is not None:
         aliases.append((str(spec.conversion_type), "gt"))
+    aliases += [(str(name), f"l{i}") for i, name in enumerate(spec.levels)]  # finer channel levels
     return aliases
 
 
@@ -128,10 +129,16 @@ def cut_events(
         codes: dict[str, Any] = {}
         labels: dict[str, pd.Index] = {}
         for i, name in enumerate(spec.segments):
-            found, distinct = pd.factorize(column(f"a{i}").to_pandas(), sort=True)
+            found, distinct = pd.factorize(pd.Series(column(f"a{i}").to_pandas()).astype(object), sort=True)
             codes[name] = np.asarray(found, dtype=np.int64)
-            labels[name] = pd.Index(distinct)
+            labels[name] = pd.Index(distinct, dtype=object)
         events = dataclasses.replace(events, attribute_codes=codes, attribute_labels=labels)
+    if spec.levels:
+        from attribution.journeys.levels import read_levels
+
+        finer = [(name, pd.Series(column(f"l{i}").to_pandas())) for i, name in enumerate(spec.levels)]
+        fine, levels = read_levels(list(events.channels), events.channel, finer, str(spec.channel))
+        events = dataclasses.replace(events, fine_channel=fine, levels=levels)
     if spec.conversion_type is None:
         return journeys_from_events(events, spec)
     types = pd.Series(column("gt").to_pandas())

@@ -32,7 +32,7 @@ def from_events_dask(
     *,
     user: str,
     time: str,
-    channel: str,
+    channel: str | Sequence[str],
     conversion: str,
     value: str | None = None,
     lookback: str | pd.Timedelta | float | None = None,

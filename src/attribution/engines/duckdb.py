@@ -152,7 +152,7 @@ def from_events_duckdb(
     *,
     user: str,
     time: str,
-    channel: str,
+    channel: str | Sequence[str],
     conversion: str,
     value: str | None = None,
     lookback: str | pd.Timedelta | float | None = None,
@@ -268,12 +268,6 @@ def build(
 
 
 def _build(runner: _Runner, spec: EventSpec, *, memory_limit: str | None, chunks: int | None, method: str) -> Journeys:
-    if spec.levels:
-        raise JourneyError(
-            "channel levels (channel=[...] with finer columns) are built by the pandas and dask builders; "
-            "the DuckDB builder reads one channel column. Fix: build at one level here, or bring the events "
-            "to pandas or dask for campaign-level journeys."
-        )
     user, time, channel = str(spec.user), str(spec.time), str(spec.channel)
     check_columns(runner.columns(), {**spec.columns(), **attribute_arguments(spec)})
     kind = runner.column_type(time)
@@ -298,7 +292,7 @@ def _build(runner: _Runner, spec: EventSpec, *, memory_limit: str | None, chunks
         if attribute_aliases(spec):
             raise _argument_error(
                 "method",
-                "must be 'sort' for journeys with segments or a conversion_type",
+                "must be 'sort' for journeys with segments, a conversion_type or channel levels",
                 method,
                 "pass method='sort' (default): the SQL method does not carry journey attributes yet.",
             )

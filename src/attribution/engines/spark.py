@@ -52,7 +52,7 @@ def from_events_spark(
     *,
     user: str,
     time: str,
-    channel: str,
+    channel: str | Sequence[str],
     conversion: str,
     value: str | None = None,
     lookback: str | pd.Timedelta | float | None = None,
@@ -122,18 +122,12 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
             f"strftime. Fix: convert the column first, e.g. F.to_timestamp(F.col({spec.time!r}), 'dd/MM/yyyy HH:mm'), "
             "and drop time_format."
         )
-    if spec.levels:
-        raise JourneyError(
-            "channel levels (channel=[...] with finer columns) are built by the pandas and dask builders; "
-            "the Spark builder reads one channel column. Fix: build at one level here, or bring the events "
-            "to pandas or dask for campaign-level journeys."
-        )
     attributes = attribute_aliases(spec)
     check_columns([str(c) for c in events.columns], {**spec.columns(), **attribute_arguments(spec)})
     if attributes and method != "collect":
         raise _argument_error(
             "method",
-            "must be 'collect' for journeys with segments or a conversion_type",
+            "must be 'collect' for journeys with segments, a conversion_type or channel levels",
             method,
             "pass method='collect' (default): the window method does not carry journey attributes yet.",
         )

@@ -296,7 +296,7 @@ class Journeys:
         *,
         user: str,
         time: str,
-        channel: str,
+        channel: str | Sequence[str],
         conversion: str,
         value: str | None = None,
         lookback: str | pd.Timedelta | float | None = None,
@@ -329,7 +329,10 @@ class Journeys:
             ``time_unit``; nothing else is guessed. ``channel`` is null only on a conversion
             without a touch; labels are stripped of surrounding whitespace. ``conversion`` is
             boolean (or 0/1). A row with a channel that is also a conversion is a touch of the
-            journey it then closes.
+            journey it then closes. ``channel`` may list columns coarse to fine
+            (``["channel", "campaign"]``): the journeys keep every level and start at the
+            first; see :meth:`at_level`. A touch with no value at a finer level keeps the
+            label of the level above; each label must sit under one label of the level above.
         value
             Column of conversion value (revenue); must be null or 0 on non-conversions.
         lookback

@@ -60,6 +60,9 @@ class Attributes:
                     f"journey attribute {name!r} needs one value per row ({n_rows}); got {len(column)}. "
                     "Fix: pass values aligned with the rows."
                 )
+            if column.categories.dtype != object:  # one label type whatever the source's (str, Arrow, empty)
+                categories = pd.Index(np.asarray(column.categories, dtype=object), dtype=object)
+                column = pd.Categorical.from_codes(column.codes, categories=categories)
             built[name] = column.copy()
         self._columns = built
         self._n_rows = n_rows

@@ -202,9 +202,10 @@ def read_events(events: pd.DataFrame, spec: EventSpec) -> Events:
     attribute_codes: dict[str, IntArray] = {}
     attribute_labels: dict[str, pd.Index] = {}
     for name in spec.segments:
-        codes, labels = pd.factorize(events[name], sort=True)
+        # as objects: Arrow strings (dask, pandas 3) and plain strings give the same labels
+        codes, labels = pd.factorize(events[name].astype(object), sort=True)
         attribute_codes[name] = np.asarray(codes, dtype=np.int64)
-        attribute_labels[name] = pd.Index(labels)
+        attribute_labels[name] = pd.Index(labels, dtype=object)
     fine_channel, levels = None, None
     if spec.levels:
         fine_channel, levels = read_levels(
