@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from attribution import Journeys, __version__
+from attribution import Journeys, Linear, __version__
 from attribution.cli import main
 from attribution.compare import default_models
 from attribution.datasets import load_sample_events
@@ -346,9 +346,39 @@ def test_spend_file_and_conversion_type(tmp_path: Path, capsys: pytest.CaptureFi
     assert all(key.startswith("purchase|") for key in document["models"]["Linear"])
 
 
+def test_goals_make_rows_of_those_types_conversions(capsys: pytest.CaptureFixture[str]) -> None:
+    """--goals purchase,sign-up: each type is a goal of its own, with the library's numbers.
+
+    The sample's ``converted`` flags purchases only; its sign-ups (revenue 0) become the
+    second goal, so the CLI's credits are those of ``from_events`` on a log whose
+    conversion flag is ``event in (purchase, sign-up)``.
+    """
+    document = run_document(capsys, "--conversion-type", "event", "--goals", "purchase,sign-up", "--models", "linear")
+    events = load_sample_events()
+    events["converted"] = events["event"].isin(["purchase", "sign-up"])
+    journeys = Journeys.from_events(
+        events,
+        user="user_id",
+        time="timestamp",
+        channel="channel",
+        conversion="converted",
+        value="revenue",
+        conversion_type="event",
+    )
+    expected = Linear().attribute(journeys, by="conversion_type").credits["conversions"]
+    got = document["models"]["Linear"]
+    assert {key.split("|")[0] for key in got} == {"purchase", "sign-up"}
+    for (goal, channel), conversions in expected.items():
+        assert got[f"{goal}|{channel}"] == pytest.approx(conversions, rel=1e-12)
+    purchases = sum(v for k, v in got.items() if k.startswith("purchase|"))
+    assert purchases == pytest.approx(2758 - 80)  # the sample's purchases, less those on empty paths
+
+
 @pytest.mark.parametrize(
     ("argv", "fragment"),
     [
+        (["--goals", "purchase"], "--goals needs --conversion-type"),
+        (["--conversion-type", "event", "--goals", "purchase,lead"], "'lead' never occurs (values: purchase, sign-up"),
         (["--by", "country,,period"], "--by: expected distinct"),
         (["--by", "region"], "column 'region' (--by region)"),
         (["--spend", "no-such-file.csv"], "spend file not found"),

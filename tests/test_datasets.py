@@ -96,7 +96,9 @@ def test_columns_and_dtypes(events: pd.DataFrame) -> None:
 def test_values_follow_the_documented_rules(events: pd.DataFrame) -> None:
     converted = events["converted"].to_numpy()
     revenue = events["revenue"].to_numpy()
-    assert np.isnan(revenue[~converted]).all()
+    sign_up = (events["event"] == "sign-up").to_numpy()
+    assert np.isnan(revenue[~converted & ~sign_up]).all()
+    assert (revenue[sign_up] == 0).all()  # a sign-up earns nothing: 0, so it can be a goal of its own
     assert (revenue[converted] > 0).all()
     assert events.loc[events["channel"].isna(), "converted"].all()  # only conversions lack a channel
     assert events["user_id"].str.fullmatch(r"U\d{6}").all()

@@ -188,7 +188,9 @@ def _spark_frame(spark: Any, events: pd.DataFrame) -> Any:
             T.StructField(
                 "user", {"i": T.LongType(), "f": T.DoubleType()}.get(events["user"].dtype.kind, T.StringType())
             ),
-            T.StructField("time", T.TimestampType()),
+            # naive pandas times are wall-clock times: Spark's TIMESTAMP_NTZ (a TIMESTAMP is an instant,
+            # shown in the session's zone, and its journeys record that zone; see test_time_zones)
+            T.StructField("time", T.TimestampNTZType()),
             T.StructField("channel", T.StringType()),
             T.StructField("converted", T.BooleanType()),
             T.StructField("value", T.DoubleType()),

@@ -30,7 +30,7 @@ import pandas as pd
 
 from attribution._durations import parse_duration
 from attribution.compare import compare, default_models
-from attribution.errors import AttributionError, JourneyError
+from attribution.errors import AttributionError, JourneyError, ParameterError
 from attribution.journeys import Journeys, JourneysSummary
 from attribution.models.registry import MODELS
 
@@ -145,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="column naming each conversion's type (purchase, sign-up...): every type is its own goal",
     )
     decisions.add_argument(
+        "--goals",
+        metavar="TYPES",
+        help="with --conversion-type: the comma-separated types that are conversions, instead of the "
+        "--conversion column (e.g. --conversion-type event --goals purchase,sign-up)",
+    )
+    decisions.add_argument(
         "--spend",
         metavar="FILE",
         help="spend per channel, a CSV or Parquet file with columns channel and spend (and the --by keys): "
@@ -199,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         models = select_models(args.models)
         keys = _group_keys(args)
         events, source = _load_events(args)
+        if args.goals is not None:
+            events = _flag_goals(events, args)
         journeys = Journeys.from_events(
             events,
             user=args.user,
@@ -328,7 +336,9 @@ def _load_spend(args: argparse.Namespace, keys: list[str]) -> pd.DataFrame | Non
 # ---------------------------------------------------------------------- input
 def _needed_columns(args: argparse.Namespace) -> dict[str, str]:
     """The columns to read, keyed by the option that names them."""
-    needed = {"--user": args.user, "--time": args.time, "--channel": args.channel, "--conversion": args.conversion}
+    needed = {"--user": args.user, "--time": args.time, "--channel": args.channel}
+    if args.goals is None:  # with --goals, the conversions are the rows of those types
+        needed["--conversion"] = args.conversion
     if not args.no_value:
         needed["--value"] = args.value
     if args.conversion_type is not None:
@@ -337,6 +347,29 @@ def _needed_columns(args: argparse.Namespace) -> dict[str, str]:
         if key not in ("period", "conversion_type"):
             needed[f"--by {key}"] = key
     return needed
+
+
+def _flag_goals(events: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
+    """The log (our own copy) with the --conversion column flagging the rows whose type is a --goal."""
+    if args.conversion_type is None:
+        raise ParameterError(
+            "option --goals needs --conversion-type: the column whose values it lists. "
+            "Fix: add --conversion-type COL (e.g. --conversion-type event --goals purchase,sign-up)."
+        )
+    goals = [g.strip() for g in args.goals.split(",") if g.strip()]
+    types = events[args.conversion_type]
+    written = types.astype(object).where(types.notna(), None).map(lambda v: None if v is None else str(v).strip())
+    found = sorted(set(written.dropna()))
+    missing = [g for g in goals if g not in found]
+    if not goals or missing:
+        raise ParameterError(
+            f"option --goals must list values of column {args.conversion_type!r}; "
+            f"{'it is empty' if not goals else f'{missing[0]!r} never occurs'} (values: {', '.join(found[:10])}). "
+            "Fix: pass some of those values, comma-separated."
+        )
+    flagged = events.copy()
+    flagged[args.conversion] = written.isin(goals).to_numpy()
+    return flagged
 
 
 def _load_events(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:

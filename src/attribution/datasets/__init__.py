@@ -57,7 +57,7 @@ def load_sample_events(with_truth: bool = False) -> pd.DataFrame | Simulation:
           ``"email-newsletter"``...; each campaign belongs to one channel); null for
           channels without campaigns (Organic Search, Referral, Direct, Store visit);
         - ``converted`` (bool): whether the event is a purchase;
-        - ``revenue`` (float64): the order value on purchases, NaN elsewhere;
+        - ``revenue`` (float64): the order value on purchases, 0 on sign-ups, NaN elsewhere;
         - ``event`` (str): ``"purchase"``, ``"sign-up"`` (a newsletter or account
           sign-up made on an Email, Social, Organic Search or Referral touch: a second
           goal, see :meth:`Journeys.from_events`' ``conversion_type``) or ``"touch"``;

@@ -212,7 +212,8 @@ def _to_frame(log: FunnelLog, n_users: int) -> pd.DataFrame:
             "channel": pd.Series(names[log.channel], dtype="str"),
             "campaign": extra["campaign"],
             "converted": log.converted,
-            "revenue": log.value,
+            # a sign-up earns nothing (0, not unknown), so it may be made a goal of its own
+            "revenue": np.where(np.asarray(extra["event"], dtype=object) == "sign-up", 0.0, log.value),
             "event": extra["event"],
             "country": extra["country"],
             "device": extra["device"],

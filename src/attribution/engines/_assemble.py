@@ -12,6 +12,7 @@ import pandas as pd
 from attribution.errors import JourneyError
 from attribution.journeys import Journeys, ragged
 from attribution.journeys.rules import encode_labels
+from attribution.journeys.zones import zone_name
 
 if TYPE_CHECKING:
     from attribution.journeys.cutting import Events, Parts
@@ -25,8 +26,9 @@ __all__ = [
     "channel_table",
     "cut_events",
     "goal_major",
-    "sorted_goals",
+    "in_zone",
     "sorted_events",
+    "sorted_goals",
 ]
 
 
@@ -57,6 +59,15 @@ def assemble_lists(parts: list[Any], labels: list[str]) -> Journeys:
         ended_at=ended,
         copy=False,  # arrays made here for these journeys alone
     )
+
+
+def in_zone(journeys: Journeys, zone: str | None) -> Journeys:
+    """``journeys`` with their end times recorded as in ``zone`` (the event times' own zone), so that
+    calendar periods are counted there, as the pandas builder does."""
+    attributes = journeys.attribute_set()
+    if zone is None or attributes is None or attributes.ended_at is None:
+        return journeys
+    return journeys._with_attribute_set(attributes.in_zone(zone_name(zone)))
 
 
 def channel_codes(column: Any, position: dict[str, int]) -> Any:

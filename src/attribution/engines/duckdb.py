@@ -32,6 +32,7 @@ from attribution.engines._assemble import (
     channel_table,
     cut_events,
     goal_major,
+    in_zone,
     sorted_events,
     sorted_goals,
 )
@@ -41,6 +42,7 @@ from attribution.journeys.from_events import attribute_arguments, check_columns
 from attribution.journeys.rules import TIME_UNITS, Columns, event_rules
 from attribution.journeys.rules import argument_error as _argument_error
 from attribution.journeys.spec import EventSpec
+from attribution.journeys.zones import OFFSET_PATTERN, offsets_zone, zone_name
 
 __all__ = ["build", "from_events_duckdb", "is_duckdb_input", "journeys_sql"]
 
@@ -274,8 +276,11 @@ def _build(runner: _Runner, spec: EventSpec, *, memory_limit: str | None, chunks
     time_ns, time_rules = _time_sql(kind, time, spec.time_format, spec.time_unit)
     raw_labels = _validate(runner, spec, time_rules=time_rules)
     label_codes, labels = channel_table(raw_labels, channel)
+    zone = None  # the times' own zone, in which calendar periods are counted (as in pandas)
     if kind.upper() == "VARCHAR" and spec.time_format is None and spec.time_unit is None:
-        _check_zones(runner, user, time)
+        zone = _check_zones(runner, user, time)
+    elif kind.upper() == "TIMESTAMP WITH TIME ZONE":
+        zone = _declared_zone(runner.source, time) or runner.fetch("SELECT current_setting('TimeZone')")[0][0]
     n_chunks = chunks or (1 if memory_limit is None else max(1, math.ceil(runner.count() / EVENTS_PER_CHUNK)))
     options: dict[str, Any] = {
         "user": user,
@@ -310,7 +315,7 @@ def _build(runner: _Runner, spec: EventSpec, *, memory_limit: str | None, chunks
             )
             for w in _user_ranges(runner, user, n_chunks)
         ]
-        return assemble_lists(sql_parts, labels)
+        return in_zone(assemble_lists(sql_parts, labels), zone)
     goals = None
     if spec.conversion_type is not None:  # every goal of the log: a batch may lack some
         found = runner.arrow(
@@ -325,7 +330,7 @@ def _build(runner: _Runner, spec: EventSpec, *, memory_limit: str | None, chunks
         )
         for batch in _user_batches(runner, **options, attributes=attribute_aliases(spec))
     )
-    return goal_major(stacked)
+    return in_zone(goal_major(stacked), zone)
 
 
 def _user_batches(
@@ -402,6 +407,7 @@ class _Runner:
 
     def __init__(self, duckdb: Any, events: Any, connection: Any, memory_limit: str | None) -> None:
         self.spill: Any = None
+        self.source = events  # the caller's input, read only for its declared time zone
         self.owned = connection is None
         token = uuid.uuid4().hex
         self.view = f"attribution_events_{token}"
@@ -630,12 +636,15 @@ def _time_sql(
     ]
 
 
-def _check_zones(runner: _Runner, user: str, time: str) -> None:
-    """ISO strings with a zone beside strings without one are refused, as in pandas."""
+def _check_zones(runner: _Runner, user: str, time: str) -> str | None:
+    """ISO strings with a zone beside strings without one are refused, as in pandas; the zone of
+    the strings (their UTC offset if they share one, else UTC; ``None`` for naive strings)."""
     aware = f"regexp_matches(trim({_quote(time)}), {_literal(_ZONE)})"
-    n_aware, n_naive, example = runner.fetch(
+    offset = f"regexp_extract(trim({_quote(time)}), {_literal(OFFSET_PATTERN)}, 1)"
+    n_aware, n_naive, example, offsets = runner.fetch(
         f"SELECT count(*) FILTER (WHERE {aware}), count(*) FILTER (WHERE NOT {aware}), "
-        f"CAST(min({_quote(user)}) FILTER (WHERE NOT {aware}) AS VARCHAR) FROM {runner.view}"
+        f"CAST(min({_quote(user)}) FILTER (WHERE NOT {aware}) AS VARCHAR), "
+        f"list(DISTINCT {offset}) FILTER (WHERE {aware}) FROM {runner.view}"
     )[0]
     if n_aware and n_naive:
         raise broken_rule(
@@ -644,6 +653,21 @@ def _check_zones(runner: _Runner, user: str, time: str) -> None:
             example,
             "give every time a zone or none.",
         )
+    return offsets_zone(offsets or [])
+
+
+def _declared_zone(source: Any, time: str) -> str | None:
+    """The time zone a pandas, Arrow or polars input declares for its time column, if any."""
+    dtype = getattr(getattr(source, "dtypes", None), "get", lambda _: None)(time)  # pandas
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return str(zone_name(dtype.tz))
+    schema = getattr(source, "schema", None)
+    try:
+        field = schema.field(time).type if hasattr(schema, "field") else schema[time]  # type: ignore[index,union-attr]
+    except (KeyError, TypeError, AttributeError):
+        return None
+    zone = getattr(field, "tz", None) or getattr(field, "time_zone", None)  # Arrow, polars
+    return str(zone) if zone else None
 
 
 def _user_ranges(runner: _Runner, user: str, n_chunks: int) -> list[str]:

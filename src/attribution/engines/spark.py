@@ -32,6 +32,7 @@ from attribution.engines._assemble import (
     channel_table,
     cut_events,
     goal_major,
+    in_zone,
     sorted_events,
     sorted_goals,
 )
@@ -41,6 +42,7 @@ from attribution.journeys.from_events import attribute_arguments, check_columns
 from attribution.journeys.rules import TIME_UNITS, Columns, event_rules
 from attribution.journeys.rules import argument_error as _argument_error
 from attribution.journeys.spec import EventSpec
+from attribution.journeys.zones import OFFSET_PATTERN, offsets_zone
 
 __all__ = ["build", "from_events_spark", "is_spark_input"]
 
@@ -112,7 +114,7 @@ def from_events_spark(
 def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
     """The Spark builder of the engine registry: ``from_events_spark`` with a checked :class:`EventSpec`."""
     from pyspark.sql import functions as F
-    from pyspark.sql.types import StringType
+    from pyspark.sql.types import StringType, TimestampType
 
     if method not in ("collect", "window"):
         raise _argument_error("method", "must be 'collect' or 'window'", method, "pass method='collect' (default).")
@@ -146,8 +148,11 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
     )
     raw_labels = _validate(ev, spec, time_rules=time_rules)
     label_codes, labels = channel_table(raw_labels, channel)
+    zone = None  # the times' own zone, in which calendar periods are counted (as in pandas)
     if isinstance(events.schema[time].dataType, StringType) and spec.time_unit is None:
-        _check_zones(ev, time)
+        zone = _check_zones(ev, time)
+    elif isinstance(events.schema[time].dataType, TimestampType):  # instants, shown in the session's zone
+        zone = events.sparkSession.conf.get("spark.sql.session.timeZone")
     ev = ev.select(
         "u",
         (time_micros * 1000).alias("t"),
@@ -177,14 +182,14 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
             Journeys.from_parts(cut_events(*_events_from_lists(piece, label_codes, labels, tiebreak), kernel, goals))
             for piece in _user_slices(table)
         )
-        return goal_major(stacked)
+        return in_zone(goal_major(stacked), zone)
     journeys = _journeys(ev, label_codes, spec.window_ns, spec.max_touches, spec.split_on_conversion)
     table = _to_arrow(journeys)
     # ordered on the driver: a global orderBy in Spark would run the whole plan twice (its range
     # partitioner samples the data first), and the journeys are few next to the events
     if table.num_rows:
         table = table.sort_by([("u", "ascending"), ("j", "ascending")])
-    return assemble_lists([table], labels)
+    return in_zone(assemble_lists([table], labels), zone)
 
 
 def _user_slices(table: Any) -> list[Any]:
@@ -336,10 +341,17 @@ def _time_micros(kind: Any, time: str, time_unit: str | None) -> tuple[Any, list
         )
     text = F.trim(ts)
     aware = text.rlike(_ZONE)
+    # try_cast: a malformed string becomes null and breaks the rule below (ANSI casts would raise)
     naive_micros = F.expr(
-        "timestampdiff(MICROSECOND, TIMESTAMP_NTZ'1970-01-01 00:00:00', CAST(trim(ts) AS TIMESTAMP_NTZ))"
+        "timestampdiff(MICROSECOND, TIMESTAMP_NTZ'1970-01-01 00:00:00', try_cast(trim(ts) AS TIMESTAMP_NTZ))"
     )
-    micros = F.when(aware, F.unix_micros(text.cast("timestamp"))).otherwise(naive_micros)
+    # Spark reads offsets written +07:00 or +07 after seconds: +0700 (ISO 8601's basic form) gets its
+    # colon, and a time given to the minute its seconds, as pandas reads them
+    aware_micros = F.expr(
+        r"unix_micros(try_cast(regexp_replace(regexp_replace(trim(ts), '([+-]\\d{2})(\\d{2})$', '$1:$2'), "
+        r"'([T ]\\d{2}:\\d{2})(\\s*(Z|[+-]))', '$1:00$2') AS TIMESTAMP))"
+    )
+    micros = F.when(aware, aware_micros).otherwise(naive_micros)
     return micros, [
         (
             f"column {time!r} must hold ISO 8601 times (e.g. '2024-01-13 08:30:00') unless time_format says how to "
@@ -351,8 +363,9 @@ def _time_micros(kind: Any, time: str, time_unit: str | None) -> tuple[Any, list
     ]
 
 
-def _check_zones(ev: Any, time: str) -> None:
-    """ISO strings with a zone beside strings without one are refused, as in pandas."""
+def _check_zones(ev: Any, time: str) -> str | None:
+    """ISO strings with a zone beside strings without one are refused, as in pandas; the zone of
+    the strings (their UTC offset if they share one, else UTC; ``None`` for naive strings)."""
     from pyspark.sql import functions as F
 
     aware = F.trim(F.col("ts")).rlike(_ZONE)
@@ -360,6 +373,7 @@ def _check_zones(ev: Any, time: str) -> None:
         F.count(F.when(aware, 1)).alias("aware"),
         F.count(F.when(~aware, 1)).alias("naive"),
         F.min(F.when(~aware, F.col("u").cast("string"))).alias("example"),
+        F.collect_set(F.when(aware, F.regexp_extract(F.trim(F.col("ts")), OFFSET_PATTERN, 1))).alias("offsets"),
     ).collect()[0]
     if found["aware"] and found["naive"]:
         raise broken_rule(
@@ -368,6 +382,7 @@ def _check_zones(ev: Any, time: str) -> None:
             found["example"],
             "give every time a zone or none.",
         )
+    return offsets_zone(found["offsets"] or [])
 
 
 def _to_arrow(frame: Any) -> Any:

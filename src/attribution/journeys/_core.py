@@ -666,10 +666,12 @@ class Journeys:
 
     @property
     def ended_at(self) -> pd.DatetimeIndex | None:
-        """When each journey ended (its conversion, or its last touch), or ``None`` if not recorded."""
-        if self._attributes is None or self._attributes.ended_at is None:
-            return None
-        return pd.DatetimeIndex(pd.to_datetime(self._attributes.ended_at, unit="ns"))
+        """When each journey ended (its conversion, or its last touch), or ``None`` if not recorded.
+
+        Time-zone-aware when the journeys were built from times with a zone: calendar
+        periods (``by="period"``) are counted in that zone.
+        """
+        return None if self._attributes is None else self._attributes.end_times()
 
     @property
     def conversion_types(self) -> tuple[Any, ...]:
@@ -695,6 +697,10 @@ class Journeys:
         current = self._attributes or Attributes({}, None, n_rows=self.n_rows)
         for name, values in columns.items():
             current = current.with_column(name, values)
+        return self._with_attribute_set(current)
+
+    def _with_attribute_set(self, attributes: Attributes | None) -> Journeys:
+        """The same journeys (channel levels included) with ``attributes`` instead of their own."""
         return Journeys._trusted(
             self._codes,
             self._offsets,
@@ -704,7 +710,9 @@ class Journeys:
             self._value,
             self._times,
             self._users,
-            current,
+            attributes,
+            self._fine_codes,
+            self._levels,
         )
 
     def with_period(self, freq: str = "M", *, name: str = "period") -> Journeys:
@@ -719,7 +727,7 @@ class Journeys:
         if self._attributes is None:
             from attribution.journeys.attributes import group_keys
 
-            group_keys(None, ["period"], period=freq, n_rows=self.n_rows)  # raises the explanation
+            group_keys(None, ["period"], period=freq)  # raises the explanation
         return self.with_attributes(**{name: self._attributes.periods(freq)})  # type: ignore[union-attr]
 
     @property
@@ -1136,7 +1144,7 @@ def _attributes_of(
 ) -> Attributes | None:
     """The constructor's attribute arguments as one :class:`Attributes` (copied), or ``None``."""
     if isinstance(attributes, Attributes):
-        ends = attributes.ended_at if ended_at is None else ended_at
+        ends = attributes.end_times() if ended_at is None else ended_at
         return Attributes({n: attributes.column(n) for n in attributes.names}, ends, n_rows=n_rows)
     if attributes is None and ended_at is None:
         return None

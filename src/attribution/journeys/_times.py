@@ -3,7 +3,8 @@
 The rules, one per kind of column (every refusal names the column, shows the first
 offending value and gives the fix):
 
-- datetimes (naive, or time-zone-aware: converted to UTC) are taken as they are;
+- datetimes (naive, or time-zone-aware: converted to UTC, and the zone kept, so that
+  calendar periods are those of the times' own zone) are taken as they are;
 - strings must be ISO 8601 (``2024-01-13``, ``2024-01-13T08:30:00+07:00``) unless a
   ``time_format`` (strftime, e.g. ``"%d/%m/%Y %H:%M"``) says how to read them: a string
   such as ``01/02/2024`` could be the first of February or the second of January, and
@@ -27,8 +28,9 @@ import pandas as pd
 from attribution._checks import describe
 from attribution.errors import JourneyError
 from attribution.journeys._messages import bad_argument, bad_rows
+from attribution.journeys.zones import zone_name
 
-__all__ = ["TIME_UNITS", "check_time_options", "times_ns"]
+__all__ = ["TIME_UNITS", "check_time_options", "read_times", "times_ns"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -71,6 +73,17 @@ def times_ns(
     column: pd.Series, name: Hashable, index: pd.Index, *, time_format: str | None = None, time_unit: str | None = None
 ) -> IntArray:
     """Times as int64 nanoseconds since 1970 (UTC for time-zone-aware input); see the module rules."""
+    return read_times(column, name, index, time_format=time_format, time_unit=time_unit)[0]
+
+
+def read_times(
+    column: pd.Series, name: Hashable, index: pd.Index, *, time_format: str | None = None, time_unit: str | None = None
+) -> tuple[IntArray, str | None]:
+    """Times as int64 nanoseconds since 1970 (UTC for time-zone-aware input), and their zone.
+
+    The zone is the column's own (``"Asia/Jakarta"``, ``"+07:00"``), ``"UTC"`` for strings
+    written with several UTC offsets, and ``None`` for naive times and epoch numbers.
+    """
     null = column.isna().to_numpy()
     if null.any():
         raise bad_rows(
@@ -92,7 +105,7 @@ def times_ns(
         _no_unit(time_unit, name, "datetimes")
         return _datetimes_ns(column, name, index)
     if pd.api.types.is_numeric_dtype(dtype):
-        return _epochs_ns(column, name, index, time_unit)
+        return _epochs_ns(column, name, index, time_unit), None
     if pd.api.types.is_timedelta64_dtype(dtype):
         raise JourneyError(
             f"column {name!r} must hold times; got durations (dtype {dtype}). "
@@ -100,13 +113,13 @@ def times_ns(
         )
     kind = pd.api.types.infer_dtype(column, skipna=False)
     if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
-        return _epochs_ns(pd.to_numeric(column), name, index, time_unit)
+        return _epochs_ns(pd.to_numeric(column), name, index, time_unit), None
     if kind in ("datetime", "datetime64", "date"):
         _no_unit(time_unit, name, "datetimes")
         return _datetimes_ns(_parse(column, name, index, format=None), name, index)
     if kind == "string":
         if time_unit is not None:  # epochs written as text
-            return _epochs_ns(_numbers_from_text(column, name, index, time_unit), name, index, time_unit)
+            return _epochs_ns(_numbers_from_text(column, name, index, time_unit), name, index, time_unit), None
         return _datetimes_ns(_parse(column, name, index, format=time_format or "ISO8601"), name, index)
     # mixed: strings beside datetimes are fine if each string is; anything else is refused
     raw = column.to_numpy(dtype=object)
@@ -305,9 +318,11 @@ def _out_of_range(outside: npt.NDArray[np.bool_], name: Hashable, index: pd.Inde
     )
 
 
-def _datetimes_ns(times: pd.Series, name: Hashable, index: pd.Index) -> IntArray:
-    """Datetimes (any resolution; zones converted to UTC) as int64 nanoseconds, within range."""
+def _datetimes_ns(times: pd.Series, name: Hashable, index: pd.Index) -> tuple[IntArray, str | None]:
+    """Datetimes (any resolution; zones converted to UTC) as int64 nanoseconds, within range, and their zone."""
+    zone = None
     if isinstance(times.dtype, pd.DatetimeTZDtype):
+        zone = zone_name(times.dtype.tz)
         times = times.dt.tz_convert("UTC").dt.tz_localize(None)
     elif not pd.api.types.is_datetime64_dtype(times.dtype):
         times = pd.to_datetime(times)
@@ -321,4 +336,4 @@ def _datetimes_ns(times: pd.Series, name: Hashable, index: pd.Index) -> IntArray
             f"column {name!r} spans more than 292 years, too long to measure touch times in nanoseconds. "
             "Fix: drop the events with wrong dates (often placeholders such as 1700-01-01)."
         )
-    return nanoseconds
+    return nanoseconds, zone

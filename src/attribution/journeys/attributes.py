@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from attribution.errors import JourneyError, ParameterError
+from attribution.journeys.zones import zone_name
 
 __all__ = ["CONVERSION_TYPE", "ENDED_AT", "PERIOD", "Attributes", "attribute_columns", "group_keys", "require_one_goal"]
 
@@ -38,15 +39,21 @@ class Attributes:
         ``pandas.Categorical`` accepts). Missing values are allowed: a journey whose
         segment is unknown is a group of its own.
     ended_at
-        Optional, one end time per row: int64 nanoseconds (``numpy.iinfo(int64).min``
-        for unknown), or datetimes.
+        Optional, one end time per row: int64 nanoseconds since the epoch in UTC
+        (``numpy.iinfo(int64).min`` for unknown), or datetimes (time-zone-aware ones give
+        ``zone``).
     n_rows
         The number of rows every column must have.
+    zone
+        The time zone the end times were recorded in (``"Europe/Paris"``, ``"+07:00"``), in
+        which calendar periods are counted; ``None`` for naive (wall-clock) times.
     """
 
-    __slots__ = ("_columns", "_ended_at", "_n_rows")
+    __slots__ = ("_columns", "_ended_at", "_n_rows", "_zone")
 
-    def __init__(self, columns: Mapping[str, Any], ended_at: npt.ArrayLike | None = None, *, n_rows: int) -> None:
+    def __init__(
+        self, columns: Mapping[str, Any], ended_at: npt.ArrayLike | None = None, *, n_rows: int, zone: str | None = None
+    ) -> None:
         built: dict[str, pd.Categorical] = {}
         for name, values in columns.items():
             if not isinstance(name, str) or not name or name in (ENDED_AT,):
@@ -66,7 +73,10 @@ class Attributes:
             built[name] = column.copy()
         self._columns = built
         self._n_rows = n_rows
-        self._ended_at = None if ended_at is None else _as_ns(ended_at, n_rows)
+        self._ended_at: IntArray | None = None
+        self._zone: str | None = None
+        if ended_at is not None:
+            self._ended_at, self._zone = _as_ns(ended_at, n_rows, zone)
 
     # ------------------------------------------------------------------ reading
     @property
@@ -78,6 +88,18 @@ class Attributes:
     def ended_at(self) -> IntArray | None:
         """Per row, when the journey ended (int64 ns; the NaT value where unknown), or ``None``."""
         return self._ended_at
+
+    @property
+    def zone(self) -> str | None:
+        """The time zone of the end times (periods are counted in it), or ``None`` for naive times."""
+        return self._zone
+
+    def end_times(self) -> pd.DatetimeIndex | None:
+        """The end times as datetimes, in their own zone (naive if they have none)."""
+        if self._ended_at is None:
+            return None
+        times = pd.DatetimeIndex(self._ended_at.astype("datetime64[ns]"))  # a copy: never our array
+        return times if self._zone is None else times.tz_localize("UTC").tz_convert(self._zone)
 
     def column(self, name: str) -> pd.Categorical:
         """One attribute's values (a copy)."""
@@ -91,7 +113,7 @@ class Attributes:
         """Every attribute as a column (categoricals, and ``ended_at`` as datetimes)."""
         data: dict[str, Any] = {name: column.copy() for name, column in self._columns.items()}
         if self._ended_at is not None:
-            data[ENDED_AT] = pd.to_datetime(self._ended_at, unit="ns")
+            data[ENDED_AT] = self.end_times()
         return pd.DataFrame(data, index=pd.RangeIndex(self._n_rows))
 
     def periods(self, freq: str) -> pd.Categorical:
@@ -102,8 +124,11 @@ class Attributes:
                 "Fix: build them with Journeys.from_events (which records it), or give from_paths an "
                 "ended_at column, or group by an attribute that holds the period."
             )
+        local = self.end_times()
+        if self._zone is not None:  # the calendar of the times' own zone, not UTC's
+            local = local.tz_localize(None)  # type: ignore[union-attr]
         try:
-            periods = pd.DatetimeIndex(pd.to_datetime(self._ended_at, unit="ns")).to_period(freq)
+            periods = local.to_period(freq)  # type: ignore[union-attr]
         except (ValueError, TypeError, AttributeError) as exc:
             raise ParameterError(
                 f"parameter 'period' must be a pandas period frequency such as 'D', 'W', 'M', 'Q' or 'Y'; "
@@ -114,6 +139,8 @@ class Attributes:
     def equals(self, other: Attributes) -> bool:
         if self.names != other.names or (self._ended_at is None) != (other._ended_at is None):
             return False
+        if self._zone != other._zone:
+            return False
         if self._ended_at is not None and not np.array_equal(self._ended_at, other._ended_at):  # type: ignore[arg-type]
             return False
         return all(_same_values(self._columns[n], other._columns[n]) for n in self.names)
@@ -123,7 +150,11 @@ class Attributes:
         """The attributes of the rows at ``rows`` (positions)."""
         columns = {name: column.take(rows) for name, column in self._columns.items()}
         ended = None if self._ended_at is None else self._ended_at[rows]
-        return Attributes(columns, ended, n_rows=len(rows))
+        return Attributes(columns, ended, n_rows=len(rows), zone=self._zone)
+
+    def in_zone(self, zone: str | None) -> Attributes:
+        """The same end times (instants) recorded as in ``zone``: periods are counted in it."""
+        return Attributes(self._columns, self._ended_at, n_rows=self._n_rows, zone=zone)
 
     def without_ended_at(self) -> Attributes:
         return Attributes(self._columns, None, n_rows=self._n_rows)
@@ -131,7 +162,7 @@ class Attributes:
     def with_column(self, name: str, values: Any) -> Attributes:
         columns = dict(self._columns)
         columns[name] = values
-        return Attributes(columns, self._ended_at, n_rows=self._n_rows)
+        return Attributes(columns, self._ended_at, n_rows=self._n_rows, zone=self._zone)
 
     @staticmethod
     def concat(items: Sequence[Attributes | None], lengths: Sequence[int]) -> Attributes | None:
@@ -149,12 +180,21 @@ class Attributes:
         columns = {name: _union([p._columns[name] for p in parts]) for name in parts[0].names}
         with_ends = all(p._ended_at is not None for p in parts)
         ended = np.concatenate([p._ended_at for p in parts if p._ended_at is not None]) if with_ends else None
-        return Attributes(columns, ended, n_rows=int(sum(lengths)))
+        zones = list(dict.fromkeys(p._zone for p in parts if p._ended_at is not None))
+        if with_ends and len(zones) > 1:
+            listed = " and ".join("naive times" if z is None else repr(z) for z in zones[:2])
+            raise JourneyError(
+                f"journeys whose end times are in different time zones ({listed}) cannot be stacked: their "
+                "calendar periods would disagree. Fix: build every part from times in one zone: "
+                "events[time].dt.tz_convert(zone) for zoned times, .dt.tz_localize(zone) for naive ones."
+            )
+        return Attributes(columns, ended, n_rows=int(sum(lengths)), zone=zones[0] if with_ends and zones else None)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"_columns": self._columns, "_ended_at": self._ended_at, "_n_rows": self._n_rows}
+        return {"_columns": self._columns, "_ended_at": self._ended_at, "_n_rows": self._n_rows, "_zone": self._zone}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        object.__setattr__(self, "_zone", None)  # pickles made before zones were kept
         for name, item in state.items():
             object.__setattr__(self, name, item)
 
@@ -179,13 +219,16 @@ def attribute_columns(segments: str | Sequence[str] | None, conversion_type: str
     return names
 
 
-def group_keys(attributes: Attributes | None, by: Iterable[str], *, period: str | None, n_rows: int) -> pd.DataFrame:
-    """One column per key of ``by``: attribute values, or ``"period"`` computed from ``ended_at``."""
-    columns: dict[str, Any] = {}
+def group_keys(attributes: Attributes | None, by: Iterable[str], *, period: str | None) -> dict[str, pd.Categorical]:
+    """One categorical per key of ``by``: attribute values, or ``"period"`` computed from ``ended_at``.
+
+    The attribute columns are the stored ones, not copies: read them, never write to them.
+    """
+    columns: dict[str, pd.Categorical] = {}
     known = () if attributes is None else attributes.names
     for key in by:
         if key in known:
-            columns[key] = attributes.column(key)  # type: ignore[union-attr]
+            columns[key] = attributes._columns[key]  # type: ignore[union-attr]
         elif key == PERIOD:
             if attributes is None:
                 raise JourneyError(
@@ -199,7 +242,7 @@ def group_keys(attributes: Attributes | None, by: Iterable[str], *, period: str 
                 f"(they have: {', '.join(map(repr, (*known, PERIOD))) if attributes else 'none'}). "
                 "Fix: build the journeys with segments=[...] or conversion_type=..., or group by 'period'."
             )
-    return pd.DataFrame(columns, index=pd.RangeIndex(n_rows))
+    return columns
 
 
 def _plain_values(values: Any) -> Any:
@@ -211,12 +254,25 @@ def _plain_values(values: Any) -> Any:
     return values
 
 
-def _as_ns(values: npt.ArrayLike, n_rows: int) -> IntArray:
+def _as_ns(values: npt.ArrayLike, n_rows: int, zone: str | None) -> tuple[IntArray, str | None]:
+    """End times as int64 UTC nanoseconds, and their zone (given, or that of aware datetimes)."""
+    if str(getattr(values, "dtype", "")) == "object" or (isinstance(values, (list, tuple)) and values):
+        values = pd.to_datetime(pd.Series(np.asarray(values, dtype=object), dtype=object))
+    dtype = getattr(values, "dtype", None)
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        own = zone_name(dtype.tz)
+        if zone is not None and zone_name(zone) != own:
+            raise JourneyError(
+                f"ended_at holds times in zone {own!r} but zone={zone!r} was given. Fix: pass one of them."
+            )
+        zone = own
+        values = pd.DatetimeIndex(values).tz_convert("UTC").tz_localize(None)  # type: ignore[arg-type]
+    elif zone is not None:
+        zone = zone_name(zone)
+
     array = np.asarray(values)
     if np.issubdtype(array.dtype, np.datetime64):
         array = array.astype("datetime64[ns]").view(np.int64)
-    elif array.dtype == object:
-        array = pd.to_datetime(pd.Series(array, dtype=object)).to_numpy(dtype="datetime64[ns]").view(np.int64)
     if array.ndim != 1 or len(array) != n_rows or not np.issubdtype(array.dtype, np.integer):
         raise JourneyError(
             f"ended_at needs one time per row ({n_rows}) as datetimes or int64 nanoseconds; "
@@ -224,7 +280,7 @@ def _as_ns(values: npt.ArrayLike, n_rows: int) -> IntArray:
         )
     ns = np.array(array, dtype=np.int64)
     ns.setflags(write=False)
-    return ns
+    return ns, zone
 
 
 def _union(columns: list[pd.Categorical]) -> pd.Categorical:

@@ -48,6 +48,7 @@ class Events:
     attribute_labels: dict[str, pd.Index] = field(default_factory=dict)
     fine_channel: npt.NDArray[np.int32] | None = None  # finest channel level per event (-1: none)
     levels: ChannelLevels | None = None
+    zone: str | None = None  # the times' own time zone (calendar periods are counted in it)
 
     def take(self, order: IntArray) -> Events:
         return Events(
@@ -63,6 +64,7 @@ class Events:
             self.attribute_labels,
             None if self.fine_channel is None else self.fine_channel[order],
             self.levels,
+            self.zone,
         )
 
 
@@ -126,7 +128,8 @@ def _event_order(events: Events) -> IntArray | None:
 
 
 def _order_ties(events: Events, order: IntArray, tie: BoolArray) -> IntArray:
-    """Sort the runs of equal (user, time) by tiebreak, kind, channel and value, in place."""
+    """Sort the runs of equal (user, time) by tiebreak, kind, channel, finer channel level, value
+    and attributes, in place."""
     in_run = np.zeros(len(order), dtype=bool)
     in_run[1:] |= tie
     in_run[:-1] |= tie
@@ -135,7 +138,10 @@ def _order_ties(events: Events, order: IntArray, tie: BoolArray) -> IntArray:
     rows = order[positions]
     # journey attributes last: rows equal in every other column still have one order, whatever the engine
     keys: list[npt.NDArray[Any]] = [codes[rows] for codes in reversed(list(events.attribute_codes.values()))]
-    keys += [events.value[rows], events.channel[rows], _kind(events)[rows]]
+    keys.append(events.value[rows])
+    if events.fine_channel is not None:  # a campaign's touches in one order, whatever the input's
+        keys.append(events.fine_channel[rows])
+    keys += [events.channel[rows], _kind(events)[rows]]
     if events.tiebreak is not None:
         keys.append(events.tiebreak[rows])
     keys.append(run_id[positions])
@@ -273,4 +279,4 @@ def _journey_attributes(
             latest[rows[last_of_run]] = values[last_of_run]
             chosen = np.where(chosen >= 0, chosen, latest)
         columns[name] = pd.Categorical.from_codes(chosen, categories=events.attribute_labels[name])
-    return Attributes(columns, end_time, n_rows=len(closing))
+    return Attributes(columns, end_time, n_rows=len(closing), zone=events.zone)

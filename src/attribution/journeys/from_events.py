@@ -16,7 +16,7 @@ import pandas as pd
 
 from attribution.errors import JourneyError
 from attribution.journeys._messages import bad_rows
-from attribution.journeys._times import times_ns
+from attribution.journeys._times import read_times
 from attribution.journeys._validate import check_non_negative_finite
 from attribution.journeys.attributes import CONVERSION_TYPE, Attributes
 from attribution.journeys.cutting import Events, Parts, journeys_from_events
@@ -211,10 +211,13 @@ def read_events(events: pd.DataFrame, spec: EventSpec) -> Events:
         fine_channel, levels = read_levels(
             channels, channel_codes, [(name, events[name]) for name in spec.levels], str(spec.channel)
         )
+    times, zone = read_times(
+        events[spec.time], spec.time, index, time_format=spec.time_format, time_unit=spec.time_unit
+    )
     return Events(
         user_codes,
         user_labels,
-        times_ns(events[spec.time], spec.time, index, time_format=spec.time_format, time_unit=spec.time_unit),
+        times,
         converted,
         channel_codes,
         channels,
@@ -224,6 +227,7 @@ def read_events(events: pd.DataFrame, spec: EventSpec) -> Events:
         attribute_labels,
         fine_channel,
         levels,
+        zone,
     )
 
 

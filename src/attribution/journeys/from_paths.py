@@ -106,9 +106,7 @@ def read_path_attributes(
                 f"column {ended_at!r} (ended_at) must hold datetimes; got dtype {raw.dtype}. "
                 f"Fix: convert it first, e.g. table[{ended_at!r}] = pd.to_datetime(table[{ended_at!r}], format='ISO8601')."
             )
-        if isinstance(raw.dtype, pd.DatetimeTZDtype):
-            raw = raw.dt.tz_convert("UTC").dt.tz_localize(None)
-        ends = raw.to_numpy(dtype="datetime64[ns]")
+        ends = raw  # time-zone-aware ends keep their zone (periods are counted in it)
     return Attributes(columns, ends, n_rows=len(table))
 
 

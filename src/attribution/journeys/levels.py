@@ -115,8 +115,8 @@ def read_levels(
     from attribution.journeys.rules import encode_labels
 
     is_touch = coarse_codes >= 0
-    current = np.asarray(coarse, dtype=object)[np.maximum(coarse_codes, 0)]
-    current[~is_touch] = None
+    current = np.full(len(coarse_codes), None, dtype=object)  # no channel (a bare conversion): no label
+    current[is_touch] = np.asarray(coarse, dtype=object)[coarse_codes[is_touch]]
     paths: list[npt.NDArray[Any]] = [current]
     names = [channel]
     for name, column in finer:

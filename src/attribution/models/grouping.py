@@ -270,14 +270,15 @@ def group_rows(
         )
     if CONVERSION_TYPE not in keys:
         require_one_goal(journeys)
-    table = group_keys(journeys.attribute_set(), keys, period=period, n_rows=journeys.n_rows)
+    table = group_keys(journeys.attribute_set(), keys, period=period)
     # one integer per row from the categorical codes (missing: one past the last code of each key)
-    columns = [pd.Categorical(table[key]) for key in keys]
+    columns = [table[key] for key in keys]
     sizes = [len(column.categories) + 1 for column in columns]
     combined = np.zeros(journeys.n_rows, dtype=np.int64)
     for column, size in zip(columns, sizes, strict=True):
-        codes = np.asarray(column.codes, dtype=np.int64)
-        combined = combined * size + np.where(codes < 0, size - 1, codes)
+        codes = np.asarray(column.codes)
+        combined *= size
+        combined += np.where(codes < 0, size - 1, codes) if (codes < 0).any() else codes
     if math.prod(sizes) <= 4 * journeys.n_rows + 1024:  # small key space: count instead of sorting
         present = np.flatnonzero(np.bincount(combined, minlength=math.prod(sizes)))
         remap = np.full(math.prod(sizes), -1, dtype=np.int64)
