@@ -17,7 +17,7 @@ from attribution.cli import main
 from attribution.compare import default_models
 from attribution.datasets import load_sample_events
 
-PIP_HINT = 'pip install "multitouch-attribution[parquet]"'
+PIP_HINT = 'pip install pyarrow (or pip install ".[parquet]" from a checkout of attribution)'
 
 
 def small_log() -> pd.DataFrame:

@@ -66,7 +66,10 @@ def test_docs_have_examples() -> None:
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
-def test_page_examples_run(page: Path) -> None:
+def test_page_examples_run(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("COLUMNS", "LINES"):  # pages run without the terminal's size; one that sets it (CLI) is undone
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     page_blocks = blocks(page)
     odd = [b for b in page_blocks if b.language in NOT_RUN_PYTHON]
     assert not odd, f"{page.name}:{odd[0].line}: fence Python as ```python so it runs (or as ```text)"

@@ -12,7 +12,7 @@ from attribution.models.markov import MarkovChain
 from attribution.models.rules import FirstTouch, LastNonDirect, LastTouch, Linear, PositionBased, TimeDecay
 from attribution.models.shapley import Shapley
 
-__all__ = ["MODELS", "model_named", "resolve_models"]
+__all__ = ["MODELS", "model_named", "normalise_model_name", "resolve_models"]
 
 # Each name makes the model with the library's defaults.
 MODELS: dict[str, Callable[[], Model]] = {
@@ -31,6 +31,17 @@ MODELS: dict[str, Callable[[], Model]] = {
 }
 
 
+def normalise_model_name(name: str) -> str:
+    """A registry name as people may write it: ``"Last touch"``, ``"last-touch"`` → ``"last_touch"``.
+
+    Examples
+    --------
+    >>> normalise_model_name(" Last-Touch ")
+    'last_touch'
+    """
+    return "_".join(name.strip().lower().replace("-", " ").split())
+
+
 def model_named(name: str) -> Model:
     """The model registered as ``name`` (see :data:`MODELS`), with its defaults.
 
@@ -39,6 +50,8 @@ def model_named(name: str) -> Model:
     >>> model_named("u_shaped").name
     'U-shaped (40/20/40)'
     """
+    if isinstance(name, str) and normalise_model_name(name) in MODELS:
+        name = normalise_model_name(name)
     if not isinstance(name, str) or name not in MODELS:
         raise ParameterError(
             f"unknown model name {name!r}; the names are: {', '.join(MODELS)}. "

@@ -1,0 +1,201 @@
+"""One run of the command: read, build journeys, attribute with every model, write; failures in one line."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from attribution.cli._input import flag_goals, group_keys, load_events, load_spend, spend_by_channel
+from attribution.cli._output import Result, write_result
+from attribution.cli._parser import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    PROG,
+    CLIError,
+    build_parser,
+)
+from attribution.cli._progress import Progress
+from attribution.compare import compare, default_models
+from attribution.errors import AttributionError
+from attribution.journeys import Journeys, ragged
+from attribution.models.base import Model
+from attribution.models.markov import MarkovChain
+from attribution.models.registry import MODELS, normalise_model_name
+from attribution.models.rules import TimeDecay
+
+__all__ = ["ROAS_MODELS", "main", "select_models"]
+
+# the models whose return on spend is shown beside the credits when --models does not say:
+# one per family of answer (the last touch, an even split, the chain's removal effects)
+ROAS_MODELS = ("last_touch", "linear", "markov")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; return the exit status.
+
+    Parameters
+    ----------
+    argv
+        The arguments, without the program name; ``sys.argv[1:]`` when omitted.
+
+    Returns
+    -------
+    int
+        0 when done; 2 for bad input (an option, a file, the data), with one line on
+        stderr saying what is wrong and how to fix it; 1 for an unexpected failure (a bug:
+        please report it); 130 when interrupted. Never a traceback.
+
+    Examples
+    --------
+    >>> main(["--models", "nonsense"])
+    2
+    """
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # --help and --version print, then exit with status 0
+        return done.code if isinstance(done.code, int) else EXIT_OK
+    except AttributionError as exc:
+        _fail(exc)
+        return EXIT_BAD_INPUT
+    try:
+        with Progress.for_terminal(args.quiet) as progress:
+            result = _run(args, progress)
+        write_result(result, args.format, args.output, sys.stdout)
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (e.g. piped into head): nothing left to say
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the interpreter's last flush does not complain
+        return EXIT_OK
+    except AttributionError as exc:
+        _fail(exc)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # never a traceback; MemoryError and pandas' own errors included
+        _fail(f"could not process the input ({type(exc).__name__}: {exc}); please report this with the file's layout")
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace, progress: Progress) -> Result:
+    requested = select_models(args.models)
+    keys = group_keys(args)
+    progress.step("reading the bundled sample" if args.events is None else f"reading {args.events}")
+    events, source = load_events(args)
+    if args.goals is not None:
+        events = flag_goals(events, args)
+    progress.step(f"building journeys from {len(events):,} events")
+    journeys = Journeys.from_events(
+        events,
+        user=args.user,
+        time=args.time,
+        channel=args.channel,
+        conversion=args.conversion,
+        value=None if args.no_value else args.value,
+        lookback=args.lookback,
+        max_touches=args.max_touches,
+        split_on_conversion=not args.no_split,
+        time_format=args.time_format,
+        time_unit=args.time_unit,
+        segments=[k for k in keys if k not in ("period", "conversion_type")],
+        conversion_type=args.conversion_type,
+    )
+    spend = load_spend(args, keys)
+    if args.show == "roas" and spend is None:
+        raise CLIError("--show roas needs spend: pass --spend FILE with columns channel and spend (and the --by keys)")
+    models = _models(journeys, requested, args)
+    period = args.period if "period" in keys else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        progress.step(f"attributing with {len(models)} models")
+        if args.show == "roas":
+            table, roas = _roas(journeys, models, keys, period, spend), None
+        else:
+            comparison = compare(journeys, models, by=keys or None, period=period)
+            table = comparison.wide(args.show).fillna(0.0)
+            if not keys:
+                table = table.reindex(list(journeys.channels)).fillna(0.0).rename_axis("channel")
+            roas = None
+            if spend is not None:
+                progress.step("computing the return on ad spend")
+                shown = requested or list(ROAS_MODELS)
+                roas = _roas(journeys, _models(journeys, shown, args, strict=False), keys, period, spend)
+    for warning in caught:  # advice from a model, e.g. no non-converting journeys: one line each
+        print(f"{PROG}: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
+    distinct = int(np.unique(ragged.path_ids(journeys.codes, journeys.offsets)[0]).size)
+    return Result(source, len(events), journeys.summary(), distinct, args.show, table, roas)
+
+
+# ---------------------------------------------------------------------- models
+def select_models(names: str | None) -> list[str] | None:
+    """The registered models to run: ``None`` (every model that fits) by default, else ``names``.
+
+    Names are those of :func:`attribution.compare` (``last_touch``); ``last-touch`` and
+    ``Last touch`` are read the same way.
+
+    Raises
+    ------
+    CLIError
+        An empty or unknown name; the message lists the available models.
+
+    Examples
+    --------
+    >>> select_models("linear, Last-Touch,linear")
+    ['linear', 'last_touch']
+    """
+    if names is None:
+        return None
+    requested = [normalise_model_name(name) for name in names.split(",")]
+    if not all(requested):
+        raise CLIError(f"argument --models: expected comma-separated model names; got {names!r}")
+    unknown = [name for name in requested if name not in MODELS]
+    if unknown:
+        raise CLIError(f"argument --models: unknown model {unknown[0]!r}; available: {', '.join(MODELS)}")
+    return list(dict.fromkeys(requested))  # drop repeats, keep the order given
+
+
+def _models(
+    journeys: Journeys, names: list[str] | None, args: argparse.Namespace, *, strict: bool = True
+) -> list[Model]:
+    """The models to run, with --markov-order and --half-life applied."""
+    models: list[Model] = default_models(journeys) if names is None else [MODELS[name]() for name in names]
+    settings = {
+        MarkovChain: ("order", args.markov_order, "--markov-order", "markov"),
+        TimeDecay: ("half_life", args.half_life, "--half-life", "time_decay"),
+    }
+    for kind, (field, setting, option, name) in settings.items():
+        if setting is None:
+            continue
+        if strict and not any(isinstance(m, kind) for m in models):
+            raise CLIError(
+                f"{option} sets the {name} model, which is not among the models run"
+                + (" (these journeys have no touch times)" if kind is TimeDecay and not journeys.has_times else "")
+                + f"; add {name} to --models, or drop {option}"
+            )
+        models = [dataclasses.replace(m, **{field: setting}) if isinstance(m, kind) else m for m in models]  # type: ignore[type-var]
+    return models
+
+
+def _roas(
+    journeys: Journeys, models: list[Model], keys: list[str], period: str | None, spend: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Return on ad spend per channel (rows; per group with --by) under each model (columns)."""
+    assert spend is not None  # checked by the caller
+    comparison = compare(journeys, models, by=keys or None, period=period)
+    table = comparison.with_spend(spend.set_index([*keys, "channel"])["spend"] if keys else spend_by_channel(spend))
+    return table["roas"].unstack("model").reindex(columns=comparison.models)  # noqa: PD010  (keeps NaN rows)
+
+
+def _fail(exc: BaseException | str) -> None:
+    message = " ".join(str(exc).split())  # parser and pandas messages may span lines
+    print(f"{PROG}: error: {message}", file=sys.stderr)
