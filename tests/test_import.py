@@ -20,3 +20,26 @@ def test_public_names() -> None:
 
     assert set(attribution.__all__) >= {"Journeys", "JourneyError", "AttributionError", "concat"}
     assert isinstance(attribution.__version__, str)
+
+
+def test_attribution_testing_without_hypothesis_says_what_to_install() -> None:
+    """With hypothesis hidden, importing attribution.testing is an ImportError naming the fix."""
+    code = (
+        "import sys; sys.modules['hypothesis'] = None\n"
+        "import importlib.util, importlib.machinery\n"
+        "original = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, *a: None if name == 'hypothesis' else original(name, *a)\n"
+        "try:\n"
+        "    import attribution.testing\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "attribution.testing needs hypothesis" in result.stdout
+    assert 'pip install ".[testing]"' in result.stdout
+
+
+def test_attribution_testing_with_hypothesis_gives_the_contract() -> None:
+    from attribution.testing import check_model
+
+    assert callable(check_model)
