@@ -1,6 +1,6 @@
 """The ordering-and-cutting kernel every builder shares: events in, journeys out (public for engine authors).
 
-SPEC §2 as array code: events are ordered by user, time, then (at equal times) tiebreak,
+The journey rules as array code: events are ordered by user, time, then (at equal times) tiebreak,
 touches before conversions, channel and value; journeys are cut at conversions (or
 accumulated, ``split_on_conversion=False``), then the lookback window and the touch cap
 are applied. The pandas builder (:mod:`attribution.journeys.from_events`) reads and checks
@@ -262,7 +262,7 @@ def _finish(
 def _journey_attributes(
     events: Events, kept_touches: IntArray, kept_journey: IntArray, closing: IntArray, end_time: IntArray
 ) -> Attributes:
-    """Each journey's attributes, from the event that closes it (SPEC §9), and when it ended.
+    """Each journey's attributes, from the event that closes it, and when it ended.
 
     A missing value on the closing event falls back to the latest non-missing value among
     the journey's own kept touches (chronological, so the last one found per journey wins);

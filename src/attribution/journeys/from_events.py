@@ -1,6 +1,6 @@
 """Build :class:`Journeys` from a raw event log with pandas and numpy (the reference builder).
 
-SPEC §2: sort by user and time (a touch before a conversion at equal times), split at
+The rules: sort by user and time (a touch before a conversion at equal times), split at
 conversions or accumulate, apply a lookback window and a touch cap, keep every conversion.
 """
 
@@ -107,7 +107,7 @@ def attribute_arguments(spec: EventSpec) -> dict[str, Hashable | None]:
 def journeys_per_goal(
     read: Events, spec: EventSpec, types: pd.Series, *, index: pd.Index, goals: Sequence[Any] | None = None
 ) -> Parts:
-    """Every conversion type as its own goal (SPEC §9), the goals' journeys stacked.
+    """Every conversion type as its own goal (journeys built as if only it converted), the goals' journeys stacked.
 
     For goal t, only conversions of type t convert; a conversion of another type is a touch
     if it carries a channel and is left out otherwise. ``goals``: every goal of the whole

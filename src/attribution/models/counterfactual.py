@@ -1,4 +1,4 @@
-"""fractribution's counterfactual model: each touch's leave-one-out gain, normalised per path (SPEC.md §6).
+"""fractribution's counterfactual model: each touch's leave-one-out gain, normalised per path.
 
 Google's fractribution calls this model "Shapley", but it is not a Shapley value: no
 coalitions are averaged over. For each converting path, touch i gets
@@ -39,7 +39,7 @@ ROUNDING = 1e-12
 
 @dataclass(frozen=True, repr=True)
 class Counterfactual(Configured):
-    """fractribution's normalised leave-one-out gain (SPEC.md §6) — not a Shapley value.
+    """fractribution's normalised leave-one-out gain — not a Shapley value.
 
     For each converting path, touch i gets max(p(path) − p(path without touch i), 0),
     with p the conversion rate of that exact path among the journeys (0 if never seen);
@@ -47,8 +47,8 @@ class Counterfactual(Configured):
     conversions to its last touch. A gain within 1e-12 of p(path), relatively, is
     rounding noise between equal rates and counts as 0.
 
-    The model has no parameters: the last-touch fallback is part of its definition
-    (SPEC.md §6), so ``params()`` is empty and the name is ``"Counterfactual"``.
+    The model has no parameters: the last-touch fallback is part of its definition,
+    so ``params()`` is empty and the name is ``"Counterfactual"``.
 
     Examples
     --------

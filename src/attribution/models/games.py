@@ -1,4 +1,4 @@
-"""Characteristic functions for Shapley attribution: the games v(S) over coalitions of channels (SPEC.md §5).
+"""Characteristic functions for Shapley attribution: the games v(S) over coalitions of channels.
 
 A :data:`Game` takes a boolean membership matrix — one row per coalition, column j for
 ``journeys.channels[j]`` — and returns one float per row. The solvers in

@@ -1,6 +1,6 @@
 """Rule-based models: first touch, last touch, last non-direct, linear, position-based, time decay.
 
-Each model is a per-touch weight vector that sums to 1 on every path (SPEC.md §3);
+Each model is a per-touch weight vector that sums to 1 on every path;
 weights are computed for all touches at once over the flat arrays of ``Journeys``.
 """
 
@@ -304,7 +304,7 @@ _PRESETS = {(0.4, 0.2, 0.4): "U-shaped", (0.2, 0.2, 0.6): "J-curve", (0.6, 0.2, 
 class PositionBased(_RuleModel):
     """First, middle and last touches share the credit in fixed proportions: P(f, m, l).
 
-    Weights (SPEC.md §3, Adobe's "custom" rule; the shares are normalised):
+    Weights (Adobe's "custom" rule; the shares are normalised):
 
     - one touch: (1);
     - two touches: (f, l) / (f + l), the middle share is ignored; when f = l = 0 the

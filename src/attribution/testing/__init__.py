@@ -16,6 +16,6 @@ if importlib.util.find_spec("hypothesis") is None:  # say what to install, not a
         'Fix: pip install hypothesis (or pip install ".[testing]" from a checkout of attribution).'
     )
 
-from attribution.testing.contract import check_model  # noqa: E402  (after the check above)
+from attribution.testing.contract import check_model  # after the check above
 
 __all__ = ["check_model"]

@@ -1,4 +1,4 @@
-"""The contract every attribution model keeps, as a runnable check (DESIGN.md "Invariants").
+"""The contract every attribution model keeps, as a runnable check.
 
 Examples
 --------
