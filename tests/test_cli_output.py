@@ -281,7 +281,7 @@ def test_a_closed_pipe_ends_quietly() -> None:
             "user_id,user_id,timestamp,channel,converted,revenue\nu,v,2025-01-01,A,0,\n",
             ["column 'user_id' appears 2 times", "ambiguous"],
         ),
-        ("events.csv", "user_id,timestamp,channel,converted,revenue\nu1,1735689600,Email,False,\n", ["time_unit"]),
+        ("events.csv", "user_id,timestamp,channel,converted,revenue\nu1,1735689600,Email,False,\n", ["--time-unit"]),
         ("events.csv", "user_id,timestamp,channel,converted,revenue\nu1,13/01/2025,Email,False,\n", ["ISO 8601"]),
         (
             "events.csv",
@@ -371,3 +371,28 @@ def test_help_documents_the_exit_statuses(capsys: pytest.CaptureFixture[str]) ->
     assert "Exit status: 0 done; 2 bad input" in text
     assert "130 interrupted" in text
     assert main(["--models", "nonsense"]) == 2
+
+
+def test_fixes_are_given_as_options(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Epoch times without a unit: the fix names --time-unit, not the Python argument."""
+    file = tmp_path / "epochs.csv"
+    small_log().assign(timestamp=lambda e: e["timestamp"].astype("int64") // 10**9).to_csv(file, index=False)
+    code, out, err = run(capsys, str(file))
+    assert_one_line_error(code, out, err, "Fix: pass --time-unit s for Unix seconds")
+    assert "time_unit=" not in err
+
+
+def test_period_without_by_period_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert_one_line_error(*run(capsys, "--by", "country", "--period", "W"), "--period", "add period to --by")
+
+
+def test_one_unattributed_conversion_is_written_in_the_singular(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A user whose only event is a conversion: one conversion on an empty path."""
+    log = pd.concat([small_log(), small_log().iloc[[2]].assign(user_id="lonely")], ignore_index=True)
+    file = tmp_path / "events.csv"
+    log.to_csv(file, index=False)
+    code, out, err = run(capsys, str(file), "--models", "linear")
+    assert code == 0, err
+    assert "1 conversion on empty paths is unattributed by every model." in out

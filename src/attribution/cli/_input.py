@@ -47,7 +47,7 @@ def load_spend(args: argparse.Namespace, keys: list[str]) -> pd.DataFrame | None
 
         spend = load_sample_spend().rename(columns={"month": "period"})
         usable = [k for k in keys if k != "period"]
-        if usable or (keys and args.period != "M"):
+        if usable or (keys and (args.period or "M") != "M"):
             return None  # the sample prices channels by month only
         return spend.groupby([*(["period"] if keys else []), "channel"])["spend"].sum().reset_index()
     path = Path(args.spend)
@@ -57,7 +57,7 @@ def load_spend(args: argparse.Namespace, keys: list[str]) -> pd.DataFrame | None
     reader = _read_parquet if _is_parquet(path) else _read_csv_columns
     spend = reader(path, needed, args)
     if "period" in keys:
-        spend["period"] = pd.PeriodIndex(spend["period"].astype(str), freq=args.period)
+        spend["period"] = pd.PeriodIndex(spend["period"].astype(str), freq=args.period or "M")
     return spend
 
 

@@ -66,7 +66,8 @@ def as_text(result: Result, width: int) -> str:
     lines += _summary_lines(summary, result.distinct_paths, width)
     lines += ["", *_caption(QUANTITIES[result.quantity], width), fit_table(result.table, result.quantity, width)]
     if summary.unattributed_conversions and result.quantity != "roas":
-        note = f"{_count(summary.unattributed_conversions)} conversions on empty paths are unattributed by every model."
+        n = summary.unattributed_conversions
+        note = f"{_count(n)} conversion{'' if n == 1 else 's'} on empty paths {'is' if n == 1 else 'are'} unattributed by every model."
         lines += ["", *textwrap.wrap(note, width=width)]
     if result.roas is not None:
         lines += ["", *_caption(QUANTITIES["roas"], width), fit_table(result.roas, "roas", width)]

@@ -111,9 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     decisions.add_argument(
         "--period",
-        default="M",
         metavar="FREQ",
-        help="the period of --by period: D, W, M, Q or Y (default: %(default)s)",
+        help="the period of --by period: D, W, M, Q or Y (default: M)",
     )
     decisions.add_argument(
         "--conversion-type",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -114,7 +115,9 @@ def _run(args: argparse.Namespace, progress: Progress) -> Result:
     if args.show == "roas" and spend is None:
         raise CLIError("--show roas needs spend: pass --spend FILE with columns channel and spend (and the --by keys)")
     models = _models(journeys, requested, args)
-    period = args.period if "period" in keys else None
+    if args.period is not None and "period" not in keys:
+        raise CLIError("--period sets the calendar of --by period; add period to --by (e.g. --by period), or drop it")
+    period = (args.period or "M") if "period" in keys else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         progress.step(f"attributing with {len(models)} models")
@@ -197,5 +200,28 @@ def _roas(
 
 
 def _fail(exc: BaseException | str) -> None:
-    message = " ".join(str(exc).split())  # parser and pandas messages may span lines
+    message = in_cli_words(" ".join(str(exc).split()))  # parser and pandas messages may span lines
     print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+# The library's fixes name its arguments; on the command line the same fix is an option.
+_OPTIONS = (
+    (re.compile(r"\btime_unit=('?)(\w+)\1"), r"--time-unit \2"),
+    (re.compile(r"\btime_format=('[^']*')"), r"--time-format \1"),
+    (re.compile(r"\blookback=(['\"]?)([\w.]+)\1"), r"--lookback \2"),
+    (re.compile(r"\bmax_touches=(\d+)"), r"--max-touches \1"),
+    (re.compile(r"\bsplit_on_conversion=False\b"), "--no-split"),
+)
+
+
+def in_cli_words(message: str) -> str:
+    """A library message with its argument fixes written as the command's options.
+
+    Examples
+    --------
+    >>> in_cli_words("Fix: pass time_unit='s' for Unix seconds, or time_format='%d/%m/%Y'.")
+    "Fix: pass --time-unit s for Unix seconds, or --time-format '%d/%m/%Y'."
+    """
+    for pattern, option in _OPTIONS:
+        message = pattern.sub(option, message)
+    return message
