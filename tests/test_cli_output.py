@@ -191,7 +191,7 @@ def test_markov_order_and_half_life_reach_the_models(capsys: pytest.CaptureFixtu
 def test_model_options_for_models_not_run_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert_one_line_error(*run(capsys, "--models", "linear", "--markov-order", "2"), "--markov-order", "add markov")
     assert_one_line_error(*run(capsys, "--models", "linear", "--half-life", "3D"), "--half-life", "add time_decay")
-    assert_one_line_error(*run(capsys, "--half-life", "soon"), "--half-life", "7D or 36h")
+    assert_one_line_error(*run(capsys, "--half-life", "soon"), "--half-life", "30D or 36h")
     assert_one_line_error(*run(capsys, "--markov-order", "0"), "--markov-order", "positive")
 
 

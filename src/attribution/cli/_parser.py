@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     models.add_argument(
         "--half-life",
-        type=_half_life,
+        type=_duration,
         metavar="DURATION",
         help="half-life of the time decay model, e.g. 7D or 36h (default: 7D)",
     )
@@ -172,17 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _duration(text: str) -> pd.Timedelta:
+    """A positive duration such as 30D or 36h (argparse names the option in its error)."""
     try:
-        return parse_duration(text, "lookback")
+        return parse_duration(text, "duration")
     except JourneyError:
         raise argparse.ArgumentTypeError(f"expected a positive duration such as 30D or 36h; got {text!r}") from None
-
-
-def _half_life(text: str) -> pd.Timedelta:
-    try:
-        return parse_duration(text, "half_life")
-    except JourneyError:
-        raise argparse.ArgumentTypeError(f"expected a positive duration such as 7D or 36h; got {text!r}") from None
 
 
 def _positive_int(text: str) -> int:
