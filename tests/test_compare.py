@@ -81,12 +81,13 @@ def test_duplicate_names_and_non_models_are_refused(spec_journeys: Journeys) -> 
         compare(spec_journeys, [Linear(), Linear()])
     with pytest.raises(ParameterError, match=r"must hold models"):
         compare(spec_journeys, [42])  # type: ignore[list-item]
-    with pytest.raises(ParameterError, match=r"unknown model name 'Linear'; the names are: first_touch, "):
-        compare(spec_journeys, ["Linear"])
+    with pytest.raises(ParameterError, match=r"unknown model name 'Lineer'; the names are: first_touch, "):
+        compare(spec_journeys, ["Lineer"])
 
 
 def test_models_may_be_named_as_on_the_command_line(spec_journeys: Journeys) -> None:
     assert compare(spec_journeys, ["linear", "markov"]).models == ["Linear", "Markov (order 1)"]
+    assert compare(spec_journeys, ["Linear", "last-touch"]).models == ["Linear", "Last touch"]  # as people write them
     assert compare(spec_journeys, "u_shaped").models == ["U-shaped (40/20/40)"]
 
 
@@ -125,8 +126,8 @@ def test_plot_renders_a_non_blank_png(spec_journeys: Journeys, tmp_path: object)
 
 def test_repr_shows_shares(spec_journeys: Journeys) -> None:
     text = repr(compare(spec_journeys, [FirstTouch(), Linear()]))
-    assert text.startswith("Comparison of 2 models (share of conversions):")
-    assert "0.750" in text  # first touch share of A: 3/4
+    assert text.startswith("Comparison of 2 models: share of conversions\n")
+    assert "75.0%" in text  # first touch share of A: 3/4
     assert isinstance(compare(spec_journeys, [Linear()]).long(), pd.DataFrame)
 
 

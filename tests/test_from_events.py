@@ -295,4 +295,4 @@ def test_numeric_channel_ids_next_to_nulls_keep_integer_labels() -> None:
 def test_summary_of_no_journeys_says_so() -> None:
     text = str(build(events([])).summary())
     assert "n/a of journeys" in text
-    assert "path length  no journeys" in text
+    assert "path length:  no journeys" in text

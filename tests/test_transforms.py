@@ -153,15 +153,17 @@ def test_summary_counts_journeys_and_path_lengths(spec_journeys: Journeys) -> No
     assert s.length_distribution.to_dict() == {1: 4.0, 2: 3.0, 3: 2.0}  # B 2, C 2; A>C 2, A>B 1; A>B>C 2
     assert s.mean_length == pytest.approx((4 * 1 + 3 * 2 + 2 * 3) / 9)
     assert s.conversion_rate == pytest.approx(4 / 9)
-    assert "conversions  4 (44.44% of journeys), value 280" in str(s)
+    assert "conversions:  4 (44.44% of journeys)\nvalue:        280.00\n" in str(s)
 
 
 def test_repr_and_html_show_headline_and_rows(spec_journeys: Journeys) -> None:
     text = repr(spec_journeys)
-    assert text.splitlines()[0] == "Journeys: 5 rows, 9 journeys, 4 conversions (value 280), 3 channels, times: no"
+    assert text.splitlines()[0] == (
+        "Journeys: 9 journeys in 5 rows, 4 conversions (value 280.00), 3 channels, touch times: no"
+    )
     assert "A > B > C" in text
     html = spec_journeys._repr_html_()
-    assert html.startswith("<div><p><b>Journeys: 5 rows")
+    assert html.startswith("<div><p><strong>Journeys: 9 journeys in 5 rows")
     assert "<table" in html
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from attribution._display import Report, counted, format_money, frame_columns, share_cells
 from attribution.errors import ParameterError
 from attribution.journeys import Journeys
 from attribution.models.base import Attribution, Model
@@ -50,13 +51,35 @@ def default_models(journeys: Journeys) -> list[Model]:
     return models
 
 
-class Comparison:
-    """Credits of several models on the same journeys, side by side.
+class Comparison(Mapping[str, Attribution]):
+    """Credits of several models on the same journeys, side by side; a mapping of model name → result.
+
+    ``comparison["Linear"]`` is that model's :class:`~attribution.models.Attribution`;
+    ``len``, iteration (over model names, in the order they were run), ``in``,
+    ``keys()``, ``values()``, ``items()`` and ``get`` work as on a dict.
 
     Attributes
     ----------
     results
         Each model's :class:`~attribution.models.Attribution`, by model name.
+
+    Examples
+    --------
+    >>> j = Journeys.from_sequences([["A", "B"], ["B"]], conversions=[1, 2], value=[1000.5, 2000])
+    >>> comparison = compare(j, [FirstTouch(), Linear()])
+    >>> len(comparison), list(comparison), "Linear" in comparison
+    (2, ['First touch', 'Linear'], True)
+    >>> comparison["Linear"].credits["conversions"].tolist()
+    [0.5, 2.5]
+    >>> comparison["Markov"]
+    Traceback (most recent call last):
+    ...
+    KeyError: "no model 'Markov' in this comparison; its models are 'First touch', 'Linear'."
+    >>> comparison
+    Comparison of 2 models: share of conversions
+    channel  First touch  Linear
+    A              33.3%   16.7%
+    B              66.7%   83.3%
     """
 
     __slots__ = ("_by", "_long", "results")
@@ -73,6 +96,26 @@ class Comparison:
         frames = [r.to_frame() for r in self.results.values()]
         columns = ["model", *self._by, "channel", "conversions", "value", "share"]
         self._long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+    # ------------------------------------------------------------------ mapping
+    def __getitem__(self, name: str) -> Attribution:
+        try:
+            return self.results[name]
+        except (KeyError, TypeError):
+            models = ", ".join(map(repr, self.results))
+            raise KeyError(f"no model {name!r} in this comparison; its models are {models}.") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __contains__(self, name: object) -> bool:
+        try:
+            return name in self.results
+        except TypeError:  # an unhashable key is no model name
+            return False
 
     @property
     def by(self) -> tuple[str, ...]:
@@ -160,9 +203,50 @@ class Comparison:
         """Model names, in the order they were run."""
         return list(self.results)
 
-    def long(self) -> pd.DataFrame:
-        """Tidy table: one row per model and channel (``model``, ``channel``, ``conversions``, ``value``, ``share``)."""
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: one row per model and channel (``model``, ``channel``, ``conversions``, ``value``, ``share``).
+
+        With grouped results, the group keys come between ``model`` and ``channel``.
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["A", "B"], ["B"]], conversions=[1, 1])
+        >>> compare(j, [FirstTouch(), LastTouch()]).to_frame()
+                 model channel  conversions  value  share
+        0  First touch       A          1.0    0.0    0.5
+        1  First touch       B          1.0    0.0    0.5
+        2   Last touch       A          0.0    0.0    0.0
+        3   Last touch       B          2.0    0.0    1.0
+        """
         return self._long.copy()
+
+    def long(self) -> pd.DataFrame:
+        """The tidy table of :meth:`to_frame` (the same, under its earlier name)."""
+        return self.to_frame()
+
+    @property
+    def shares(self) -> pd.DataFrame:
+        """Models × channels table of each model's shares of conversions (0 where a model credits nothing).
+
+        With grouped results, the index is the model then the group keys.
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["A", "B"], ["B"]], conversions=[1, 1])
+        >>> compare(j, [FirstTouch(), LastTouch()]).shares
+        channel        A    B
+        model
+        First touch  0.5  0.5
+        Last touch   0.0  1.0
+        """
+        index = ["model", *self._by]
+        table = self._long.pivot_table(
+            index=index, columns="channel", values="share", aggfunc="sum", sort=False, observed=True, dropna=False
+        )
+        table = table.fillna(0.0)
+        if not self._by:
+            table = table.reindex(self.models)
+        return table
 
     def wide(self, values: Literal["conversions", "value", "share"] = "conversions") -> pd.DataFrame:
         """Channels × models table of ``values``.
@@ -204,22 +288,45 @@ class Comparison:
                 out.loc[a, b] = out.loc[b, a] = rho
         return out
 
-    def plot(self, values: Literal["conversions", "value", "share"] = "share", ax: Axes | None = None) -> Axes:
-        """Grouped bar chart of ``values`` by channel and model (needs the ``plot`` extra: matplotlib)."""
+    def plot(
+        self,
+        values: Literal["conversions", "value", "share"] = "share",
+        ax: Axes | None = None,
+        *,
+        kind: Literal["heatmap", "dots"] = "heatmap",
+    ) -> Axes:
+        """Channels × models heatmap of ``values``, annotated, models ordered by agreement; ``kind="dots"``
+        draws each channel's values across models as a dot plot (needs the ``plot`` extra: matplotlib)."""
         # plotting sits above this module (it draws comparisons); it is loaded by name, like
         # matplotlib itself, so the layers keep one direction
         plotting: Any = importlib.import_module("attribution.plotting")
-        axes: Axes = plotting.plot_comparison(self, values=values, ax=ax)
+        axes: Axes = plotting.plot_comparison(self, values=values, kind=kind, ax=ax)
         return axes
 
+    def _report(self) -> Report:
+        names = self.models
+        columns = frame_columns(self.wide("share"), dict.fromkeys(names, share_cells))
+        facts = []
+        unattributed = {result.unattributed for result in self.results.values()}
+        if len(unattributed) == 1:
+            (lost,) = unattributed
+            if lost.conversions or lost.value:
+                facts.append(
+                    (
+                        "unattributed",
+                        f"{counted(lost.conversions, 'conversion')} (value {format_money(lost.value)}) "
+                        "on empty paths, by every model",
+                    )
+                )
+        count = counted(len(names), "model")
+        by = f" by {', '.join(self._by)}" if self._by else ""
+        return Report(f"Comparison of {count}{by}: share of conversions", facts, columns)
+
     def __repr__(self) -> str:
-        return f"Comparison of {len(self.results)} models (share of conversions):\n" + self.wide("share").to_string(
-            float_format=lambda x: f"{x:.3f}"
-        )
+        return self._report().text()
 
     def _repr_html_(self) -> str:
-        table = self.wide("share").to_html(float_format=lambda x: f"{x:.3f}", border=0)
-        return f"<div><p><b>Comparison of {len(self.results)} models</b> (share of conversions)</p>{table}</div>"
+        return self._report().html()
 
 
 def compare(

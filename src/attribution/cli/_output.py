@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
+from attribution._display import format_count
 from attribution.cli._input import PARQUET_HINT
 from attribution.cli._parser import CLIError
 from attribution.cli._tables import QUANTITIES, fit_table, wrap_field
@@ -28,7 +29,6 @@ class Result:
     source: str
     n_events: int
     summary: JourneysSummary
-    distinct_paths: int
     quantity: str  # what ``table`` holds: conversions, value, share or roas
     table: pd.DataFrame  # rows: channels (group keys first with --by); columns: models
     roas: pd.DataFrame | None  # return on ad spend beside the credits (None: no spend, or shown as ``table``)
@@ -63,11 +63,11 @@ def as_text(result: Result, width: int) -> str:
     """The summary and the tables, every line at most ``width`` characters."""
     summary = result.summary
     lines = [*wrap_field("events", f"{result.source}, {result.n_events:,} rows", width)]
-    lines += _summary_lines(summary, result.distinct_paths, width)
+    lines += _summary_lines(summary, width)
     lines += ["", *_caption(QUANTITIES[result.quantity], width), fit_table(result.table, result.quantity, width)]
     if summary.unattributed_conversions and result.quantity != "roas":
         n = summary.unattributed_conversions
-        note = f"{_count(n)} conversion{'' if n == 1 else 's'} on empty paths {'is' if n == 1 else 'are'} unattributed by every model."
+        note = f"{format_count(n)} conversion{'' if n == 1 else 's'} on empty paths {'is' if n == 1 else 'are'} unattributed by every model."
         lines += ["", *textwrap.wrap(note, width=width)]
     if result.roas is not None:
         lines += ["", *_caption(QUANTITIES["roas"], width), fit_table(result.roas, "roas", width)]
@@ -81,7 +81,7 @@ def _caption(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width=width)
 
 
-def _summary_lines(summary: JourneysSummary, distinct_paths: int, width: int) -> list[str]:
+def _summary_lines(summary: JourneysSummary, width: int) -> list[str]:
     rate = "n/a" if not summary.journeys else f"{summary.conversions / summary.journeys:.2%}"
     lengths = summary.length_distribution
     total = float(lengths.sum()) or 1.0
@@ -92,16 +92,16 @@ def _summary_lines(summary: JourneysSummary, distinct_paths: int, width: int) ->
     histogram = ", ".join([*shown, *([f"10+:{_KEEP}{tail / total:.1%}"] if tail else [])])
     lines = wrap_field(
         "journeys",
-        f"{_count(summary.journeys)} journeys, {distinct_paths:,} distinct paths, {summary.touches:,} touches",
+        f"{format_count(summary.journeys)} journeys, {summary.distinct_paths:,} distinct paths, {summary.touches:,} touches",
         width,
     )
     lines += wrap_field(
-        "conversions", f"{_count(summary.conversions)} ({rate} of journeys), value {summary.value:,.2f}", width
+        "conversions", f"{format_count(summary.conversions)} ({rate} of journeys), value {summary.value:,.2f}", width
     )
     if summary.unattributed_conversions:
         lines += wrap_field(
             "unattributed",
-            f"{_count(summary.unattributed_conversions)} conversions on empty paths "
+            f"{format_count(summary.unattributed_conversions)} conversions on empty paths "
             f"(value {summary.unattributed_value:,.2f})",
             width,
         )
@@ -110,11 +110,6 @@ def _summary_lines(summary: JourneysSummary, distinct_paths: int, width: int) ->
         lines += wrap_field("path length", f"mean {summary.mean_length:.2f}; {histogram}", width)
     lines += wrap_field("touch times", "yes" if summary.has_times else "no", width)
     return lines
-
-
-def _count(x: float) -> str:
-    """A count as people write it: whole numbers without decimals, others with two."""
-    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
 
 
 def _document(result: Result) -> dict[str, Any]:

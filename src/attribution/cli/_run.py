@@ -10,7 +10,6 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from attribution.cli._input import flag_goals, group_keys, load_events, load_spend, spend_by_channel
@@ -27,7 +26,7 @@ from attribution.cli._parser import (
 from attribution.cli._progress import Progress
 from attribution.compare import compare, default_models
 from attribution.errors import AttributionError
-from attribution.journeys import Journeys, ragged
+from attribution.journeys import Journeys
 from attribution.models.base import Model
 from attribution.models.markov import MarkovChain
 from attribution.models.registry import MODELS, normalise_model_name
@@ -135,8 +134,7 @@ def _run(args: argparse.Namespace, progress: Progress) -> Result:
                 roas = _roas(journeys, _models(journeys, shown, args, strict=False), keys, period, spend)
     for warning in caught:  # advice from a model, e.g. no non-converting journeys: one line each
         print(f"{PROG}: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
-    distinct = int(np.unique(ragged.path_ids(journeys.codes, journeys.offsets)[0]).size)
-    return Result(source, len(events), journeys.summary(), distinct, args.show, table, roas)
+    return Result(source, len(events), journeys.summary(), args.show, table, roas)
 
 
 # ---------------------------------------------------------------------- models

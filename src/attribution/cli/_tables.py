@@ -166,7 +166,7 @@ def wrap_field(name: str, text: str, width: int) -> list[str]:
 
     Examples
     --------
-    >>> wrap_field("channels", "3: Email, Paid Search, Social", 24)
+    >>> wrap_field("channels", "3: Email, Paid Search, Social", 26)
     ['channels     3: Email,', '             Paid Search,', '             Social']
     """
     indent = " " * 13

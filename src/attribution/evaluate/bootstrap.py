@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attribution._display import Column, Report, count_cells, frame_columns, money_cells, share_cells
 from attribution.errors import AttributionError, JourneyError, ParameterError
 from attribution.journeys import Journeys
 from attribution.journeys.attributes import require_one_goal
@@ -52,6 +53,10 @@ class BootstrapResult:
     failure_reasons
         Each distinct error message of the skipped replicates, with how many replicates
         raised it.
+    model
+        The name of the model bootstrapped.
+    seed
+        The seed of the resampling (None: not reproducible).
     """
 
     estimate: pd.DataFrame
@@ -62,6 +67,39 @@ class BootstrapResult:
     replicate_values: pd.DataFrame
     failed: int = 0
     failure_reasons: Mapping[str, int] = field(default_factory=dict)
+    model: str = ""
+    seed: int | None = None
+
+    def _report(self) -> Report:
+        kept = len(self.replicates)
+        n = kept + self.failed
+        seed = "none (not reproducible)" if self.seed is None else f"{self.seed}"
+        failed = (
+            "none" if not self.failed else f"{self.failed:,} of {n:,} (the model could not run; see failure_reasons)"
+        )
+        level = f"{100 * self.level:g}%"
+        columns = frame_columns(self.estimate[[]], {})  # the channel labels
+        for quantity, cells in (("conversions", count_cells), ("value", money_cells), ("share", share_cells)):
+            block = self.intervals.xs(quantity, level="quantity")
+            rows = len(block)
+            # one format for the estimate and both bounds, so their decimals agree
+            shown = cells([*block["estimate"].tolist(), *block["low"].tolist(), *block["high"].tolist()])
+            estimate, low, high = shown[:rows], shown[rows : 2 * rows], shown[2 * rows :]
+            columns.append(Column(quantity, estimate))
+            columns.append(Column(f"{level} interval", [f"{a} to {b}" for a, b in zip(low, high, strict=True)]))
+        columns.append(Column("same rank", share_cells(self.rank_stability.tolist())))
+        return Report(
+            f"Bootstrap of {self.model or 'a model'}: {n:,} replicates, {level} intervals",
+            [("seed", seed), ("failed replicates", failed)],
+            columns,
+            footer="same rank: the share of replicates in which the channel keeps its full-data rank",
+        )
+
+    def __repr__(self) -> str:
+        return self._report().text()
+
+    def _repr_html_(self) -> str:
+        return self._report().html()
 
 
 def _resampled(journeys: Journeys, rng: np.random.Generator) -> Journeys:
@@ -240,6 +278,8 @@ def bootstrap(
         replicate_values=pd.DataFrame(draws["value"], index=replicate_index, columns=channels),
         failed=failed,
         failure_reasons=reasons,
+        model=model.name,
+        seed=None if seed is None else int(seed),
     )
 
 

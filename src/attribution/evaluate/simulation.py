@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from attribution._display import Report, count_cells, counted, format_count, frame_columns, share_cells
 from attribution.errors import ParameterError
 from attribution.evaluate.funnel import Funnel, FunnelLog, Spread, funnel_truth, run_funnel, truth_table
 
@@ -93,6 +94,38 @@ class Simulation:
     baseline_conversions: int
     conversions_without_channels: int
     parameters: dict[str, object]
+
+    def _report(self) -> Report:
+        users, seed = self.parameters.get("n_users"), self.parameters.get("seed")
+        who = f"{users:,} users" if isinstance(users, int) else "simulated users"
+        title = f"Simulation: {who}" + ("" if seed is None else f", seed {seed}")
+        formats = {
+            "incremental": count_cells,
+            "incremental_share": share_cells,
+            "shapley": count_cells,
+            "shapley_share": share_cells,
+        }
+        truth = self.truth[[c for c in formats if c in self.truth.columns]]
+        return Report(
+            title,
+            [
+                ("events", f"{len(self.events):,} rows (touches and conversions)"),
+                (
+                    "conversions",
+                    f"{format_count(self.conversions)} in the log, {format_count(self.baseline_conversions)} of them "
+                    "organic (not caused by the funnel)",
+                ),
+                ("channels off", f"{counted(self.conversions_without_channels, 'conversion')} with every channel off"),
+                ("truth", "per channel: conversions lost when it alone is off (incremental), Shapley value"),
+            ],
+            frame_columns(truth, formats),
+        )
+
+    def __repr__(self) -> str:
+        return self._report().text()
+
+    def _repr_html_(self) -> str:
+        return self._report().html()
 
 
 def simulate(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -10,7 +9,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from attribution._display import (
+    Report,
+    count_cells,
+    counted,
+    format_count,
+    format_money,
+    format_rate,
+    frame_columns,
+    listed,
+    money_cells,
+    share_cells,
+)
 from attribution.errors import JourneyError
+from attribution.journeys import ragged
 
 if TYPE_CHECKING:
     from attribution.journeys._core import Journeys
@@ -94,6 +106,8 @@ class JourneysSummary:
         Journeys by number of touches (index: path length).
     has_times
         Whether touch times are known (needed by time decay).
+    distinct_paths
+        Distinct channel sequences among the rows (the empty path included).
     """
 
     rows: int
@@ -108,6 +122,7 @@ class JourneysSummary:
     mean_length: float
     length_distribution: pd.Series = field(repr=False)
     has_times: bool
+    distinct_paths: int
 
     @property
     def conversion_rate(self) -> float:
@@ -132,6 +147,7 @@ class JourneysSummary:
                 zip(self.length_distribution.index.tolist(), self.length_distribution.tolist(), strict=True)
             ),
             "has_times": self.has_times,
+            "distinct_paths": self.distinct_paths,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -140,37 +156,53 @@ class JourneysSummary:
         scalars["channels"] = len(self.channels)
         return pd.DataFrame({"value": pd.Series(scalars, dtype=object)}).rename_axis("metric")
 
+    def _report(self) -> Report:
+        if self.journeys:
+            lengths = f"mean {self.mean_length:.2f} touches; {_length_histogram(self.length_distribution)}"
+        else:
+            lengths = "no journeys"
+        return Report(
+            "Journeys summary",
+            [
+                (
+                    "journeys",
+                    f"{format_count(self.journeys)} in {counted(self.distinct_paths, 'distinct path')} "
+                    f"({counted(self.touches, 'touch', 'touches')})",
+                ),
+                ("conversions", f"{format_count(self.conversions)} ({format_rate(self.conversion_rate)} of journeys)"),
+                ("value", format_money(self.value)),
+                (
+                    "unattributed",
+                    f"{counted(self.unattributed_conversions, 'conversion')} "
+                    f"(value {format_money(self.unattributed_value)}) on empty paths",
+                ),
+                ("channels", f"{len(self.channels):,}: {listed(list(self.channels))}" if self.channels else "none"),
+                ("path length", lengths),
+                ("touch times", "yes" if self.has_times else "no"),
+            ],
+        )
+
     def __str__(self) -> str:
-        lines = [
-            f"journeys     {_num(self.journeys)} in {self.rows:,} path rows, {self.touches:,} touches",
-            f"conversions  {_num(self.conversions)} ({_percent(self.conversion_rate)} of journeys), value {_num(self.value)}",
-            f"unattributed {_num(self.unattributed_conversions)} conversions on empty paths (value {_num(self.unattributed_value)})",
-            f"channels     {len(self.channels)}: {', '.join(self.channels)}",
-            f"path length  mean {self.mean_length:.2f}; " + _length_histogram(self.length_distribution)
-            if self.journeys
-            else "path length  no journeys",
-            f"touch times  {'yes' if self.has_times else 'no'}",
-        ]
-        return "\n".join(lines)
+        return self._report().text()
 
+    def __repr__(self) -> str:
+        return self._report().text()
 
-def _percent(x: float) -> str:
-    return "n/a" if np.isnan(x) else f"{x:.2%}"
-
-
-def _num(x: float) -> str:
-    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
+    def _repr_html_(self) -> str:
+        return self._report().html()
 
 
 def _length_histogram(dist: pd.Series) -> str:
+    """``1: 29.7%, 2: 19.9%, …, 10+: 5.4%``: journeys by path length."""
     total = float(dist.sum())
-    if not total:
-        return "no journeys"
-    shown = [f"{k}: {v / total:.1%}" for k, v in dist.items() if int(k) < 10]  # type: ignore[call-overload]
-    tail = float(dist[dist.index >= 10].sum())
-    if tail:
-        shown.append(f"10+: {tail / total:.1%}")
-    return ", ".join(shown)
+    short = dist[dist.index < 10]
+    labels = [str(length) for length in short.index.tolist()]
+    journeys = short.tolist()
+    if (dist.index >= 10).any():
+        labels.append("10+")
+        journeys.append(float(dist[dist.index >= 10].sum()))
+    shares = share_cells([count / total for count in journeys])
+    return ", ".join(f"{label}: {share}" for label, share in zip(labels, shares, strict=True))
 
 
 def summarize(journeys: Journeys) -> JourneysSummary:
@@ -194,33 +226,33 @@ def summarize(journeys: Journeys) -> JourneysSummary:
         mean_length=float(lengths @ weight / total) if total else float("nan"),
         length_distribution=distribution,
         has_times=journeys.has_times,
+        distinct_paths=len(np.unique(ragged.path_ids(journeys.codes, journeys.offsets)[0])) if journeys.n_rows else 0,
     )
 
 
-def _headline(journeys: Journeys) -> str:
-    return (
-        f"Journeys: {journeys.n_rows:,} rows, {_num(journeys.n_journeys)} journeys, "
-        f"{_num(journeys.total_conversions)} conversions (value {_num(journeys.total_value)}), "
-        f"{len(journeys.channels)} channels, times: {'yes' if journeys.has_times else 'no'}"
+def _report(journeys: Journeys) -> Report:
+    """The headline and the first rows (paths as lists where a label contains ' > ')."""
+    title = (
+        f"Journeys: {counted(journeys.n_journeys, 'journey')} in {counted(journeys.n_rows, 'row')}, "
+        f"{counted(journeys.total_conversions, 'conversion')} (value {format_money(journeys.total_value)}), "
+        f"{counted(len(journeys.channels), 'channel')}, touch times: {'yes' if journeys.has_times else 'no'}"
     )
-
-
-def _preview(journeys: Journeys) -> pd.DataFrame:
-    return journeys[:_PREVIEW_ROWS].to_frame()  # lists where a label contains ' > '
+    if journeys.n_rows == 0:
+        return Report(title)
+    preview = journeys[:_PREVIEW_ROWS].to_frame().rename_axis("row")
+    # strings, or lists where a label holds the separator: either way, the empty path is named
+    preview["path"] = [path if len(path) else "(empty)" for path in preview["path"]]
+    formats = {"conversions": count_cells, "nulls": count_cells, "value": money_cells}
+    left = journeys.n_rows - _PREVIEW_ROWS
+    more = f"... {left:,} more rows" if left > 0 else ""
+    return Report(title, table=frame_columns(preview, formats, missing=""), footer=more)
 
 
 def render_text(journeys: Journeys) -> str:
     """The terminal repr: a headline and the first rows."""
-    if journeys.n_rows == 0:
-        return _headline(journeys)
-    text = _headline(journeys) + "\n" + _preview(journeys).to_string(max_colwidth=60)
-    if journeys.n_rows > _PREVIEW_ROWS:
-        text += f"\n... {journeys.n_rows - _PREVIEW_ROWS:,} more rows"
-    return text
+    return _report(journeys).text()
 
 
 def render_html(journeys: Journeys) -> str:
     """The notebook repr: the same headline and preview as HTML."""
-    body = "" if journeys.n_rows == 0 else _preview(journeys).to_html(max_cols=8, border=0)
-    more = f"<p>... {journeys.n_rows - _PREVIEW_ROWS:,} more rows</p>" if journeys.n_rows > _PREVIEW_ROWS else ""
-    return f"<div><p><b>{html.escape(_headline(journeys))}</b></p>{body}{more}</div>"
+    return _report(journeys).html()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import html
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, Protocol, runtime_checkable
@@ -11,6 +11,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from attribution._display import (
+    Column,
+    Report,
+    count_cells,
+    counted,
+    format_money,
+    frame_columns,
+    money_cells,
+    share_cells,
+)
 from attribution.errors import AttributionError, ParameterError
 from attribution.journeys import Journeys
 
@@ -27,6 +37,9 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+
+# How each column of a credits table reads (see :mod:`attribution._display`).
+CREDIT_FORMATS = {"conversions": count_cells, "value": money_cells, "share": share_cells}
 
 
 @runtime_checkable
@@ -299,22 +312,68 @@ class Attribution:
         )
         return frame.sort_values(["row", "channel"], kind="stable").reset_index(drop=True)
 
-    def __repr__(self) -> str:
-        body = self.credits.to_string(float_format=lambda x: f"{x:,.4g}")
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python values (for JSON): the model, its parameters, credits per channel, unattributed.
+
+        Returns
+        -------
+        dict
+            ``model`` (the name), ``params`` (numbers, strings, lists; a callable by its
+            name), ``credits`` (``{channel: {"conversions", "value", "share"}}``, in channel
+            order) and ``unattributed`` (``{"conversions", "value"}``).
+
+        Examples
+        --------
+        >>> from attribution import Journeys, Linear
+        >>> j = Journeys.from_sequences([["A", "B"], ["B"]], conversions=[1, 2], value=[1000.5, 2000])
+        >>> Linear().attribute(j).to_dict()  # doctest: +NORMALIZE_WHITESPACE
+        {'model': 'Linear', 'params': {},
+         'credits': {'A': {'conversions': 0.5, 'value': 500.25, 'share': 0.16666666666666666},
+                     'B': {'conversions': 2.5, 'value': 2500.25, 'share': 0.8333333333333334}},
+         'unattributed': {'conversions': 0.0, 'value': 0.0}}
+        """
+        return {
+            "model": self._model.name,
+            "params": plain(dict(self._model.params)),
+            "credits": _credits_dict(self._channels, self._conversions, self._value),
+            "unattributed": {
+                "conversions": float(self._unattributed.conversions),
+                "value": float(self._unattributed.value),
+            },
+        }
+
+    # ------------------------------------------------------------------ display
+    def _title(self) -> str:
+        return f"Attribution: {self._model.name}"
+
+    def _facts(self) -> list[tuple[str, str]]:
+        """Labelled lines above the table; subclasses add what their family knows."""
         unattributed = self._unattributed
-        return (
-            f"Attribution: {self._model}\n{body}\n"
-            f"unattributed: {unattributed.conversions:,.6g} conversions (value {unattributed.value:,.6g}) on empty paths"
-        )
+        return [
+            (
+                "credited",
+                f"{counted(float(self._conversions.sum()), 'conversion')} "
+                f"(value {format_money(float(self._value.sum()))}) to {counted(len(self._channels), 'channel')}",
+            ),
+            (
+                "unattributed",
+                f"{counted(unattributed.conversions, 'conversion')} "
+                f"(value {format_money(unattributed.value)}) on empty paths",
+            ),
+        ]
+
+    def _table(self) -> list[Column]:
+        """The credits table; subclasses add columns."""
+        return frame_columns(self.credits, CREDIT_FORMATS)
+
+    def _report(self) -> Report:
+        return Report(self._title(), self._facts(), self._table())
+
+    def __repr__(self) -> str:
+        return self._report().text()
 
     def _repr_html_(self) -> str:
-        table = self.credits.to_html(float_format=lambda x: f"{x:,.4g}", border=0)
-        unattributed = self._unattributed
-        return (
-            f"<div><p><b>Attribution: {html.escape(str(self._model))}</b></p>{table}"
-            f"<p>unattributed: {unattributed.conversions:,.6g} conversions "
-            f"(value {unattributed.value:,.6g}) on empty paths</p></div>"
-        )
+        return self._report().html()
 
     def __getstate__(self) -> dict[str, Any]:
         """Every slot of the result and of its subclasses (and a subclass's ``__dict__``), for pickling."""
@@ -330,6 +389,45 @@ class Attribution:
             frozen = np.array(getattr(self, name), dtype=np.float64)
             frozen.setflags(write=False)
             object.__setattr__(self, name, frozen)
+
+
+def plain(item: Any) -> Any:
+    """``item`` as JSON-ready Python: numbers, strings, booleans, None, lists and str-keyed dicts.
+
+    numpy scalars become Python numbers, tuples and arrays lists, a callable its name,
+    a missing value (NaN, NaT) or an infinity None (which JSON knows), anything else its text.
+    """
+    if item is None or isinstance(item, (bool, str, int)):
+        return item
+    if isinstance(item, float):
+        return item if math.isfinite(item) else None
+    if isinstance(item, np.generic):
+        return plain(item.item())
+    if isinstance(item, Mapping):
+        return {str(plain(key)): plain(value) for key, value in item.items()}
+    if isinstance(item, (list, tuple, np.ndarray)):
+        return [plain(value) for value in item]
+    if callable(item) and hasattr(item, "__name__"):
+        return str(item.__name__)
+    try:
+        if pd.isna(item):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(item)
+
+
+def _credits_dict(channels: tuple[str, ...], conversions: FloatArray, value: FloatArray) -> dict[str, dict[str, float]]:
+    """``{channel: {"conversions", "value", "share"}}``, shares of the attributed conversions."""
+    attributed = float(conversions.sum())
+    return {
+        channel: {
+            "conversions": float(c),
+            "value": float(v),
+            "share": float(c / attributed) if attributed > 0 else 0.0,
+        }
+        for channel, c, v in zip(channels, conversions.tolist(), value.tolist(), strict=True)
+    }
 
 
 def attributable_totals(journeys: Journeys) -> tuple[float, float]:

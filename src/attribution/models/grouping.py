@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from attribution._display import counted
 from attribution.errors import ParameterError
 from attribution.journeys import Journeys
 from attribution.journeys.attributes import CONVERSION_TYPE, group_keys, require_one_goal
@@ -28,6 +29,7 @@ from attribution.models.base import (
     ModelSpec,
     Unattributed,
     attributable_totals,
+    plain,
 )
 
 __all__ = [
@@ -154,22 +156,49 @@ class GroupedAttribution(Attribution):
         frame.insert(0, "model", self.model.name)
         return frame
 
-    def __repr__(self) -> str:
-        body = self.credits.to_string(float_format=lambda x: f"{x:,.4g}")
-        return (
-            f"GroupedAttribution: {self.model} by {', '.join(self._by)} ({len(self._groups)} groups)\n{body}\n"
-            f"unattributed: {self.unattributed.conversions:,.6g} conversions "
-            f"(value {self.unattributed.value:,.6g}) on empty paths"
-        )
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python values (for JSON), shaped like :meth:`Attribution.to_dict` plus the groups.
 
-    def _repr_html_(self) -> str:
-        import html
+        Returns
+        -------
+        dict
+            ``model``, ``params``, ``credits`` and ``unattributed`` as for an ungrouped
+            result, summed over the groups (shares of all the attributed conversions); ``by``
+            (the keys) and ``groups``: one entry per group with its ``key`` (``{key: value}``;
+            a missing value is None, a period its text) and its own ``credits`` and
+            ``unattributed``.
 
-        table = self.credits.to_html(float_format=lambda x: f"{x:,.4g}", border=0)
-        return (
-            f"<div><p><b>Attribution: {html.escape(str(self.model))} by {html.escape(', '.join(self._by))}"
-            f"</b></p>{table}</div>"
-        )
+        Examples
+        --------
+        >>> from attribution import Journeys, Linear
+        >>> j = Journeys.from_sequences([["A", "B"], ["B"]], conversions=[1, 2], attributes={"country": ["ID", "SG"]})
+        >>> document = Linear().attribute(j, by="country").to_dict()
+        >>> document["by"], document["credits"]["B"]["conversions"]
+        (['country'], 2.5)
+        >>> document["groups"][1]  # doctest: +NORMALIZE_WHITESPACE
+        {'key': {'country': 'SG'},
+         'credits': {'A': {'conversions': 0.0, 'value': 0.0, 'share': 0.0},
+                     'B': {'conversions': 2.0, 'value': 0.0, 'share': 1.0}},
+         'unattributed': {'conversions': 0.0, 'value': 0.0}}
+        """
+        document = super().to_dict()
+        document["by"] = list(self._by)
+        document["groups"] = [
+            {
+                "key": {name: plain(value) for name, value in zip(self._by, key, strict=True)},
+                "credits": result.to_dict()["credits"],
+                "unattributed": result.to_dict()["unattributed"],
+            }
+            for key, result in self._groups.items()
+        ]
+        return document
+
+    def _title(self) -> str:
+        return f"Attribution: {self.model.name} by {', '.join(self._by)} ({counted(len(self._groups), 'group')})"
+
+    def _facts(self) -> list[tuple[str, str]]:
+        label, credited = super()._facts()[0]
+        return [(label, f"{credited}, over {counted(len(self._groups), 'group')}"), *super()._facts()[1:]]
 
 
 def _same_key(a: Any, b: Any) -> bool:

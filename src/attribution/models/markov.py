@@ -36,6 +36,16 @@ import numpy.typing as npt
 import pandas as pd
 
 from attribution._checks import boolean, integer
+from attribution._display import (
+    Column,
+    Report,
+    counted,
+    format_count,
+    format_money,
+    format_probability,
+    listed,
+    probability_cells,
+)
 from attribution.errors import JourneyError, ParameterError
 from attribution.journeys import Journeys
 from attribution.models._absorbing import ChainAlgebra
@@ -102,7 +112,13 @@ class FittedMarkovChain:
     ...                             conversions=[2, 1, 0, 1, 0], nulls=[0, 1, 2, 1, 1])
     >>> chain = MarkovChain().fit(j)
     >>> chain
-    FittedMarkovChain(order=1, 3 states over 3 channels, conversion_probability=0.444444)
+    Fitted Markov chain: order 1, 3 states over 3 channels
+    fitted on:              9 journeys with touches (4 converting, 5 not)
+    repeats:                consecutive touches of one channel merged (collapse_repeats=True)
+    transitions:            3 between states, plus start and end steps
+    conversion probability: 0.4444
+    value per journey:      0.00
+    channels:               A, B, C
     >>> chain.conversion_step.round(4).tolist(), chain.start_distribution.round(4).tolist()
     ([0.0, 0.0, 0.6667], [0.5556, 0.2222, 0.2222])
     >>> chain.order = 2
@@ -209,11 +225,35 @@ class FittedMarkovChain:
                 item = _frozen(item)
             object.__setattr__(self, name, item)
 
-    def __repr__(self) -> str:
-        return (
-            f"FittedMarkovChain(order={self.order}, {len(self._states):,} states over {len(self.channels):,} "
-            f"channels, conversion_probability={self.conversion_probability:.6g})"
+    def _report(self) -> Report:
+        journeys = float(self._start_counts.sum())
+        conversions = float(self._conversion_counts.sum())
+        if self.collapse_repeats:
+            repeats = "consecutive touches of one channel merged (collapse_repeats=True)"
+        else:
+            repeats = "consecutive touches of one channel kept (collapse_repeats=False)"
+        return Report(
+            f"Fitted Markov chain: order {self.order}, {counted(len(self._states), 'state')} over "
+            f"{counted(len(self.channels), 'channel')}",
+            [
+                (
+                    "fitted on",
+                    f"{counted(journeys, 'journey')} with touches ({format_count(conversions)} converting, "
+                    f"{format_count(float(self._null_counts.sum()))} not)",
+                ),
+                ("repeats", repeats),
+                ("transitions", f"{self._transition_counts.nnz:,} between states, plus start and end steps"),
+                ("conversion probability", format_probability(self.conversion_probability)),
+                ("value per journey", format_money(self.value_flow)),
+                ("channels", listed(list(self.channels))),
+            ],
         )
+
+    def __repr__(self) -> str:
+        return self._report().text()
+
+    def _repr_html_(self) -> str:
+        return self._report().html()
 
     # ------------------------------------------------------------------ what was fitted
     @property
@@ -761,6 +801,21 @@ class MarkovAttribution(Attribution):
     def removal_effects(self) -> pd.DataFrame:
         """Per channel: removal effects for ``conversions`` and ``value`` (a copy)."""
         return self._removal_effects.copy()
+
+    def _facts(self) -> list[tuple[str, str]]:
+        chain = self._chain
+        return [
+            *super()._facts(),
+            (
+                "chain",
+                f"order {chain.order}, {counted(len(chain.states), 'state')}, "
+                f"conversion probability {format_probability(chain.conversion_probability)}",
+            ),
+        ]
+
+    def _table(self) -> list[Column]:
+        effects = self._removal_effects["conversions"].reindex(list(self.channels))
+        return [*super()._table(), Column("removal effect", probability_cells(effects.tolist()))]
 
     @property
     def conversion_probability(self) -> float:

@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from attribution._checks import boolean, integer, one_of
+from attribution._display import Column, Report, measure_cells
 from attribution.errors import JourneyError
 from attribution.journeys import Journeys
 from attribution.journeys.attributes import require_one_goal
@@ -45,8 +46,24 @@ class OrderSelection:
     metric: str
     best_order: int
 
+    def _report(self) -> Report:
+        better = "lower" if self.metric == "log_loss" else "higher"
+        metric = "log-loss" if self.metric == "log_loss" else "AUC"
+        orders = [str(order) + (" (best)" if order == self.best_order else "") for order in self.scores.index]
+        columns = [Column("order", orders, numeric=False)]
+        columns += [Column(str(name), measure_cells(self.scores[name].tolist())) for name in self.scores.columns]
+        folds = len(self.scores.columns) - 2
+        return Report(
+            f"Order selection: best order {self.best_order} by held-out {metric} ({better} is better)",
+            [("scores", f"{metric} of each order on each of {folds:,} held-out folds, their mean and std")],
+            columns,
+        )
+
     def __repr__(self) -> str:
-        return f"OrderSelection(metric={self.metric!r}, best_order={self.best_order})\n{self.scores.round(5)}"
+        return self._report().text()
+
+    def _repr_html_(self) -> str:
+        return self._report().html()
 
 
 def _weighted_log_loss(p: FloatArray, conversions: FloatArray, nulls: FloatArray) -> float:

@@ -38,6 +38,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from attribution import _checks
+from attribution._display import Column, measure_cells
 from attribution.errors import AttributionError, ParameterError
 from attribution.journeys import Journeys, ragged
 from attribution.models.base import (
@@ -599,6 +600,23 @@ class ShapleyAttribution(Attribution):
     def n_permutations(self) -> int:
         """Permutations sampled (0 unless sampled)."""
         return self._n_permutations
+
+    def _facts(self) -> list[tuple[str, str]]:
+        if self._method == "exact":
+            how = f"exact, over all {2 ** len(self.channels):,} coalitions of the channels"
+        elif self._method == "sampling":
+            how = f"sampled: {self._n_permutations:,} permutations (standard errors below)"
+        else:
+            how = "closed form: each path's conversions shared equally among its distinct channels"
+        return [*super()._facts(), ("method", how)]
+
+    def _table(self) -> list[Column]:
+        columns = super()._table()
+        if self._method != "closed form":  # in closed form, the raw values are the credited conversions
+            columns.append(Column("Shapley value", measure_cells(self._raw.tolist())))
+        if self._method == "sampling":
+            columns.append(Column("standard error", measure_cells(self._standard_errors.tolist())))
+        return columns
 
     def coalitions(self) -> pd.DataFrame:
         """Every coalition's value v(S) and Harsanyi dividend d(S) (exact method only)."""
