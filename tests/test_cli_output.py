@@ -396,3 +396,20 @@ def test_one_unattributed_conversion_is_written_in_the_singular(
     code, out, err = run(capsys, str(file), "--models", "linear")
     assert code == 0, err
     assert "1 conversion on empty paths is unattributed by every model." in out
+
+
+def test_a_log_without_conversions_gets_its_summary_and_a_note(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """No conversion on a path with touches: every model would give zeros; the CLI says so once."""
+    file = tmp_path / "events.csv"
+    touches = small_log().dropna(subset=["channel"])  # a row without a channel must be a conversion
+    touches.assign(converted=False, revenue=None).to_csv(file, index=False)
+    code, out, err = run(capsys, str(file))
+    assert (code, err) == (0, "")
+    assert "journeys     2 journeys, 2 distinct paths, 4 touches" in out
+    assert "No model was run: no conversion is on a path with touches" in " ".join(out.split())
+    code, out, _ = run(capsys, str(file), "--format", "json")
+    document = json.loads(out)
+    assert document["models"] == {}
+    assert document["note"].startswith("No model was run")

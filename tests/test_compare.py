@@ -20,7 +20,9 @@ from attribution import (
 from attribution.models import Model, ModelSpec, Unattributed
 
 
-def test_default_models_skip_time_decay_without_times(spec_journeys: Journeys) -> None:
+def test_default_models_skip_time_decay_without_times_and_say_so(spec_journeys: Journeys) -> None:
+    """Time decay needs touch times: left out of the default comparison, with the reason in ``skipped``
+    (and in the repr); the exact-set conversion-rate game is opt-in, not skipped."""
     result = compare(spec_journeys)
     assert result.models == [
         "First touch",
@@ -31,13 +33,27 @@ def test_default_models_skip_time_decay_without_times(spec_journeys: Journeys) -
         "J-curve (20/20/60)",
         "Inverse J (60/20/20)",
         "Shapley (conversions)",
-        "Shapley (conversion_rate)",
         "Markov (order 1)",
     ]
+    assert result.skipped == {"Time decay (7D)": "the journeys have no touch times"}
+    assert "not run:" in repr(result)
+    assert "Time decay (7D): the journeys have no touch times" in repr(result)
     timed = Journeys.from_sequences([["A"]], conversions=[1], nulls=[1], times=[[0.0]])
     assert "Time decay (7D)" in compare(timed).models
+    assert compare(timed).skipped == {}
+    assert compare(spec_journeys, ["linear"]).skipped == {}  # models given: nothing was left out
+
+
+def test_the_conversion_rate_game_is_opt_in(spec_journeys: Journeys) -> None:
+    assert "Shapley (conversion_rate)" in compare(spec_journeys, ["shapley_rate"]).models
+
+
+def test_nothing_to_attribute_runs_every_default_model_with_zero_credits() -> None:
+    """No conversion on a path with touches: one rule for every model, zero credits; none left out."""
     nothing_to_attribute = Journeys.from_sequences([["A"]], conversions=[0], nulls=[1])
-    assert "Markov (order 1)" not in compare(nothing_to_attribute).models
+    result = compare(nothing_to_attribute)
+    assert "Markov (order 1)" in result.models
+    assert all(not credits["conversions"].any() for credits in (r.credits for r in result.values()))
 
 
 def test_long_table_is_tidy_and_wide_table_matches(spec_journeys: Journeys) -> None:

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 import attribution.models
 import attribution.models.shapley
 from attribution import Journeys, ParameterError, Shapley
-from attribution.errors import JourneyError
 from attribution.models.games import bitmask_game, callable_game, conversion_rate_game, markov_game
 
 
@@ -194,10 +193,10 @@ def test_markov_game_honours_max_states(spec_journeys: Journeys) -> None:
         Shapley(value="markov", max_states=2).attribute(spec_journeys)
 
 
-def test_markov_game_needs_conversions() -> None:
+def test_markov_game_without_conversions_is_zero_everywhere() -> None:
     j = Journeys.from_sequences([["A", "B"]], conversions=[0], nulls=[1])
-    with pytest.raises(JourneyError, match="the Markov game is 0 for every coalition"):
-        markov_game(j)
+    game = markov_game(j)
+    assert game(np.array([[True, True], [True, False], [False, False]])).tolist() == [0.0, 0.0, 0.0]
 
 
 def test_markov_game_caches_each_coalition_once(spec_journeys: Journeys, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -305,14 +305,22 @@ def _no_conversions() -> Journeys:
     return Journeys.from_sequences([["A"], []], conversions=[0, 2], nulls=[3, 0])
 
 
-def test_markov_without_conversions_is_a_journey_error() -> None:
-    with pytest.raises(JourneyError, match=r"no conversions on any non-empty path.*Fix: check the conversion column"):
-        MarkovChain().attribute(_no_conversions())
+def test_nothing_to_attribute_gives_zero_credits_under_every_model() -> None:
+    """One rule for every registered model: no conversion on a path with touches (the 2 conversions
+    here are on an empty path) gives every channel 0 and reports the 2 as unattributed — no error,
+    no model left out of a comparison."""
+    from attribution import compare
+    from attribution.models.registry import MODELS
 
-
-def test_the_markov_shapley_game_without_conversions_is_the_same_journey_error() -> None:
-    with pytest.raises(JourneyError, match=r"no conversions on any non-empty path.*Fix: check the conversion column"):
-        Shapley(value="markov").attribute(_no_conversions())
+    journeys = _no_conversions()
+    for name, make in MODELS.items():
+        model = make()
+        if name == "time_decay":  # these journeys have no touch times
+            model = TimeDecay(2, by="position")
+        result = model.attribute(journeys)
+        assert result.credits["conversions"].tolist() == [0.0], name
+        assert result.unattributed.conversions == 2.0, name
+    assert len(compare(journeys)) == len(compare(Journeys.from_sequences([["A"]], conversions=[1], nulls=[1])))
 
 
 def test_markov_per_path_is_a_parameter_error(spec_journeys: Journeys) -> None:

@@ -22,15 +22,34 @@ from attribution.models.shapley import Shapley
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["Comparison", "compare", "default_models"]
+__all__ = ["Comparison", "compare", "default_models", "default_selection"]
 
 
 def default_models(journeys: Journeys) -> list[Model]:
-    """Every model of the library that can run on ``journeys`` with its default settings.
+    """The models :func:`compare` runs by default on ``journeys`` (see :func:`default_selection`)."""
+    return default_selection(journeys)[0]
 
-    Time decay is included only when the journeys carry touch times, the exact-set
-    Shapley game only while it can be computed exactly (no random sampling by default),
-    and the Markov chain (order 1) only when some non-empty path converts.
+
+def default_selection(journeys: Journeys) -> tuple[list[Model], dict[str, str]]:
+    """The default models for ``journeys``, and those left out with the reason.
+
+    The default comparison holds the models that behave well on long, varied paths: the
+    rule-based models, time decay (when the journeys carry touch times), Shapley values of
+    the conversions game (subset sums: every observed path shares its conversions among
+    its channels), and the first-order Markov chain. Two models are opt-in, by name or
+    object: the exact-set conversion-rate Shapley game (``"shapley_rate"``), whose value of
+    a set of channels is the conversion rate of journeys that touched exactly that set — on
+    long, varied paths most sets are seen rarely or never, so channels that mostly appear
+    in long paths get no credit (4 of the bundled sample's 11 channels get 0); and the
+    counterfactual model (``"counterfactual"``), which likewise needs every path and its
+    sub-paths to be observed.
+
+    Examples
+    --------
+    >>> j = Journeys.from_sequences([["A", "B"], ["B"]], conversions=[1, 1], nulls=[1, 1])
+    >>> models, skipped = default_selection(j)
+    >>> [m.name for m in models][-2:], skipped
+    (['Shapley (conversions)', 'Markov (order 1)'], {'Time decay (7D)': 'the journeys have no touch times'})
     """
     models: list[Model] = [
         FirstTouch(),
@@ -41,14 +60,13 @@ def default_models(journeys: Journeys) -> list[Model]:
         PositionBased.j_curve(),
         PositionBased.inverse_j(),
     ]
+    skipped: dict[str, str] = {}
     if journeys.has_times:
         models.append(TimeDecay())
-    models.append(Shapley())
-    if len(journeys.channels) <= Shapley().max_exact_channels:
-        models.append(Shapley(value="conversion_rate"))
-    if journeys.total_conversions - journeys.unattributed_conversions > 0:
-        models.append(MarkovChain())
-    return models
+    else:
+        skipped[TimeDecay().name] = "the journeys have no touch times"
+    models += [Shapley(), MarkovChain()]
+    return models, skipped
 
 
 class Comparison(Mapping[str, Attribution]):
@@ -62,6 +80,9 @@ class Comparison(Mapping[str, Attribution]):
     ----------
     results
         Each model's :class:`~attribution.models.Attribution`, by model name.
+    skipped
+        Default models that were not run on these journeys, with the reason (e.g. time
+        decay on journeys without touch times); empty when the models were given.
 
     Examples
     --------
@@ -82,10 +103,11 @@ class Comparison(Mapping[str, Attribution]):
     B              66.7%   83.3%
     """
 
-    __slots__ = ("_by", "_long", "results")
+    __slots__ = ("_by", "_long", "results", "skipped")
 
-    def __init__(self, results: dict[str, Attribution]) -> None:
+    def __init__(self, results: Mapping[str, Attribution], skipped: Mapping[str, str] | None = None) -> None:
         self.results: dict[str, Attribution] = dict(results)
+        self.skipped: dict[str, str] = dict(skipped or {})
         keys = {r.by if isinstance(r, GroupedAttribution) else () for r in self.results.values()}
         if len(keys) > 1:
             raise ParameterError(
@@ -318,6 +340,8 @@ class Comparison(Mapping[str, Attribution]):
                         "on empty paths, by every model",
                     )
                 )
+        for name, reason in self.skipped.items():
+            facts.append(("not run", f"{name}: {reason}"))
         count = counted(len(names), "model")
         by = f" by {', '.join(self._by)}" if self._by else ""
         return Report(f"Comparison of {count}{by}: share of conversions", facts, columns)
@@ -370,7 +394,11 @@ def compare(
     """
     if isinstance(models, str):
         models = [models]
-    chosen = default_models(journeys) if models is None else resolve_models(models)
+    skipped: dict[str, str] = {}
+    if models is None:
+        chosen, skipped = default_selection(journeys)
+    else:
+        chosen = resolve_models(models)
     not_models = [m for m in chosen if not isinstance(m, Model)]
     if not_models:
         raise ParameterError(
@@ -384,7 +412,8 @@ def compare(
             "Fix: compare each configuration once, or give your own models distinct names."
         )
     if by is not None:
-        return Comparison({m.name: attribute_by(m, journeys, by, period=period, **attribute_options) for m in chosen})
+        grouped = {m.name: attribute_by(m, journeys, by, period=period, **attribute_options) for m in chosen}
+        return Comparison(grouped, skipped)
     if period is not None:
         raise ParameterError("parameter 'period' of compare needs by= with 'period'. Fix: pass by='period'.")
-    return Comparison({m.name: m.attribute(journeys, **attribute_options) for m in chosen})
+    return Comparison({m.name: m.attribute(journeys, **attribute_options) for m in chosen}, skipped)

@@ -7,13 +7,13 @@ import json
 import math
 import shutil
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 import pandas as pd
 
-from attribution._display import format_count
+from attribution._display import counted, format_count
 from attribution.cli._input import PARQUET_HINT
 from attribution.cli._parser import CLIError
 from attribution.cli._tables import QUANTITIES, fit_table, wrap_field
@@ -32,6 +32,8 @@ class Result:
     quantity: str  # what ``table`` holds: conversions, value, share or roas
     table: pd.DataFrame  # rows: channels (group keys first with --by); columns: models
     roas: pd.DataFrame | None  # return on ad spend beside the credits (None: no spend, or shown as ``table``)
+    skipped: dict[str, str] = field(default_factory=dict)  # default models not run, with the reason
+    note: str | None = None  # why no model was run (no conversion to attribute)
 
 
 def terminal_width() -> int:
@@ -62,15 +64,24 @@ def write_result(result: Result, fmt: str, output: str | None, out: TextIO) -> N
 def as_text(result: Result, width: int) -> str:
     """The summary and the tables, every line at most ``width`` characters."""
     summary = result.summary
-    lines = [*wrap_field("events", f"{result.source}, {result.n_events:,} rows", width)]
+    lines = [*wrap_field("events", f"{result.source}, {counted(result.n_events, 'row')}", width)]
     lines += _summary_lines(summary, width)
+    if result.note is not None:  # nothing to attribute: the summary, and why no table follows
+        lines += ["", *textwrap.wrap(result.note, width=width)]
+        return _joined(lines)
     lines += ["", *_caption(QUANTITIES[result.quantity], width), fit_table(result.table, result.quantity, width)]
     if summary.unattributed_conversions and result.quantity != "roas":
-        n = summary.unattributed_conversions
-        note = f"{format_count(n)} conversion{'' if n == 1 else 's'} on empty paths {'is' if n == 1 else 'are'} unattributed by every model."
+        lost = counted(summary.unattributed_conversions, "conversion")
+        note = f"{lost} on empty paths {'is' if lost.startswith('1 ') else 'are'} unattributed by every model."
         lines += ["", *textwrap.wrap(note, width=width)]
+    for name, reason in result.skipped.items():
+        lines += ["", *textwrap.wrap(f"Not run: {name}, because {reason}.", width=width)]
     if result.roas is not None:
         lines += ["", *_caption(QUANTITIES["roas"], width), fit_table(result.roas, "roas", width)]
+    return _joined(lines)
+
+
+def _joined(lines: list[str]) -> str:
     return "\n".join(line.rstrip().replace(_KEEP, " ") for line in lines) + "\n"
 
 
@@ -92,7 +103,8 @@ def _summary_lines(summary: JourneysSummary, width: int) -> list[str]:
     histogram = ", ".join([*shown, *([f"10+:{_KEEP}{tail / total:.1%}"] if tail else [])])
     lines = wrap_field(
         "journeys",
-        f"{format_count(summary.journeys)} journeys, {summary.distinct_paths:,} distinct paths, {summary.touches:,} touches",
+        f"{counted(summary.journeys, 'journey')}, {counted(summary.distinct_paths, 'distinct path')}, "
+        f"{counted(summary.touches, 'touch', 'touches')}",
         width,
     )
     lines += wrap_field(
@@ -120,6 +132,10 @@ def _document(result: Result) -> dict[str, Any]:
     }
     if result.roas is not None:
         document["roas"] = _by_model(result.roas)
+    if result.skipped:
+        document["skipped"] = result.skipped
+    if result.note is not None:
+        document["note"] = result.note
     return document
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from attribution._display import format_count
 from attribution.cli._input import flag_goals, group_keys, load_events, load_spend, spend_by_channel
 from attribution.cli._output import Result, write_result
 from attribution.cli._parser import (
@@ -24,10 +25,10 @@ from attribution.cli._parser import (
     build_parser,
 )
 from attribution.cli._progress import Progress
-from attribution.compare import compare, default_models
+from attribution.compare import compare, default_selection
 from attribution.errors import AttributionError
 from attribution.journeys import Journeys
-from attribution.models.base import Model
+from attribution.models.base import Model, attributable_totals
 from attribution.models.markov import MarkovChain
 from attribution.models.registry import MODELS, normalise_model_name
 from attribution.models.rules import TimeDecay
@@ -113,10 +114,20 @@ def _run(args: argparse.Namespace, progress: Progress) -> Result:
     spend = load_spend(args, keys)
     if args.show == "roas" and spend is None:
         raise CLIError("--show roas needs spend: pass --spend FILE with columns channel and spend (and the --by keys)")
-    models = _models(journeys, requested, args)
+    models, skipped = _models(journeys, requested, args)
     if args.period is not None and "period" not in keys:
         raise CLIError("--period sets the calendar of --by period; add period to --by (e.g. --by period), or drop it")
     period = (args.period or "M") if "period" in keys else None
+    summary = journeys.summary()
+    if not attributable_totals(journeys)[0] > 0:  # every model would refuse: say it once, keep the summary
+        lost = journeys.unattributed_conversions
+        where = f" (all {format_count(lost)} are on empty paths)" if lost > 0 else ""
+        note = (
+            f"No model was run: no conversion is on a path with touches{where}, so there is nothing to "
+            "attribute. Check --conversion, and --lookback if given."
+        )
+        empty = pd.DataFrame(index=pd.Index([], name="channel"))
+        return Result(source, len(events), summary, args.show, empty, None, skipped, note)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         progress.step(f"attributing with {len(models)} models")
@@ -131,10 +142,10 @@ def _run(args: argparse.Namespace, progress: Progress) -> Result:
             if spend is not None:
                 progress.step("computing the return on ad spend")
                 shown = requested or list(ROAS_MODELS)
-                roas = _roas(journeys, _models(journeys, shown, args, strict=False), keys, period, spend)
+                roas = _roas(journeys, _models(journeys, shown, args, strict=False)[0], keys, period, spend)
     for warning in caught:  # advice from a model, e.g. no non-converting journeys: one line each
         print(f"{PROG}: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
-    return Result(source, len(events), journeys.summary(), args.show, table, roas)
+    return Result(source, len(events), summary, args.show, table, roas, skipped)
 
 
 # ---------------------------------------------------------------------- models
@@ -167,9 +178,13 @@ def select_models(names: str | None) -> list[str] | None:
 
 def _models(
     journeys: Journeys, names: list[str] | None, args: argparse.Namespace, *, strict: bool = True
-) -> list[Model]:
-    """The models to run, with --markov-order and --half-life applied."""
-    models: list[Model] = default_models(journeys) if names is None else [MODELS[name]() for name in names]
+) -> tuple[list[Model], dict[str, str]]:
+    """The models to run, with --markov-order and --half-life applied, and the default models left out (why)."""
+    skipped: dict[str, str] = {}
+    if names is None:
+        models, skipped = default_selection(journeys)
+    else:
+        models = [MODELS[name]() for name in names]
     settings = {
         MarkovChain: ("order", args.markov_order, "--markov-order", "markov"),
         TimeDecay: ("half_life", args.half_life, "--half-life", "time_decay"),
@@ -184,7 +199,7 @@ def _models(
                 + f"; add {name} to --models, or drop {option}"
             )
         models = [dataclasses.replace(m, **{field: setting}) if isinstance(m, kind) else m for m in models]  # type: ignore[type-var]
-    return models
+    return models, skipped
 
 
 def _roas(

@@ -14,7 +14,7 @@ from attribution._display import Column, Report, count_cells, frame_columns, mon
 from attribution.errors import AttributionError, JourneyError, ParameterError
 from attribution.journeys import Journeys
 from attribution.journeys.attributes import require_one_goal
-from attribution.models.base import Model
+from attribution.models.base import Model, attributable_totals
 
 __all__ = ["QUANTITIES", "BootstrapResult", "FailedReplicatesWarning", "bootstrap"]
 
@@ -238,6 +238,10 @@ def bootstrap(
     reasons: dict[str, int] = {}
     for i in rounds:
         replicate = _resampled(journeys, rng)  # drawn even if the model then fails
+        if not attributable_totals(replicate)[0] > 0:  # every model gives 0: no share to estimate
+            succeeded[i] = False
+            reasons[_NOTHING_TO_ATTRIBUTE] = reasons.get(_NOTHING_TO_ATTRIBUTE, 0) + 1
+            continue
         try:
             credits = model.attribute(replicate).credits.reindex(channels, fill_value=0.0)
         except AttributionError as error:
@@ -281,6 +285,9 @@ def bootstrap(
         model=model.name,
         seed=None if seed is None else int(seed),
     )
+
+
+_NOTHING_TO_ATTRIBUTE = "the resample has no conversions on a path with touches: nothing to attribute"
 
 
 def _report_failures(model: str, n: int, failed: int, reasons: Mapping[str, int]) -> None:

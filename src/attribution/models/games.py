@@ -36,8 +36,7 @@ import numpy.typing as npt
 
 from attribution.errors import ParameterError
 from attribution.journeys import Journeys
-from attribution.models.base import attributable_totals
-from attribution.models.markov import MarkovChain, no_conversions_error
+from attribution.models.markov import MarkovChain
 
 __all__ = ["Game", "bitmask_game", "callable_game", "conversion_rate_game", "markov_game"]
 
@@ -135,10 +134,8 @@ def markov_game(
         Keep each coalition's value (up to ``MARKOV_CACHE_MAX`` of them): sampling meets
         the same coalitions again and again, the exact method meets each once.
 
-    Raises
-    ------
-    JourneyError
-        No conversions on any non-empty path: the game is 0 everywhere.
+    With no conversion on a path with touches the game is 0 for every coalition (and
+    every channel's Shapley value 0).
 
     Examples
     --------
@@ -148,8 +145,6 @@ def markov_game(
     >>> (game(np.array([[True, True, True], [False, True, True], [True, True, False]])) * 135).round(9).tolist()
     [60.0, 28.0, 0.0]
     """
-    if not attributable_totals(journeys)[0] > 0:
-        raise no_conversions_error("the Markov game is 0 for every coalition, so there is nothing to share")
     chain = MarkovChain(order=order, collapse_repeats=collapse_repeats, max_states=max_states).fit(journeys)
     labels = np.asarray(journeys.channels, dtype=object)
     known: dict[bytes, float] = {}

@@ -79,14 +79,6 @@ class DegenerateChainWarning(UserWarning):
     """
 
 
-def no_conversions_error(subject: str) -> JourneyError:
-    """The one error for journeys without a conversion on any non-empty path (Markov fit and game)."""
-    return JourneyError(
-        f"no conversions on any non-empty path: {subject}. "
-        "Fix: check the conversion column, or the lookback window that may have emptied every path."
-    )
-
-
 def _key_space_error(order: int, n_channels: int, error: KeySpaceError) -> ParameterError:
     return ParameterError(
         f"parameter 'order' of MarkovChain is too high for {n_channels:,} channels: a state of {error.width} channels "
@@ -723,7 +715,8 @@ class MarkovChain(Configured):
         Raises
         ------
         JourneyError
-            No conversions on any non-empty path, or counts whose sums overflow float64.
+            Counts whose sums overflow float64. Journeys with no conversion on a path with
+            touches are not an error: every channel gets 0, as under every model.
         ParameterError
             ``per_path=True`` (Markov credits belong to the whole set of journeys, not to
             single paths), or an order too high for the channels (states would not fit
@@ -743,11 +736,11 @@ class MarkovChain(Configured):
             )
         if not isinstance(journeys, Journeys):
             raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
+        # nothing to attribute (no conversion on a path with touches): the chain's removal
+        # effects are all 0, so every channel gets 0, as under every other model
         attributable, attributable_value = attributable_totals(journeys)
-        if not attributable > 0:
-            raise no_conversions_error("a Markov chain has nothing to attribute")
         chain = self.fit(journeys)
-        if not (chain.null_counts.sum() > 0):
+        if attributable > 0 and not (chain.null_counts.sum() > 0):
             warnings.warn(
                 "these journeys have no non-converting counts (nulls), so every walk converts and removal effects "
                 "degenerate to visit probabilities. Build journeys with nulls (non-converting journeys) for "

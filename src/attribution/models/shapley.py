@@ -339,8 +339,8 @@ class Shapley(Configured):
             more channels than memory (or 30 channels) allows; a custom game that returns
             anything but one finite number per coalition.
         JourneyError
-            No conversions on any non-empty path (``"markov"``), or counts whose sums
-            overflow float64.
+            Counts whose sums overflow float64. Journeys with no conversion on a path with
+            touches are not an error: every channel gets 0, as under every model.
 
         With ``by`` (attribute keys), the game is played on each group of journeys on its
         own and a :class:`~attribution.models.grouping.GroupedAttribution` is returned.
