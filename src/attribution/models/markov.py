@@ -1,6 +1,6 @@
 """Markov-chain attribution (Anderl et al. 2016): any order, exact removal effects.
 
-States are windows of ``order`` consecutive channels (SPEC.md §4). The chain is an
+States are windows of ``order`` consecutive channels. The chain is an
 absorbing Markov chain with START, the transient states, CONV and NULL. Everything is
 exact absorbing-chain algebra (:mod:`attribution.models._absorbing`): no simulation.
 
@@ -393,7 +393,7 @@ class FittedMarkovChain:
         """Removal effects for ``conversions`` and ``value``, exact: per channel, group or sequence.
 
         RE = 1 − P₋T(conv) / P(conv), with every transition into a removed state T sent to
-        NULL; the value removal effect uses the value flow (SPEC §4). Without arguments T
+        NULL; the value removal effect uses the value flow. Without arguments T
         is, for each channel, the states that contain it (a table indexed by channel).
 
         Parameters
@@ -649,7 +649,7 @@ class MarkovChain(Configured):
     credits are total conversions × RE_c / Σ RE. The removal effect equals
     P(walk visits c | walk converts), computed exactly from one sparse factorisation.
     Value credits use the value removal effect: the drop in expected value per walk,
-    with each state's mean value per conversion (SPEC §4).
+    with each state's mean value per conversion.
 
     Parameters
     ----------

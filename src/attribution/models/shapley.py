@@ -1,4 +1,4 @@
-"""Shapley-value attribution: the solvers over a named game, exact or sampled (SPEC.md §5).
+"""Shapley-value attribution: the solvers over a named game, exact or sampled.
 
 The Shapley value of channel i is its average marginal contribution v(S ∪ {i}) − v(S)
 over all orders in which channels could join. Everything depends on the game v, so it
