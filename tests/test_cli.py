@@ -91,8 +91,11 @@ def test_no_file_summarises_the_bundled_sample_as_json(capsys: pytest.CaptureFix
         value="revenue",
     )
     assert list(document["models"]) == [model.name for model in default_models(sample)]
-    for credits in document["models"].values():  # every model shares out all attributable conversions
-        assert sum(credits.values()) == pytest.approx(document["summary"]["conversions"] - unattributed)
+    assert min(document["unattributed"].values()) == unattributed  # on empty paths, by every model
+    for name, credits in document["models"].items():  # credits + what the model left unattributed = conversions
+        assert sum(credits.values()) + document["unattributed"][name] == pytest.approx(
+            document["summary"]["conversions"]
+        )
 
 
 def test_table_shows_the_summary_and_the_comparison(capsys: pytest.CaptureFixture[str]) -> None:
@@ -116,7 +119,10 @@ def test_csv_prints_the_comparison_table(capsys: pytest.CaptureFixture[str]) -> 
     assert len(table) == 11
     assert "Linear" in table.columns
     attributable = expected["conversions"] - expected["unattributed_conversions"]
-    assert table.sum().tolist() == pytest.approx([attributable] * len(table.columns))
+    # every model shares out the attributable conversions, except where the logistic model credits no channel
+    shared_out = table.drop(columns="Logistic Shapley").sum()
+    assert shared_out.tolist() == pytest.approx([attributable] * len(shared_out))
+    assert 0.99 * attributable < table["Logistic Shapley"].sum() <= attributable
 
 
 def test_journey_options_reach_the_builder(capsys: pytest.CaptureFixture[str]) -> None:

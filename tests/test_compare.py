@@ -34,6 +34,8 @@ def test_default_models_skip_time_decay_without_times_and_say_so(spec_journeys: 
         "Inverse J (60/20/20)",
         "Shapley (conversions)",
         "Markov (order 1)",
+        "Shao & Li",
+        "Logistic Shapley",
     ]
     assert result.skipped == {"Time decay (7D)": "the journeys have no touch times"}
     assert "not run:" in repr(result)

@@ -67,7 +67,6 @@ MODELS: dict[str, Any] = {
 }
 
 
-
 def _needs_times(name: str) -> bool:
     return name.startswith("TimeDecay") and "position" not in name
 

@@ -14,7 +14,9 @@ from attribution.errors import ParameterError
 from attribution.journeys import Journeys
 from attribution.models.base import Attribution, Model
 from attribution.models.grouping import GroupedAttribution, attribute_by
+from attribution.models.logistic import LogisticShapley
 from attribution.models.markov import MarkovChain
+from attribution.models.probabilistic import ShaoLi
 from attribution.models.registry import resolve_models
 from attribution.models.rules import FirstTouch, LastNonDirect, LastTouch, Linear, PositionBased, TimeDecay
 from attribution.models.shapley import Shapley
@@ -49,7 +51,7 @@ def default_selection(journeys: Journeys) -> tuple[list[Model], dict[str, str]]:
     >>> j = Journeys.from_sequences([["A", "B"], ["B"]], conversions=[1, 1], nulls=[1, 1])
     >>> models, skipped = default_selection(j)
     >>> [m.name for m in models][-2:], skipped
-    (['Shapley (conversions)', 'Markov (order 1)'], {'Time decay (7D)': 'the journeys have no touch times'})
+    (['Shao & Li', 'Logistic Shapley'], {'Time decay (7D)': 'the journeys have no touch times'})
     """
     models: list[Model] = [
         FirstTouch(),
@@ -65,7 +67,11 @@ def default_selection(journeys: Journeys) -> tuple[list[Model], dict[str, str]]:
         models.append(TimeDecay())
     else:
         skipped[TimeDecay().name] = "the journeys have no touch times"
-    models += [Shapley(), MarkovChain()]
+    models += [Shapley(), MarkovChain(), ShaoLi()]
+    if journeys.total_conversions > 0 and not float(journeys.nulls.sum()) > 0:
+        skipped[LogisticShapley().name] = "the journeys have no non-converting counts, so its intercept is unbounded"
+    else:
+        models.append(LogisticShapley())
     return models, skipped
 
 

@@ -34,6 +34,7 @@ class Result:
     roas: pd.DataFrame | None  # return on ad spend beside the credits (None: no spend, or shown as ``table``)
     skipped: dict[str, str] = field(default_factory=dict)  # default models not run, with the reason
     note: str | None = None  # why no model was run (no conversion to attribute)
+    unattributed: dict[str, float] = field(default_factory=dict)  # conversions each model left unattributed
 
 
 def terminal_width() -> int:
@@ -74,6 +75,17 @@ def as_text(result: Result, width: int) -> str:
         lost = counted(summary.unattributed_conversions, "conversion")
         note = f"{lost} on empty paths {'is' if lost.startswith('1 ') else 'are'} unattributed by every model."
         lines += ["", *textwrap.wrap(note, width=width)]
+    more = {
+        name: n - summary.unattributed_conversions
+        for name, n in result.unattributed.items()
+        if n - summary.unattributed_conversions > 1e-9 * max(1.0, summary.conversions)
+    }
+    if more and result.quantity != "roas":  # e.g. paths on which no channel raises a model's conversion probability
+        listed = "; ".join(f"{name}: {format_count(n)}" for name, n in more.items())
+        lines += [
+            "",
+            *textwrap.wrap(f"Also unattributed, on paths where the model credits no channel: {listed}.", width),
+        ]
     for name, reason in result.skipped.items():
         lines += ["", *textwrap.wrap(f"Not run: {name}, because {reason}.", width=width)]
     if result.roas is not None:
@@ -132,6 +144,8 @@ def _document(result: Result) -> dict[str, Any]:
     }
     if result.roas is not None:
         document["roas"] = _by_model(result.roas)
+    if result.unattributed:
+        document["unattributed"] = result.unattributed
     if result.skipped:
         document["skipped"] = result.skipped
     if result.note is not None:

@@ -131,10 +131,12 @@ def _run(args: argparse.Namespace, progress: Progress) -> Result:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         progress.step(f"attributing with {len(models)} models")
+        unattributed: dict[str, float] = {}
         if args.show == "roas":
             table, roas = _roas(journeys, models, keys, period, spend), None
         else:
             comparison = compare(journeys, models, by=keys or None, period=period)
+            unattributed = {name: result.unattributed.conversions for name, result in comparison.items()}
             table = comparison.wide(args.show).fillna(0.0)
             if not keys:
                 table = table.reindex(list(journeys.channels)).fillna(0.0).rename_axis("channel")
@@ -145,7 +147,7 @@ def _run(args: argparse.Namespace, progress: Progress) -> Result:
                 roas = _roas(journeys, _models(journeys, shown, args, strict=False)[0], keys, period, spend)
     for warning in caught:  # advice from a model, e.g. no non-converting journeys: one line each
         print(f"{PROG}: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
-    return Result(source, len(events), summary, args.show, table, roas, skipped)
+    return Result(source, len(events), summary, args.show, table, roas, skipped, unattributed=unattributed)
 
 
 # ---------------------------------------------------------------------- models

@@ -39,6 +39,8 @@ _SHORT = (
     ("Shapley", "Shapley"),
     ("Markov", "Markov"),
     ("Counterfactual", "Counterf"),
+    ("Shao & Li", "ShaoLi"),
+    ("Logistic Shapley", "Logit"),
 )
 
 

@@ -8,7 +8,9 @@ from typing import Any
 from attribution.errors import ParameterError
 from attribution.models.base import Model
 from attribution.models.counterfactual import Counterfactual
+from attribution.models.logistic import LogisticShapley
 from attribution.models.markov import MarkovChain
+from attribution.models.probabilistic import ShaoLi
 from attribution.models.rules import FirstTouch, LastNonDirect, LastTouch, Linear, PositionBased, TimeDecay
 from attribution.models.shapley import Shapley
 
@@ -27,6 +29,8 @@ MODELS: dict[str, Callable[[], Model]] = {
     "shapley": Shapley,
     "shapley_rate": lambda: Shapley(value="conversion_rate"),
     "markov": MarkovChain,
+    "shao_li": ShaoLi,
+    "logistic": LogisticShapley,
     "counterfactual": Counterfactual,
 }
 

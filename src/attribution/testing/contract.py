@@ -32,23 +32,26 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= _RELATIVE * max(1.0, abs(a), abs(b))
 
 
-def _attribute(model: Model, j: Journeys) -> Attribution | None:
-    """The model's result; ``None`` when it refuses journeys with nothing to attribute (allowed)."""
+def _attribute(model: Model, j: Journeys, needs_nulls: bool = False) -> Attribution | None:
+    """The model's result; ``None`` when it refuses journeys with nothing to attribute (allowed), or,
+    for a model that ``needs_nulls``, journeys without non-converting counts."""
     try:
         return model.attribute(j)
     except AttributionError:
+        if needs_nulls and not float(j.nulls.sum()) > 0:
+            return None
         if j.total_conversions - j.unattributed_conversions > 0:
             raise
         return None
 
 
-def _credits(model: Model, j: Journeys) -> pd.DataFrame | None:
-    result = _attribute(model, j)
+def _credits(model: Model, j: Journeys, needs_nulls: bool = False) -> pd.DataFrame | None:
+    result = _attribute(model, j, needs_nulls)
     return None if result is None else result.credits
 
 
 def _needs_times(model: Model) -> bool:
-    untimed = Journeys.from_sequences([["a", "b"]], conversions=[1])
+    untimed = Journeys.from_sequences([["a", "b"], ["b"]], conversions=[1, 0], nulls=[0, 1])
     try:
         model.attribute(untimed)
     except AttributionError:
@@ -57,7 +60,12 @@ def _needs_times(model: Model) -> bool:
 
 
 def check_model(
-    model: Model, *, max_examples: int = 60, check_repr: bool = True, single_touch_rule: bool = True
+    model: Model,
+    *,
+    max_examples: int = 60,
+    check_repr: bool = True,
+    single_touch_rule: bool = True,
+    needs_nulls: bool = False,
 ) -> None:
     """Check that ``model`` keeps every invariant of an attribution model.
 
@@ -73,7 +81,10 @@ def check_model(
     models whose repr is not meant to be evaluated). ``single_touch_rule=False`` skips the
     single-touch check for a model whose definition breaks it on purpose, and says so in
     its documentation (the exact-set conversion-rate Shapley game: a coalition never
-    observed is worth 0, so single-channel paths also "lose" value to their rivals).
+    observed is worth 0, so single-channel paths also "lose" value to their rivals; the
+    logistic model: a channel whose presence lowers the fitted probability gets nothing).
+    ``needs_nulls=True`` allows the model to refuse journeys without non-converting counts
+    (the logistic model, whose intercept is then unbounded).
 
     Raises
     ------
@@ -87,7 +98,7 @@ def check_model(
     @run
     @given(strategy)
     def efficiency_and_sign(j: Journeys) -> None:
-        result = _attribute(model, j)
+        result = _attribute(model, j, needs_nulls)
         if result is None:
             return
         assert isinstance(result, Attribution), f"attribute returned {type(result).__name__}, not Attribution"
@@ -106,7 +117,7 @@ def check_model(
     @run
     @given(strategy, st.data())
     def relabelling_and_row_order(j: Journeys, data: st.DataObject) -> None:
-        base = _credits(model, j)
+        base = _credits(model, j, needs_nulls)
         if base is None:
             return
         names = {c: f"z{len(j.channels) - i:02d}_{c}" for i, c in enumerate(j.channels)}
@@ -123,7 +134,7 @@ def check_model(
             err_msg="relabelling channels must relabel credits",
         )
         order = data.draw(st.permutations(list(range(j.n_rows))))
-        shuffled = _credits(model, j[np.asarray(order, dtype=np.int64)])
+        shuffled = _credits(model, j[np.asarray(order, dtype=np.int64)], needs_nulls)
         assert shuffled is not None, "row order must not change whether a model can attribute"
         np.testing.assert_allclose(
             shuffled.to_numpy(), base.to_numpy(), rtol=1e-9, atol=1e-12, err_msg="row order must not change credits"
@@ -132,10 +143,10 @@ def check_model(
     @run
     @given(strategy)
     def aggregation(j: Journeys) -> None:
-        raw = _credits(model, j)
+        raw = _credits(model, j, needs_nulls)
         if raw is None:
             return
-        aggregated = _credits(model, j.aggregate())
+        aggregated = _credits(model, j.aggregate(), needs_nulls)
         assert aggregated is not None, "aggregating must not change whether a model can attribute"
         np.testing.assert_allclose(
             aggregated.to_numpy(),
@@ -148,7 +159,7 @@ def check_model(
     @run
     @given(journeys(max_length=1, with_times=True if timed else None))
     def single_touch(j: Journeys) -> None:
-        credits = _credits(model, j)
+        credits = _credits(model, j, needs_nulls)
         if credits is None:
             return
         expected = np.bincount(j.codes, weights=j.conversions[j.lengths == 1], minlength=len(j.channels))
@@ -165,7 +176,7 @@ def check_model(
     def inputs_unchanged(j: Journeys) -> None:
         before = copy.deepcopy(j)
         model_before = copy.deepcopy(model)
-        _attribute(model, j)
+        _attribute(model, j, needs_nulls)
         assert j == before, "attribute must not modify the journeys"
         assert repr(model) == repr(model_before), "attribute must not modify the model"
 

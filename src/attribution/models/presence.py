@@ -1,0 +1,125 @@
+"""Channel presence: the distinct set of channels of every path, and the distinct sets with their counts.
+
+The data-driven models see a path as the set of channels it touched. Rows are reduced to
+their distinct sets once — one 64-bit mask per row when there are at most 63 channels,
+an exact sort of (row, channel) pairs otherwise — and the models work on the few
+distinct sets, weighted by their summed counts, never with a Python loop over rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from attribution.journeys import Journeys, ragged
+
+__all__ = ["ChannelSets", "channel_sets"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+_MASK_CHANNELS = 63  # one unsigned 64-bit mask per row holds this many channels
+
+
+@dataclass(frozen=True)
+class ChannelSets:
+    """The distinct channel sets of some journeys (the empty set included when a path is empty).
+
+    Attributes
+    ----------
+    presence
+        One row per distinct set, one column per channel: 1.0 where the set holds it.
+    touches
+        One row per distinct set, one column per channel: the number of touches of the
+        channel (with ``counts=True`` rows are distinct by these counts too; without it,
+        ``touches`` equals ``presence``).
+    set_of_row
+        The set (row of ``presence``) of every journey row.
+    conversions, nulls, value
+        Summed over the rows of each set.
+    """
+
+    presence: FloatArray
+    touches: FloatArray
+    set_of_row: IntArray
+    conversions: FloatArray
+    nulls: FloatArray
+    value: FloatArray
+
+    @property
+    def sizes(self) -> FloatArray:
+        """Channels in each set."""
+        sizes: FloatArray = self.presence.sum(axis=1)
+        return sizes
+
+
+def channel_sets(journeys: Journeys, *, counts: bool = False) -> ChannelSets:
+    """Reduce every row to its distinct set of channels and sum the counts of equal sets.
+
+    With ``counts=True`` rows are grouped by their number of touches per channel instead
+    (two rows are alike when they touched the same channels the same number of times).
+
+    Examples
+    --------
+    >>> j = Journeys.from_sequences([["A", "B", "A"], ["B", "A"], ["B"]], conversions=[1, 2, 0], nulls=[0, 1, 3])
+    >>> sets = channel_sets(j)
+    >>> sets.presence.tolist(), sets.conversions.tolist(), sets.set_of_row.tolist()
+    ([[0.0, 1.0], [1.0, 1.0]], [0.0, 3.0], [1, 1, 0])
+    """
+    n_channels = len(journeys.channels)
+    keys: npt.NDArray[Any]
+    if counts:
+        keys = _sorted_sets(journeys, distinct_codes=False)
+    elif n_channels <= _MASK_CHANNELS:
+        keys = _mask_sets(journeys)
+    else:
+        keys = _sorted_sets(journeys, distinct_codes=True)
+    distinct, first_row, set_of_row = np.unique(keys, return_index=True, return_inverse=True)
+    set_of_row = set_of_row.reshape(-1).astype(np.int64)
+    n_sets = len(distinct)
+    # touches per (set, channel), read off the first row of each set (equal rows hold equal sets)
+    is_first = np.zeros(journeys.n_rows, dtype=bool)
+    is_first[first_row] = True
+    rows = journeys.touch_rows()
+    chosen = is_first[rows]
+    touches = np.bincount(
+        set_of_row[rows[chosen]] * n_channels + journeys.codes[chosen], minlength=n_sets * n_channels
+    ).reshape(n_sets, n_channels)
+    if not counts:
+        touches = (touches > 0).astype(np.float64)
+    return ChannelSets(
+        (touches > 0).astype(np.float64),
+        touches.astype(np.float64),
+        set_of_row,
+        np.bincount(set_of_row, journeys.conversions, n_sets).astype(np.float64),
+        np.bincount(set_of_row, journeys.nulls, n_sets).astype(np.float64),
+        np.bincount(set_of_row, journeys.value, n_sets).astype(np.float64),
+    )
+
+
+def _mask_sets(journeys: Journeys) -> npt.NDArray[np.uint64]:
+    """One bit mask per row (at most 63 channels)."""
+    bits = np.left_shift(np.uint64(1), journeys.codes.astype(np.uint64))
+    non_empty = journeys.lengths > 0
+    masks = np.zeros(journeys.n_rows, dtype=np.uint64)
+    if non_empty.any():
+        masks[non_empty] = np.bitwise_or.reduceat(bits, journeys.offsets[:-1][non_empty])
+    return masks
+
+
+def _sorted_sets(journeys: Journeys, *, distinct_codes: bool) -> IntArray:
+    """Exact ids for any number of channels: each row's codes sorted (repeats dropped when
+    ``distinct_codes``), labelled by path id."""
+    rows = journeys.touch_rows()
+    order = np.lexsort((journeys.codes, rows))
+    rows, codes = rows[order], journeys.codes[order]
+    if distinct_codes:
+        keep = np.ones(len(rows), dtype=bool)
+        keep[1:] = (rows[1:] != rows[:-1]) | (codes[1:] != codes[:-1])
+        rows, codes = rows[keep], codes[keep]
+    lengths = np.bincount(rows, minlength=journeys.n_rows)
+    ids, _ = ragged.path_ids(codes.astype(np.int32), ragged.offsets_from_lengths(lengths))
+    return ids.astype(np.int64)

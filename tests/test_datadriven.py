@@ -1,0 +1,243 @@
+"""Data-driven models: Shao & Li's probabilistic model and the logistic model with Shapley credit.
+
+Reference numbers are SPEC §10's worked example on data D (the ``spec_journeys`` fixture:
+A>B>C 2 conversions / 0 nulls / value 200, A>C 1/1/50, B 0/2, C 1/1/30, A>B 0/1).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import minimize
+from scipy.special import expit, log_expit
+
+from attribution import JourneyError, Journeys, LogisticShapley, ParameterError, ShaoLi, compare
+from attribution.models.markov import DegenerateChainWarning
+from attribution.testing import check_model
+from attribution.testing.strategies import journeys
+
+D_VALUE = [200, 50, 0, 30, 0]
+
+
+@pytest.fixture
+def d() -> Journeys:
+    return Journeys.from_sequences(
+        [["A", "B", "C"], ["A", "C"], ["B"], ["C"], ["A", "B"]],
+        conversions=[2, 1, 0, 1, 0],
+        nulls=[0, 1, 2, 1, 1],
+        value=D_VALUE,
+    )
+
+
+def exact(values: object) -> list[Fraction]:
+    return [Fraction(v).limit_denominator(100_000) for v in values]  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------- Shao & Li on D
+def test_shao_li_probabilities_and_contributions_on_d(d: Journeys) -> None:
+    """p(A) = 3/5, p(B) = 2/5, p(C) = 2/3; rows A>B>C: c = (31/80, 3/10, 25/48); A>C: (41/120, 49/120); C: 2/3."""
+    result = ShaoLi().attribute(d)
+    assert exact(result.probabilities) == [Fraction(3, 5), Fraction(2, 5), Fraction(2, 3)]
+    table = result.contributions
+    assert exact(table.loc["A + B + C", ["A", "B", "C"]]) == [Fraction(31, 80), Fraction(3, 10), Fraction(25, 48)]
+    assert exact(table.loc["A + C", ["A", "C"]]) == [Fraction(41, 120), Fraction(49, 120)]
+    assert exact([table.loc["C", "C"]]) == [Fraction(2, 3)]
+    assert math.isnan(table.loc["C", "A"])  # A is not in that set
+
+
+def test_shao_li_per_path_credits_on_d(d: Journeys) -> None:
+    credits = ShaoLi().attribute(d).credits
+    assert exact(credits["conversions"]) == [Fraction(2863, 2610), Fraction(72, 145), Fraction(6281, 2610)]
+    assert exact(credits["value"]) == [Fraction(22685, 261), Fraction(1440, 29), Fraction(37435, 261)]
+
+
+def test_shao_li_global_credits_on_d(d: Journeys) -> None:
+    """C = (67/60, 3/5, 127/60): credits A 134/115, B 72/115, C 254/115; value 31780/359, 20160/359, 48580/359."""
+    credits = ShaoLi(normalize="global").attribute(d).credits
+    assert exact(credits["conversions"]) == [Fraction(134, 115), Fraction(72, 115), Fraction(254, 115)]
+    assert exact(credits["value"]) == [Fraction(31780, 359), Fraction(20160, 359), Fraction(48580, 359)]
+
+
+def test_shao_li_refuses_a_bad_normalisation() -> None:
+    with pytest.raises(ParameterError, match=r"'normalize' of ShaoLi must be 'path' or 'global'; got 'row'"):
+        ShaoLi(normalize="row")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------- logistic on D
+def test_logistic_coefficients_and_credits_on_d(d: Journeys) -> None:
+    result = LogisticShapley().attribute(d)
+    coefficients = result.coefficients["coefficient"].tolist()
+    assert coefficients == pytest.approx([-1.06308110204, 0.421078577161, 0.0141725431793, 0.866872230638], abs=1e-6)
+    credits = result.credits
+    assert credits["conversions"].tolist() == pytest.approx([0.960199546669, 0.0210724243718, 3.01872802896], abs=1e-6)
+    assert credits["value"].tolist() == pytest.approx([79.9010542837, 2.10724243718, 197.991703279], abs=1e-6)
+
+
+def test_logistic_path_allocation_on_d(d: Journeys) -> None:
+    credits = LogisticShapley(allocation="path").attribute(d).credits
+    assert credits["conversions"].tolist() == pytest.approx([0.876108586, 0.021196830, 3.102694584], abs=1e-6)
+    assert credits["value"].tolist() == pytest.approx([72.8957734, 2.1196830, 204.9845436], abs=1e-6)
+
+
+def test_logistic_baseline_report_moves_the_baseline_share_to_unattributed(d: Journeys) -> None:
+    """Each converting row keeps 1 − σ(β0)/p̂(path) for its channels; the rest is baseline demand."""
+    shared = LogisticShapley().attribute(d)
+    reported = LogisticShapley(baseline="report").attribute(d)
+    fitted = shared.fitted.fitted_probabilities
+    base = shared.fitted.baseline_probability
+    converting = fitted[fitted["conversions"] > 0]
+    expected = float((converting["conversions"] * base / converting["probability"]).sum())
+    assert reported.baseline.conversions == pytest.approx(expected, rel=1e-9)
+    assert reported.unattributed.conversions == pytest.approx(expected, rel=1e-9)
+    total = reported.credits["conversions"].sum() + reported.unattributed.conversions
+    assert total == pytest.approx(d.total_conversions, rel=1e-12)
+    assert "baseline demand" in repr(reported)
+
+
+def test_logistic_without_nulls_is_refused_with_the_reason() -> None:
+    j = Journeys.from_sequences([["A"], ["B"]], conversions=[1, 2])
+    with pytest.raises(JourneyError, match=r"needs non-converting journeys.*intercept is unbounded.*Fix:"):
+        LogisticShapley().attribute(j)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"penalty": -1.0}, "penalty"),
+        ({"features": "counts"}, "features"),
+        ({"allocation": "touch"}, "allocation"),
+        ({"baseline": "drop"}, "baseline"),
+        ({"max_exact_channels": 25}, "max_exact_channels"),
+        ({"n_permutations": 0}, "n_permutations"),
+        ({"interactions": "yes"}, "interactions"),
+    ],
+)
+def test_logistic_refuses_bad_parameters(arguments: dict[str, object], message: str) -> None:
+    with pytest.raises(ParameterError, match=message):
+        LogisticShapley(**arguments)  # type: ignore[arg-type]
+
+
+def test_logistic_sampling_is_reproducible_and_close_to_exact(d: Journeys) -> None:
+    """Past max_exact_channels, sampled orders with a seed: the same numbers twice, near the exact ones,
+    and the sampling error reported."""
+    sampled = LogisticShapley(max_exact_channels=1, n_permutations=4000, seed=3).attribute(d)
+    again = LogisticShapley(max_exact_channels=1, n_permutations=4000, seed=3).attribute(d)
+    pd.testing.assert_frame_equal(sampled.credits, again.credits)
+    assert sampled.sampled_paths == 2  # A + C and A + B + C
+    assert 0 < sampled.sampling_error < 0.01
+    exact_credits = LogisticShapley().attribute(d).credits["conversions"]
+    assert sampled.credits["conversions"].tolist() == pytest.approx(exact_credits.tolist(), abs=0.02)
+
+
+# ---------------------------------------------------------------------- references
+def reference_fit(j: Journeys, penalty: float) -> np.ndarray:
+    """Plain scipy on one row per path row (no distinct sets, no scaling): presence features."""
+    x = np.zeros((j.n_rows, len(j.channels)))
+    for row, path in enumerate(j.paths()):
+        for channel in path:
+            x[row, j.channels.index(channel)] = 1.0
+
+    def loss(theta: np.ndarray) -> float:
+        z = theta[0] + x @ theta[1:]
+        return float(-(j.conversions @ log_expit(z) + j.nulls @ log_expit(-z)) + penalty / 2 * theta[1:] @ theta[1:])
+
+    return np.asarray(minimize(loss, np.zeros(1 + len(j.channels)), method="BFGS", options={"gtol": 1e-10}).x)
+
+
+def reference_shapley(intercept: float, beta: dict[str, float], members: list[str]) -> dict[str, float]:
+    """Shapley values of v(S) = σ(β0 + Σ β) − σ(β0) by every permutation."""
+
+    def v(coalition: tuple[str, ...]) -> float:
+        return float(expit(intercept + sum(beta[c] for c in coalition)) - expit(intercept))
+
+    phi = dict.fromkeys(members, 0.0)
+    orders = list(itertools.permutations(members))
+    for order in orders:
+        for i, channel in enumerate(order):
+            phi[channel] += (v(order[: i + 1]) - v(order[:i])) / len(orders)
+    return phi
+
+
+SMALL = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def with_both_outcomes(j: Journeys) -> bool:
+    return bool(j.conversions.sum() > 0 and j.nulls.sum() > 0 and (j.lengths > 0).any())
+
+
+@SMALL
+@given(journeys().filter(with_both_outcomes))
+def test_the_fit_matches_plain_scipy_on_expanded_rows(j: Journeys) -> None:
+    fitted = LogisticShapley().fit(j)
+    expected = reference_fit(j, 1.0)
+    assert fitted.coefficients["coefficient"].to_numpy() == pytest.approx(expected, abs=1e-4)
+
+
+@SMALL
+@given(journeys().filter(with_both_outcomes))
+def test_every_distinct_sets_shapley_values_sum_to_its_gain(j: Journeys) -> None:
+    """Per-row efficiency: Σφ = p̂(path) − p̂(∅) for every converting distinct set, against a permutation reference."""
+    from attribution.models.logistic import _shapley_values
+
+    fitted = LogisticShapley().fit(j)
+    sets = fitted.sets
+    rows = np.flatnonzero((sets.conversions > 0) & (sets.sizes > 0))
+    phi, members, _ = _shapley_values(LogisticShapley(), fitted, rows)
+    beta = dict(zip(j.channels, fitted.channel_beta.tolist(), strict=True))
+    probability = fitted.fitted_probabilities["probability"].to_numpy()
+    for r, row in enumerate(rows):
+        names = [j.channels[m] for m in members[r] if m >= 0]
+        assert phi[r, : len(names)].sum() == pytest.approx(probability[row] - fitted.baseline_probability, abs=1e-12)
+        reference = reference_shapley(fitted.intercept, beta, names)
+        assert phi[r, : len(names)].tolist() == pytest.approx([reference[n] for n in names], abs=1e-12)
+
+
+# ---------------------------------------------------------------------- the contract, and the library around them
+def test_shao_li_keeps_the_model_contract() -> None:
+    """Journeys without nulls warn (every probability is 1: documented), as Markov chains do."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateChainWarning)
+        check_model(ShaoLi(), max_examples=40)
+        check_model(ShaoLi(normalize="global"), max_examples=20, single_touch_rule=False)
+
+
+def test_shao_li_without_nulls_warns(d: Journeys) -> None:
+    with pytest.warns(DegenerateChainWarning, match="every probability is 1"):
+        ShaoLi().attribute(Journeys.from_sequences([["A"], ["A", "B"]], conversions=[1, 1]))
+
+
+def test_logistic_keeps_the_model_contract() -> None:
+    """A channel whose presence lowers the fitted probability gets nothing, even on its own path:
+    the single-touch rule does not hold by definition (as for the exact-set conversion-rate game)."""
+    check_model(LogisticShapley(), max_examples=40, single_touch_rule=False, needs_nulls=True)
+
+
+def test_both_are_in_the_defaults_the_registry_groups_and_bootstrap(d: Journeys) -> None:
+    from attribution.evaluate import bootstrap
+
+    assert {"Shao & Li", "Logistic Shapley"} <= set(compare(d).models)
+    assert compare(d, ["shao_li", "logistic"]).models == ["Shao & Li", "Logistic Shapley"]
+    grouped = ShaoLi().attribute(d.with_attributes(country=["ID", "ID", "SG", "SG", "ID"]), by="country")
+    alone = ShaoLi().attribute(d[[0, 1, 4]]).credits["conversions"]
+    assert grouped.group("ID").credits["conversions"].tolist() == pytest.approx(alone.tolist(), rel=1e-12)
+    result = bootstrap(d, ShaoLi(), n=20, seed=0)
+    assert result.model == "Shao & Li"
+    assert st is not None
+
+
+def test_results_pickle_and_display(d: Journeys) -> None:
+    import pickle
+
+    for result in (ShaoLi().attribute(d), LogisticShapley().attribute(d)):
+        restored = pickle.loads(pickle.dumps(result))
+        pd.testing.assert_frame_equal(restored.credits, result.credits)
+        assert "object at 0x" not in repr(result)
+        assert "<table" in result._repr_html_()
