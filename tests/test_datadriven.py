@@ -241,3 +241,30 @@ def test_results_pickle_and_display(d: Journeys) -> None:
         pd.testing.assert_frame_equal(restored.credits, result.credits)
         assert "object at 0x" not in repr(result)
         assert "<table" in result._repr_html_()
+
+
+def test_held_out_validity_ranks_the_logistic_model_beside_the_markov_orders() -> None:
+    """Same folds for every model: the chains' scores are those of the Markov-only table."""
+    from attribution.models.order_selection import predictive_validity
+
+    j = Journeys.from_sequences(
+        [["A", "B"], ["B", "A"], ["A"], ["B"], []], conversions=[30, 5, 10, 10, 2], nulls=[10, 35, 30, 30, 40]
+    )
+    alone = predictive_validity(j, max_order=2, cv=4, seed=1)
+    both = predictive_validity(j, max_order=2, cv=4, seed=1, models=[LogisticShapley()])
+    assert list(both.index) == ["Markov (order 1)", "Markov (order 2)", "Logistic Shapley"]
+    assert both.iloc[:2].to_numpy() == pytest.approx(alone.to_numpy(), rel=1e-12)
+    assert 0 < both.loc["Logistic Shapley", "log_loss"] < 1
+    with pytest.raises(ParameterError, match=r"'models' of predictive_validity must hold models with fit"):
+        predictive_validity(j, models=[42])
+
+
+def test_predict_proba_maps_channels_by_label(d: Journeys) -> None:
+    """Journeys with other channel codes (and a channel never seen) get the probabilities of their labels."""
+    fitted = LogisticShapley().fit(d)
+    other = Journeys.from_sequences([["C", "A"], ["Z"], []], conversions=[0, 0, 0], nulls=[1, 1, 1])
+    p = fitted.predict_proba(other)
+    beta = dict(zip(d.channels, fitted.channel_beta.tolist(), strict=True))
+    assert p.tolist() == pytest.approx(
+        [expit(fitted.intercept + beta["A"] + beta["C"]), expit(fitted.intercept), expit(fitted.intercept)], rel=1e-12
+    )

@@ -234,6 +234,31 @@ class FittedLogistic:
     channel_beta: FloatArray
     pair_beta: FloatArray  # channels × channels, symmetric, 0 where no pair term
     iterations: int
+    channels: tuple[str, ...] = ()
+    log_counts: bool = False
+
+    def predict_proba(self, journeys: Journeys) -> FloatArray:
+        """The fitted conversion probability of every row of ``journeys`` (a channel the model never saw
+        counts for nothing).
+
+        Examples
+        --------
+        >>> j = Journeys.from_sequences([["A", "B"], ["B"], []], conversions=[3, 1, 0], nulls=[1, 3, 4])
+        >>> fitted = LogisticShapley().fit(j)
+        >>> p = fitted.predict_proba(j)
+        >>> bool(p[0] > p[1] > p[2])
+        True
+        """
+        position = {label: i for i, label in enumerate(self.channels)}
+        known = np.array([position.get(label, -1) for label in journeys.channels], dtype=np.int64)
+        sets = channel_sets(journeys, counts=self.log_counts)
+        x = np.log1p(sets.touches) if self.log_counts else sets.presence
+        mapped = np.zeros((len(x), len(self.channels)))
+        seen = known >= 0
+        mapped[:, known[seen]] = x[:, seen]
+        z = self.intercept + mapped @ self.channel_beta + 0.5 * np.einsum("ni,ij,nj->n", mapped, self.pair_beta, mapped)
+        probability: FloatArray = _sigmoid(z)[sets.set_of_row]
+        return probability
 
     @property
     def baseline_probability(self) -> float:
@@ -325,7 +350,17 @@ def _fit(model: LogisticShapley, sets: ChannelSets, channels: tuple[str, ...]) -
     pair_beta = np.zeros((n_channels, n_channels))
     for k, (a, b) in enumerate(pairs):
         pair_beta[a, b] = pair_beta[b, a] = theta[1 + n_channels + k]
-    return FittedLogistic(float(theta[0]), coefficients, sets, x, theta[1 : 1 + n_channels], pair_beta, iterations)
+    return FittedLogistic(
+        float(theta[0]),
+        coefficients,
+        sets,
+        x,
+        theta[1 : 1 + n_channels],
+        pair_beta,
+        iterations,
+        channels,
+        model.features == "log_count",
+    )
 
 
 def _newton_polish(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -13,7 +14,7 @@ import pandas as pd
 
 from attribution._checks import boolean, integer, one_of
 from attribution._display import Column, Report, measure_cells
-from attribution.errors import JourneyError
+from attribution.errors import JourneyError, ParameterError
 from attribution.journeys import Journeys
 from attribution.journeys.attributes import require_one_goal
 from attribution.models.markov import DegenerateChainWarning, MarkovChain
@@ -158,9 +159,20 @@ def select_order(
 
 
 def predictive_validity(
-    journeys: Journeys, max_order: int = 3, cv: int = 5, seed: int | None = None, *, collapse_repeats: bool = True
+    journeys: Journeys,
+    max_order: int = 3,
+    cv: int = 5,
+    seed: int | None = None,
+    *,
+    collapse_repeats: bool = True,
+    models: Sequence[Any] = (),
 ) -> pd.DataFrame:
     """Held-out log-loss and AUC of Markov chains of order 1..``max_order``, same folds for both.
+
+    ``models``: further models that predict conversion — any object whose ``fit(journeys)``
+    returns something with ``predict_proba(journeys)``, such as
+    :class:`~attribution.models.LogisticShapley` — scored on the same folds; the table is
+    then indexed by model name (the chains as ``Markov (order k)``).
 
     One cross-validation pass, as :func:`select_order` (journeys, not rows, are split into
     folds): each order is fitted once per fold and both metrics score its predictions.
@@ -181,16 +193,31 @@ def predictive_validity(
     >>> int(table["log_loss"].idxmin()), int(table["auc"].idxmax())
     (2, 2)
     """
-    tables = _held_out_scores(journeys, max_order, cv, seed, collapse_repeats, owner="predictive_validity")
+    for model in models:
+        if not callable(getattr(model, "fit", None)):
+            raise ParameterError(
+                f"parameter 'models' of predictive_validity must hold models with fit(journeys) returning "
+                f"predict_proba(journeys); got {model!r}. Fix: pass e.g. models=[LogisticShapley()]."
+            )
+    tables = _held_out_scores(
+        journeys, max_order, cv, seed, collapse_repeats, owner="predictive_validity", models=tuple(models)
+    )
     columns: dict[str, pd.Series] = {}
     for metric in METRICS:
         columns[metric] = tables[metric]["mean"]
         columns[f"{metric}_std"] = tables[metric]["std"]
-    return pd.DataFrame(columns).rename_axis("order")
+    return pd.DataFrame(columns).rename_axis("model" if models else "order")
 
 
 def _held_out_scores(
-    journeys: Journeys, max_order: int, cv: int, seed: int | None, collapse_repeats: bool, *, owner: str
+    journeys: Journeys,
+    max_order: int,
+    cv: int,
+    seed: int | None,
+    collapse_repeats: bool,
+    *,
+    owner: str,
+    models: tuple[Any, ...] = (),
 ) -> dict[str, pd.DataFrame]:
     """Orders × folds tables of every metric (with ``mean`` and ``std``), from one set of folds.
 
@@ -221,7 +248,7 @@ def _held_out_scores(
     conv_folds = _fold_counts(journeys.conversions, cv, rng)
     null_folds = _fold_counts(journeys.nulls, cv, rng)
     scorers = {"log_loss": _weighted_log_loss, "auc": _weighted_auc}
-    scores = {metric: np.full((max_order, cv), np.nan) for metric in METRICS}
+    scores = {metric: np.full((max_order + len(models), cv), np.nan) for metric in METRICS}
     for fold in range(cv):
         # value follows conversions (each row keeps its value per conversion), so training
         # chains keep each state's mean value
@@ -235,11 +262,19 @@ def _held_out_scores(
             p = chain.predict_proba(journeys)[held_out]
             for metric in METRICS:
                 scores[metric][order - 1, fold] = scorers[metric](p, held_conv, held_null)
+        for k, model in enumerate(models):
+            p = model.fit(train).predict_proba(journeys)[held_out]
+            for metric in METRICS:
+                scores[metric][max_order + k, fold] = scorers[metric](p, held_conv, held_null)
     tables: dict[str, pd.DataFrame] = {}
     for metric in METRICS:
+        index: pd.Index = pd.RangeIndex(1, max_order + 1, name="order")
+        if models:
+            chains = [MarkovChain(order=k, collapse_repeats=collapse_repeats).name for k in range(1, max_order + 1)]
+            index = pd.Index([*chains, *(m.name for m in models)], name="model")
         table = pd.DataFrame(
             scores[metric],
-            index=pd.RangeIndex(1, max_order + 1, name="order"),
+            index=index,
             columns=[f"fold {f + 1}" for f in range(cv)],
         )
         table["mean"] = table.mean(axis=1)
