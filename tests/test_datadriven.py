@@ -268,3 +268,60 @@ def test_predict_proba_maps_channels_by_label(d: Journeys) -> None:
     assert p.tolist() == pytest.approx(
         [expit(fitted.intercept + beta["A"] + beta["C"]), expit(fitted.intercept), expit(fitted.intercept)], rel=1e-12
     )
+
+
+# ---------------------------------------------------------------------- credit by position
+def test_by_position_of_subset_sum_shapley_is_the_ordered_shapley(d: Journeys) -> None:
+    """Each touch of a channel on a path with s distinct channels gets 1/(s · its occurrences) of the
+    path's conversions: A>B>C (2): 2/3 each; A>C (1): 1/2 each; C (1): 1. From the start:
+    position 1 = 2/3 + 1/2 + 1, 2 = 2/3 + 1/2, 3 = 2/3."""
+    from attribution import Shapley
+
+    table = Shapley().attribute(d, per_path=True).by_position()["conversions"]
+    assert table.loc["from start"].head(3).tolist() == pytest.approx([13 / 6, 7 / 6, 2 / 3], rel=1e-12)
+    assert table.loc["from end"].head(3).tolist() == pytest.approx([13 / 6, 7 / 6, 2 / 3], rel=1e-12)
+
+
+@pytest.mark.parametrize("model", [ShaoLi(), LogisticShapley(), LogisticShapley(baseline="report")])
+def test_by_position_and_path_credits_add_up_to_the_credits(model: object) -> None:
+    """A channel's credit on a path is split evenly among its touches there (A twice on the first path)."""
+    j = Journeys.from_sequences(
+        [["A", "B", "A", "C"], ["A", "C"], ["B"], ["C"], ["A", "B"]],
+        conversions=[2, 1, 0, 1, 0],
+        nulls=[0, 1, 2, 1, 1],
+        value=D_VALUE,
+    )
+    result = model.attribute(j, per_path=True)  # type: ignore[attr-defined]
+    credited = result.credits["conversions"]
+    assert np.asarray(result.path_credits().sum(axis=0)) == pytest.approx(credited.to_numpy(), rel=1e-12)
+    positions = result.by_position()
+    for side in ("from start", "from end"):
+        assert positions.loc[side, "conversions"].sum() == pytest.approx(credited.sum(), rel=1e-12)
+        assert positions.loc[side, "value"].sum() == pytest.approx(result.credits["value"].sum(), rel=1e-12)
+
+
+def test_by_position_needs_per_path(d: Journeys) -> None:
+    from attribution import AttributionError
+
+    with pytest.raises(AttributionError, match=r"by position was not computed.*per_path=True"):
+        ShaoLi().attribute(d).by_position()
+    with pytest.raises(ParameterError, match=r"'per_path' of ShaoLi.attribute needs normalize='path'"):
+        ShaoLi(normalize="global").attribute(d, per_path=True)
+
+
+def test_plot_positions_draws_every_model_on_both_sides(d: Journeys) -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from attribution import LastTouch
+    from attribution.plotting import plot_positions
+
+    results = {m.name: m.attribute(d, per_path=True) for m in (ShaoLi(), LastTouch())}
+    ax = plot_positions(results)
+    assert ax.get_title() == "Share of credit by touch position"
+    series = [line for line in ax.get_lines() if line.get_marker() not in (None, "None", "")]  # not the divider
+    assert len(series) == 4  # each model: from the start, from the end
+    colours = {line.get_color() for line in series}
+    assert len(colours) == 2
+    plt.close(ax.figure)

@@ -34,6 +34,7 @@ __all__ = [
     "Unattributed",
     "attributable_totals",
     "attribution_from_touch_weights",
+    "credit_by_position",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -183,7 +184,7 @@ class Attribution:
     whenever anything was attributed.
     """
 
-    __slots__ = ("_channels", "_conversions", "_model", "_path_credits", "_unattributed", "_value")
+    __slots__ = ("_channels", "_conversions", "_model", "_path_credits", "_positions", "_unattributed", "_value")
 
     def __init__(
         self,
@@ -193,6 +194,7 @@ class Attribution:
         value: FloatArray,
         unattributed: Unattributed,
         path_credits: tuple[sp.csr_array, sp.csr_array] | None = None,
+        positions: pd.DataFrame | None = None,
     ) -> None:
         self._model = model
         self._channels = tuple(channels)
@@ -202,6 +204,7 @@ class Attribution:
         self._value.setflags(write=False)
         self._unattributed = unattributed
         self._path_credits = path_credits
+        self._positions = positions
 
     @property
     def model(self) -> ModelSpec:
@@ -294,6 +297,32 @@ class Attribution:
         if kind not in ("conversions", "value"):
             raise ParameterError(f"parameter 'kind' must be 'conversions' or 'value'; got {kind!r}.")
         return self._path_credits[0 if kind == "conversions" else 1]
+
+    def by_position(self) -> pd.DataFrame:
+        """Credit by touch position, counted from the start and from the end of each path.
+
+        Rows ``("from start", "1")`` (first touches), ``"2"``, … ``"10"``, ``"11+"``, then the
+        same ``"from end"`` (``"1"``: last touches); columns ``conversions``, ``value`` and
+        ``share`` (of the credited conversions; each side sums to 1). The upper- vs
+        lower-funnel view of a model; for subset-sum Shapley values it is the "ordered
+        Shapley" breakdown of Zhao et al. (2018). Available from per-path models attributed
+        with ``per_path=True``.
+
+        Examples
+        --------
+        >>> from attribution import Journeys, PositionBased
+        >>> j = Journeys.from_sequences([["A", "B", "C"], ["B"]], conversions=[10, 5])
+        >>> table = PositionBased.u_shaped().attribute(j, per_path=True).by_position()
+        >>> table.loc["from start", "conversions"].head(3).tolist()
+        [9.0, 2.0, 4.0]
+        """
+        if self._positions is None:
+            raise AttributionError(
+                "credit by position was not computed: it needs each touch's credit. "
+                "Fix: call model.attribute(journeys, per_path=True) with a per-path model (rule-based, Shapley "
+                "subset sums, counterfactual, Shao & Li per path, the logistic model)."
+            )
+        return self._positions.copy()
 
     def path_credits_frame(self) -> pd.DataFrame:
         """Path-level credits as a long table: ``row``, ``channel``, ``conversions``, ``value``.
@@ -466,7 +495,30 @@ def attribution_from_touch_weights(
             sp.csr_array((conversion_weight, (rows, journeys.codes)), shape=shape),
             sp.csr_array((value_weight, (rows, journeys.codes)), shape=shape),
         )
+        positions = credit_by_position(journeys, conversion_weight, value_weight)
+        return Attribution(model, journeys.channels, conversions, value, unattributed, path_credits, positions)
     return Attribution(model, journeys.channels, conversions, value, unattributed, path_credits)
+
+
+POSITIONS = 10  # positions shown one by one in by_position(); the rest are summed in "11+"
+
+
+def credit_by_position(journeys: Journeys, touch_conversions: FloatArray, touch_value: FloatArray) -> pd.DataFrame:
+    """Touch credits summed by position from the start and from the end of each path (see ``by_position``)."""
+    rows = journeys.touch_rows()
+    from_start = np.arange(journeys.n_touches, dtype=np.int64) - journeys.offsets[rows]
+    from_end = journeys.lengths[rows] - 1 - from_start
+    labels = [str(k) for k in range(1, POSITIONS + 1)] + [f"{POSITIONS + 1}+"]
+    frames = []
+    for side, position in (("from start", from_start), ("from end", from_end)):
+        bucket = np.minimum(position, POSITIONS)
+        conversions = np.bincount(bucket, touch_conversions, POSITIONS + 1)
+        value = np.bincount(bucket, touch_value, POSITIONS + 1)
+        total = conversions.sum()
+        share = conversions / total if total > 0 else np.zeros_like(conversions)
+        index = pd.MultiIndex.from_product([[side], labels], names=["from", "position"])
+        frames.append(pd.DataFrame({"conversions": conversions, "value": value, "share": share}, index=index))
+    return pd.concat(frames)
 
 
 # Touches per block when credits are summed block by block: temporaries of a few MB stay

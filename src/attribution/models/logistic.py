@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -41,9 +41,9 @@ from attribution import _checks
 from attribution._display import counted, format_count, format_money, format_probability
 from attribution.errors import JourneyError, ParameterError
 from attribution.journeys import Journeys, ragged
-from attribution.models.base import Attribution, Configured, ModelSpec, Unattributed
+from attribution.models.base import Attribution, Configured, ModelSpec, Unattributed, credit_by_position
 from attribution.models.grouping import attribute_by, require_one_goal
-from attribution.models.presence import ChannelSets, channel_sets
+from attribution.models.presence import ChannelSets, channel_sets, touch_credits
 
 __all__ = ["FittedLogistic", "LogisticAttribution", "LogisticShapley"]
 
@@ -143,7 +143,9 @@ class LogisticShapley(Configured):
         journeys
             The paths to attribute.
         per_path
-            Must be False (the credits come from a model fitted on all the journeys).
+            Also keep each row's credit per channel (see :meth:`Attribution.path_credits`) and
+            the credit by touch position (:meth:`Attribution.by_position`; a channel's credit
+            on a path is split evenly among its touches there). Shapley allocation only.
         by, period
             Fit and attribute each group of these attribute keys on its own (see
             :func:`attribution.models.grouping.attribute_by`).
@@ -163,18 +165,18 @@ class LogisticShapley(Configured):
             raise TypeError(f"attribute takes a Journeys object; got {type(journeys).__name__}")
         if by is not None:
             return attribute_by(self, journeys, by, period=period, per_path=per_path)
-        if per_path:
+        if per_path and self.allocation == "path":
             raise ParameterError(
-                "parameter 'per_path' of LogisticShapley.attribute must be False: the credits come from a model "
-                "fitted on all the journeys. Fix: call attribute(journeys) without per_path."
+                "parameter 'per_path' of LogisticShapley.attribute needs allocation='shapley' (path allocation "
+                "credits orders of channels, not sets). Fix: use LogisticShapley() for per-path credits."
             )
         fitted = self.fit(journeys)
         sets = fitted.sets
         errors = np.zeros(0)
+        converting = np.flatnonzero((sets.conversions > 0) & (sets.sizes > 0))
         if self.allocation == "path":
             gains, rows_conv, rows_value, members = _path_gains(fitted, journeys)
         else:
-            converting = np.flatnonzero((sets.conversions > 0) & (sets.sizes > 0))
             gains, members, errors = _shapley_values(self, fitted, converting)
             rows_conv, rows_value = sets.conversions[converting], sets.value[converting]
         n_channels = len(journeys.channels)
@@ -192,6 +194,13 @@ class LogisticShapley(Configured):
         np.add.at(conversions, members[valid], (share * (rows_conv * keep)[:, None])[valid])
         np.add.at(value, members[valid], (share * (rows_value * keep)[:, None])[valid])
         baseline = (float((rows_conv * (1 - keep))[shared].sum()), float((rows_value * (1 - keep))[shared].sum()))
+        path_credits, positions = None, None
+        if per_path:  # each converting set's share per channel, times what its channels keep
+            by_set = np.zeros((len(sets.conversions), n_channels))
+            owners = np.repeat(converting, members.shape[1]).reshape(members.shape)
+            by_set[owners[valid], members[valid]] = (share * keep[:, None])[valid]
+            touch_conversions, touch_value, path_credits = touch_credits(journeys, sets, by_set)
+            positions = credit_by_position(journeys, touch_conversions, touch_value)
         unshared = (float(rows_conv[~shared].sum()), float(rows_value[~shared].sum()))
         lost = (
             journeys.unattributed_conversions + baseline[0] + unshared[0],
@@ -203,6 +212,8 @@ class LogisticShapley(Configured):
             conversions,
             value,
             Unattributed(*lost),
+            path_credits=path_credits,
+            positions=positions,
             fitted=fitted,
             baseline=Unattributed(*baseline),
             sampled_paths=int((errors > 0).sum()),
@@ -556,12 +567,14 @@ class LogisticAttribution(Attribution):
         value: FloatArray,
         unattributed: Unattributed,
         *,
+        path_credits: Any = None,
+        positions: pd.DataFrame | None = None,
         fitted: FittedLogistic,
         baseline: Unattributed,
         sampled_paths: int = 0,
         sampling_error: float = 0.0,
     ) -> None:
-        super().__init__(model, channels, conversions, value, unattributed)
+        super().__init__(model, channels, conversions, value, unattributed, path_credits, positions)
         self._fitted = fitted
         self._baseline = baseline
         self._sampled_paths = sampled_paths

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from attribution.journeys import Journeys, ragged
 
-__all__ = ["ChannelSets", "channel_sets"]
+__all__ = ["ChannelSets", "channel_sets", "touch_credits"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -123,3 +123,25 @@ def _sorted_sets(journeys: Journeys, *, distinct_codes: bool) -> IntArray:
     lengths = np.bincount(rows, minlength=journeys.n_rows)
     ids, _ = ragged.path_ids(codes.astype(np.int32), ragged.offsets_from_lengths(lengths))
     return ids.astype(np.int64)
+
+
+def touch_credits(
+    journeys: Journeys, sets: ChannelSets, share: FloatArray
+) -> tuple[FloatArray, FloatArray, tuple[Any, Any]]:
+    """Each touch's credit from each set's share per channel (``sets × channels``), split evenly among
+    a path's touches of that channel; and the rows × channels credit matrices (conversions, value)."""
+    import scipy.sparse as sp
+
+    rows = journeys.touch_rows()
+    codes = journeys.codes.astype(np.int64)
+    n_channels = len(journeys.channels)
+    _, inverse, repeats = np.unique(rows * n_channels + codes, return_inverse=True, return_counts=True)
+    part = share[sets.set_of_row[rows], codes] / repeats[inverse.reshape(-1)]
+    touch_conversions = part * journeys.conversions[rows]
+    touch_value = part * journeys.value[rows]
+    shape = (journeys.n_rows, n_channels)
+    matrices = (
+        sp.csr_array((touch_conversions, (rows, codes)), shape=shape),
+        sp.csr_array((touch_value, (rows, codes)), shape=shape),
+    )
+    return touch_conversions, touch_value, matrices

@@ -29,7 +29,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -37,10 +37,10 @@ import pandas as pd
 
 from attribution.errors import ParameterError
 from attribution.journeys import Journeys
-from attribution.models.base import Attribution, Configured, ModelSpec, Unattributed
+from attribution.models.base import Attribution, Configured, ModelSpec, Unattributed, credit_by_position
 from attribution.models.grouping import attribute_by, require_one_goal
 from attribution.models.markov import DegenerateChainWarning
-from attribution.models.presence import ChannelSets, channel_sets
+from attribution.models.presence import ChannelSets, channel_sets, touch_credits
 
 __all__ = ["ShaoLi", "ShaoLiAttribution"]
 
@@ -95,7 +95,9 @@ class ShaoLi(Configured):
         journeys
             The paths to attribute.
         per_path
-            Must be False: credits come from probabilities estimated on all the journeys.
+            Also keep each row's credit per channel (see :meth:`Attribution.path_credits`) and
+            the credit by touch position (:meth:`Attribution.by_position`; a channel's credit
+            on a path is split evenly among its touches there). Per-path normalisation only.
         by, period
             Attribute each group of these attribute keys on its own (see
             :func:`attribution.models.grouping.attribute_by`).
@@ -110,10 +112,10 @@ class ShaoLi(Configured):
         if by is not None:
             return attribute_by(self, journeys, by, period=period, per_path=per_path)
         require_one_goal(journeys)
-        if per_path:
+        if per_path and self.normalize == "global":
             raise ParameterError(
-                "parameter 'per_path' of ShaoLi.attribute must be False: the contributions come from probabilities "
-                "estimated on all the journeys. Fix: call attribute(journeys) without per_path."
+                "parameter 'per_path' of ShaoLi.attribute needs normalize='path': global credits are shared out "
+                "after summing over all paths, so no path has its own. Fix: use ShaoLi() (per path)."
             )
         sets = channel_sets(journeys)
         p, pairs = _probabilities(sets)
@@ -126,7 +128,11 @@ class ShaoLi(Configured):
                 DegenerateChainWarning,
                 stacklevel=2,
             )
-        conversions, value, lost = self._credits(sets, contributions)
+        conversions, value, lost, share = self._credits(sets, contributions)
+        path_credits, positions = None, None
+        if per_path:
+            touch_conversions, touch_value, path_credits = touch_credits(journeys, sets, share)
+            positions = credit_by_position(journeys, touch_conversions, touch_value)
         channels = journeys.channels
         names = pd.Index(channels, name="channel")
         return ShaoLiAttribution(
@@ -135,13 +141,18 @@ class ShaoLi(Configured):
             conversions,
             value,
             Unattributed(journeys.unattributed_conversions + lost[0], journeys.unattributed_value + lost[1]),
+            path_credits=path_credits,
+            positions=positions,
             probabilities=pd.Series(p, index=names, name="probability"),
             pair_probabilities=pd.DataFrame(pairs, index=names, columns=pd.Index(channels, name="with")),
             contributions=_contribution_table(sets, contributions, channels),
         )
 
-    def _credits(self, sets: ChannelSets, c: FloatArray) -> tuple[FloatArray, FloatArray, tuple[float, float]]:
-        """Channel credits from the contributions, and what no channel could take (conversions, value)."""
+    def _credits(
+        self, sets: ChannelSets, c: FloatArray
+    ) -> tuple[FloatArray, FloatArray, tuple[float, float], FloatArray]:
+        """Channel credits from the contributions, what no channel could take (conversions, value), and
+        each set's share per channel (per path; zeros under global normalisation)."""
         converting = (sets.conversions > 0) & (sets.sizes > 0)
         if self.normalize == "global":
             totals = sets.conversions[converting].sum(), sets.value[converting].sum()
@@ -151,7 +162,7 @@ class ShaoLi(Configured):
                 mass = summed.sum()
                 shares.append(total * summed / mass if mass > 0 else np.zeros_like(summed))
             lost = tuple(float(t) if s.sum() == 0 else 0.0 for t, s in zip(totals, shares, strict=True))
-            return shares[0], shares[1], (lost[0], lost[1])
+            return shares[0], shares[1], (lost[0], lost[1]), np.zeros_like(c)
         positive = np.maximum(c, 0.0) * (sets.presence > 0)
         mass = positive.sum(axis=1)
         shared = converting & (mass > 0)
@@ -160,7 +171,8 @@ class ShaoLi(Configured):
         conversions = sets.conversions @ share
         value = sets.value @ share
         unshared = converting & ~shared  # every contribution ≤ 0: reported, never dropped
-        return conversions, value, (float(sets.conversions[unshared].sum()), float(sets.value[unshared].sum()))
+        lost = (float(sets.conversions[unshared].sum()), float(sets.value[unshared].sum()))
+        return conversions, value, lost, share
 
 
 def _probabilities(sets: ChannelSets) -> tuple[FloatArray, FloatArray]:
@@ -212,11 +224,13 @@ class ShaoLiAttribution(Attribution):
         value: FloatArray,
         unattributed: Unattributed,
         *,
+        path_credits: Any = None,
+        positions: pd.DataFrame | None = None,
         probabilities: pd.Series,
         pair_probabilities: pd.DataFrame,
         contributions: pd.DataFrame,
     ) -> None:
-        super().__init__(model, channels, conversions, value, unattributed)
+        super().__init__(model, channels, conversions, value, unattributed, path_credits, positions)
         self._probabilities = probabilities
         self._pairs = pair_probabilities
         self._contributions = contributions

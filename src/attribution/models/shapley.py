@@ -426,6 +426,7 @@ class Shapley(Configured):
             base.credits["value"].to_numpy(),
             base.unattributed,
             path_credits=base._path_credits,
+            positions=base._positions,
             raw_values=phi,
             standard_errors=np.zeros(len(phi)),
             method="closed form",
@@ -566,6 +567,7 @@ class ShapleyAttribution(Attribution):
         unattributed: Unattributed,
         *,
         path_credits: Any = None,
+        positions: pd.DataFrame | None = None,
         raw_values: FloatArray,
         standard_errors: FloatArray,
         method: str,
@@ -573,7 +575,7 @@ class ShapleyAttribution(Attribution):
         coalition_values: FloatArray | None = None,
         dividends: FloatArray | None = None,
     ) -> None:
-        super().__init__(model, channels, conversions, value, unattributed, path_credits)
+        super().__init__(model, channels, conversions, value, unattributed, path_credits, positions)
         self._raw = np.asarray(raw_values, dtype=np.float64)
         self._standard_errors = np.asarray(standard_errors, dtype=np.float64)
         self._method = method
