@@ -325,3 +325,19 @@ def test_plot_positions_draws_every_model_on_both_sides(d: Journeys) -> None:
     colours = {line.get_color() for line in series}
     assert len(colours) == 2
     plt.close(ax.figure)
+
+
+def test_baseline_report_never_gives_negative_credit() -> None:
+    """R + D converts below the baseline (D lowers the probability): that path is all baseline demand,
+    so R is credited only its own path's share 30 · (1 − p̂(∅)/p̂(R)), and no channel goes below 0."""
+    j = Journeys.from_sequences([["R", "D"], ["R"], ["D"], []], conversions=[5, 30, 1, 10], nulls=[95, 70, 199, 90])
+    result = LogisticShapley(baseline="report").attribute(j)
+    fitted = result.fitted.fitted_probabilities["probability"]
+    assert fitted["D + R"] < result.fitted.baseline_probability  # the path the clipping is about
+    assert (result.credits["conversions"] >= 0).all()
+    keep_r = 1 - result.fitted.baseline_probability / fitted["R"]
+    assert result.credits.loc["R", "conversions"] == pytest.approx(30 * keep_r, rel=1e-12)
+    total = result.credits["conversions"].sum() + result.unattributed.conversions
+    assert total == pytest.approx(j.total_conversions, rel=1e-12)
+    assert "on empty paths" in repr(result)
+    assert "baseline demand" in repr(result)

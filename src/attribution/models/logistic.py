@@ -182,7 +182,8 @@ class LogisticShapley(Configured):
         n_channels = len(journeys.channels)
         keep = np.ones(len(rows_conv))
         if self.baseline == "report" and len(rows_conv):
-            keep = 1.0 - fitted.baseline_probability / _path_probability(fitted, gains)
+            # a path whose fitted probability is at most the baseline's is all baseline demand
+            keep = np.clip(1.0 - fitted.baseline_probability / _path_probability(fitted, gains), 0.0, 1.0)
         positive = np.maximum(gains, 0.0)
         mass = positive.sum(axis=1)
         shared = mass > 0
@@ -216,6 +217,7 @@ class LogisticShapley(Configured):
             positions=positions,
             fitted=fitted,
             baseline=Unattributed(*baseline),
+            unshared=Unattributed(*unshared),
             sampled_paths=int((errors > 0).sum()),
             sampling_error=float(errors.max()) if len(errors) else 0.0,
         )
@@ -278,14 +280,23 @@ class FittedLogistic:
 
     @property
     def fitted_probabilities(self) -> pd.DataFrame:
-        """Per distinct feature row: its journeys, conversions and fitted probability."""
+        """Per distinct feature row (named by its channels, ``A + B``): its journeys, conversions and fitted
+        probability."""
         z = self.intercept + self.features @ np.concatenate([self.channel_beta, self._pair_vector()])
+        labels = np.asarray(self.channels, dtype=object)
+        names = [" + ".join(labels[row > 0]) or "(no channel)" for row in self.sets.presence]
+        if self.log_counts:  # rows differ by touch counts too: say them
+            names = [
+                " + ".join(f"{labels[c]} ×{int(n)}" for c, n in enumerate(row) if n > 0) or "(no channel)"
+                for row in self.sets.touches
+            ]
         return pd.DataFrame(
             {
                 "journeys": self.sets.conversions + self.sets.nulls,
                 "conversions": self.sets.conversions,
                 "probability": _sigmoid(z),
-            }
+            },
+            index=pd.Index(names, name="channels"),
         )
 
     def _pair_vector(self) -> FloatArray:
@@ -554,10 +565,13 @@ def _path_gains(fitted: FittedLogistic, journeys: Journeys) -> tuple[FloatArray,
 
 
 # ---------------------------------------------------------------------- result
+_NOTHING = Unattributed(0.0, 0.0)
+
+
 class LogisticAttribution(Attribution):
     """:class:`Attribution` plus the fitted conversion model and the baseline conversions."""
 
-    __slots__ = ("_baseline", "_fitted", "_sampled_paths", "_sampling_error")
+    __slots__ = ("_baseline", "_fitted", "_sampled_paths", "_sampling_error", "_unshared")
 
     def __init__(
         self,
@@ -571,12 +585,14 @@ class LogisticAttribution(Attribution):
         positions: pd.DataFrame | None = None,
         fitted: FittedLogistic,
         baseline: Unattributed,
+        unshared: Unattributed = _NOTHING,
         sampled_paths: int = 0,
         sampling_error: float = 0.0,
     ) -> None:
         super().__init__(model, channels, conversions, value, unattributed, path_credits, positions)
         self._fitted = fitted
         self._baseline = baseline
+        self._unshared = unshared
         self._sampled_paths = sampled_paths
         self._sampling_error = sampling_error
 
@@ -590,15 +606,25 @@ class LogisticAttribution(Attribution):
         """The largest standard error of a sampled Shapley value (probability units; 0 when all are exact)."""
         return self._sampling_error
 
+    @property
+    def unshared(self) -> Unattributed:
+        """Conversions (and value) on paths where no channel raises the fitted probability (every φ ≤ 0;
+        included in ``unattributed``)."""
+        return self._unshared
+
     def _facts(self) -> list[tuple[str, str]]:
         facts = super()._facts()
-        if self._baseline.conversions:
-            facts[-1] = (
-                "unattributed",
-                f"{counted(self.unattributed.conversions, 'conversion')} (value "
-                f"{format_money(self.unattributed.value)}), of which {format_count(self._baseline.conversions)} "
-                "baseline demand and the rest on empty paths",
-            )
+        parts = [
+            (self.unattributed.conversions - self._baseline.conversions - self._unshared.conversions, "on empty paths"),
+            (self._baseline.conversions, "baseline demand"),
+            (self._unshared.conversions, "on paths where no channel raises the conversion probability"),
+        ]
+        shown = [f"{format_count(n)} {what}" for n, what in parts if n > 1e-12 * max(1.0, self.total_conversions)]
+        facts[-1] = (
+            "unattributed",
+            f"{counted(self.unattributed.conversions, 'conversion')} (value {format_money(self.unattributed.value)})"
+            + (f": {', '.join(shown)}" if shown else ""),
+        )
         terms = self._fitted.coefficients
         facts.append(
             (
