@@ -341,3 +341,23 @@ def test_baseline_report_never_gives_negative_credit() -> None:
     assert total == pytest.approx(j.total_conversions, rel=1e-12)
     assert "on empty paths" in repr(result)
     assert "baseline demand" in repr(result)
+
+
+def test_excluding_empty_paths_fits_as_if_they_were_not_there(d: Journeys) -> None:
+    """empty_paths="exclude": the coefficients of the journeys without their empty paths, and the
+    conversions on empty paths still reported as unattributed."""
+    with_empty = Journeys.from_sequences(
+        [["A", "B", "C"], ["A", "C"], ["B"], ["C"], ["A", "B"], []],
+        conversions=[2, 1, 0, 1, 0, 7],
+        nulls=[0, 1, 2, 1, 1, 0],
+        value=[*D_VALUE, 70],
+    )
+    excluded = LogisticShapley(empty_paths="exclude").attribute(with_empty)
+    plain = LogisticShapley().attribute(d)
+    assert excluded.coefficients["coefficient"].tolist() == pytest.approx(
+        plain.coefficients["coefficient"].tolist(), abs=1e-9
+    )
+    assert excluded.credits["conversions"].tolist() == pytest.approx(plain.credits["conversions"].tolist(), abs=1e-9)
+    assert excluded.unattributed.conversions == 7
+    fitted_in = LogisticShapley().attribute(with_empty)
+    assert fitted_in.fitted.intercept > excluded.fitted.intercept  # 7 empty conversions pull the baseline up

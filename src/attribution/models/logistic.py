@@ -79,6 +79,13 @@ class LogisticShapley(Configured):
         Paths with more distinct channels than this use sampled permutations.
     n_permutations, seed
         The sampling of long paths (exact below ``max_exact_channels``, whatever the seed).
+    empty_paths
+        ``"fit"`` (default): journeys without a touch take part in the fit (x = 0).
+        ``"exclude"``: they do not. Event logs record a user without any touch only when
+        that user buys, so their empty paths are all conversions and pull the baseline
+        σ(β0) up — in a world with many untracked buyers, above every path with touches,
+        so that no channel raises the probability and nothing is credited. Exclude them
+        when the empty paths are such buyers rather than observed non-exposed users.
 
     Examples
     --------
@@ -101,6 +108,7 @@ class LogisticShapley(Configured):
     max_exact_channels: int = 12
     n_permutations: int = 1000
     seed: int | None = None
+    empty_paths: Literal["fit", "exclude"] = "fit"
 
     def __post_init__(self) -> None:
         owner = "LogisticShapley"
@@ -108,6 +116,7 @@ class LogisticShapley(Configured):
         _checks.one_of(self.features, "features", ("presence", "log_count"), owner=owner)
         _checks.one_of(self.allocation, "allocation", ("shapley", "path"), owner=owner)
         _checks.one_of(self.baseline, "baseline", ("share", "report"), owner=owner)
+        _checks.one_of(self.empty_paths, "empty_paths", ("fit", "exclude"), owner=owner)
         _checks.boolean(self.interactions, "interactions", owner=owner)
         _checks.integer(self.min_pair_count, "min_pair_count", owner=owner, fix="pass e.g. min_pair_count=100.")
         _checks.integer(self.n_permutations, "n_permutations", owner=owner, fix="pass e.g. n_permutations=1000.")
@@ -336,6 +345,8 @@ def _fit(model: LogisticShapley, sets: ChannelSets, channels: tuple[str, ...]) -
 
     x, pairs = _features(model, sets)
     conv, nulls = sets.conversions, sets.nulls
+    if model.empty_paths == "exclude":  # the baseline from paths with touches only
+        conv, nulls = np.where(sets.sizes > 0, conv, 0.0), np.where(sets.sizes > 0, nulls, 0.0)
     total = float(conv.sum() + nulls.sum())
     n_terms = x.shape[1]
     if conv.sum() > 0 and not nulls.sum() > 0:
