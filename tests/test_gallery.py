@@ -49,6 +49,7 @@ def test_the_gallery_links_the_figures_of_every_plotting_function() -> None:
         "truth-vs-model.png",
         "bootstrap.png",
         "roas.png",
+        "positions.png",
     ]
     page = (ROOT / "docs" / "gallery.md").read_text(encoding="utf-8")
     import attribution.plotting
