@@ -75,8 +75,11 @@ def test_the_page_code_draws_every_image_without_touching_the_committed_ones(tmp
         assert width >= 600
         assert height >= 300
         assert path.stat().st_size > 20_000  # a drawn figure, not an empty canvas
-        # the committed image is the same figure (same size), however fonts rasterise on this machine
-        assert _size(COMMITTED / path.name) == (width, height), f"{path.name}: regenerate the gallery images"
+        # the committed image is the same figure (the same size within a few pixels: a tight bounding box
+        # moves by a pixel with the fonts and the matplotlib version of the machine)
+        committed = _size(COMMITTED / path.name)
+        assert abs(committed[0] - width) <= 4, f"{path.name}: regenerate the gallery images"
+        assert abs(committed[1] - height) <= 4, f"{path.name}: regenerate the gallery images"
     assert _digests() == before
 
 

@@ -28,6 +28,7 @@ conversions the model attributes to no channel (baseline demand).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -499,16 +500,25 @@ def _coalition_values(intercept: float, linear: FloatArray, pair: FloatArray, bi
 
 
 def _exact_shapley(intercept: float, linear: FloatArray, pair: FloatArray, k: int) -> FloatArray:
+    """φ of every row at once: the coalition values times one 2^k × k matrix of Shapley weights."""
+    bits, weights = _coalitions(k)
+    result: FloatArray = _coalition_values(intercept, linear, pair, bits) @ weights
+    return result
+
+
+@functools.lru_cache(maxsize=32)
+def _coalitions(k: int) -> tuple[FloatArray, FloatArray]:
+    """Every coalition of k members as 0/1 rows, and W with φ = V @ W: coalition S weighs
+    +|S∖i|!(k−|S∖i|−1)!/k! for i ∈ S (as S∖i ∪ i) and −|S|!(k−|S|−1)!/k! for i ∉ S (as S),
+    the two sides of i's marginal contribution."""
     masks = np.arange(1 << k)
     bits = ((masks[:, None] >> np.arange(k)) & 1).astype(np.float64)
-    values = _coalition_values(intercept, linear, pair, bits)
     size = bits.sum(axis=1).astype(np.int64)
-    weight = np.array([math.factorial(s) * math.factorial(k - s - 1) / math.factorial(k) for s in range(k)])
-    phi = np.zeros((len(linear), k))
-    for i in range(k):
-        without = masks[(masks >> i) & 1 == 0]
-        phi[:, i] = (values[:, without | (1 << i)] - values[:, without]) @ weight[size[without]]
-    return phi
+    weight = np.array([math.factorial(s) * math.factorial(k - s - 1) / math.factorial(k) for s in range(k)] + [0.0])
+    weights: FloatArray = np.where(bits > 0, weight[np.maximum(size - 1, 0)][:, None], -weight[size][:, None])
+    bits.setflags(write=False)
+    weights.setflags(write=False)
+    return bits, weights
 
 
 def _sampled_shapley(
