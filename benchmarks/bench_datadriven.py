@@ -73,28 +73,9 @@ def distinct_paths(
     n_distinct: int, n_channels: int, max_length: int, seed: int
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """Codes and offsets of ``n_distinct`` distinct paths (each identified by a base-(n+1) int64 while drawn)."""
-    from benchmarks.synthetic import _channel_model, _decode_paths
+    from benchmarks.synthetic import distinct_path_codes
 
-    base = n_channels + 1
-    if max_length * math.log2(base) >= 63:
-        raise ValueError("max_length too large to identify paths by one int64")
-    rng = np.random.default_rng(seed)
-    popularity, _ = _channel_model(rng, n_channels, 0.8, 0.0)
-    distinct = np.zeros(0, dtype=np.int64)
-    batch = int(n_distinct * 1.1) + 64
-    while len(distinct) < n_distinct:
-        lengths = np.minimum(1 + rng.poisson(MEAN_LENGTH - 1.0, batch), max_length).astype(np.int64)
-        offsets = np.zeros(batch + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        digits = 1 + rng.choice(n_channels, int(offsets[-1]), p=popularity).astype(np.int64)
-        exponent = np.repeat(offsets[1:] - 1, lengths) - np.arange(int(offsets[-1]))
-        ids = np.add.reduceat(digits * base**exponent, offsets[:-1])
-        before = len(distinct)
-        distinct = np.union1d(distinct, ids)
-        gained = max(len(distinct) - before, 1) / batch
-        batch = int(min((n_distinct - len(distinct)) / gained * 1.2, 20 * n_distinct)) + 64
-    chosen = rng.choice(distinct, n_distinct, replace=False)
-    return _decode_paths(chosen, base)
+    return distinct_path_codes(n_distinct, n_channels, max_length, MEAN_LENGTH, 0.8, np.random.default_rng(seed))
 
 
 def arrays(n_distinct: int, n_channels: int, max_length: int, seed: int = 0) -> dict[str, Any]:

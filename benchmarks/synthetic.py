@@ -215,10 +215,27 @@ def synthetic_paths(
     possible = sum(n_channels**length for length in range(1, max_length + 1))
     if n_distinct > possible:
         raise ValueError(f"only {possible} distinct paths exist with {n_channels} channels up to length {max_length}")
+    rng = np.random.default_rng(seed)
+    codes, offsets = distinct_path_codes(n_distinct, n_channels, max_length, mean_length, popularity_skew, rng)
+    paths = _join_paths(codes, offsets, channel_labels(n_channels), sep)
+    journeys = rng.geometric(1.0 / mean_journeys, n_distinct).astype(np.int64)
+    conversions = rng.binomial(journeys, conversion_rate).astype(np.int64)
+    value = np.round(conversions * rng.lognormal(math.log(mean_revenue) - 0.08, 0.4, n_distinct), 2)
+    return pd.DataFrame({"path": paths, "conversions": conversions, "nulls": journeys - conversions, "value": value})
+
+
+def distinct_path_codes(
+    n_distinct: int,
+    n_channels: int,
+    max_length: int,
+    mean_length: float,
+    popularity_skew: float,
+    rng: np.random.Generator,
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+    """Codes and offsets of ``n_distinct`` distinct random paths (candidates drawn until enough are distinct)."""
     base = n_channels + 1  # a path is the int64 with base-`base` digits code + 1, first touch most significant
     if max_length * math.log2(base) >= 63:
         raise ValueError("max_length too large to identify paths by one int64")
-    rng = np.random.default_rng(seed)
     popularity, _ = _channel_model(rng, n_channels, popularity_skew, 0.0)
     distinct = np.zeros(0, dtype=np.int64)
     batch = int(n_distinct * 1.1) + 64
@@ -234,12 +251,7 @@ def synthetic_paths(
         gained = max(len(distinct) - before, 1) / batch
         batch = int(min((n_distinct - len(distinct)) / gained * 1.2, 20 * n_distinct)) + 64
     chosen = rng.choice(distinct, n_distinct, replace=False)
-    codes, offsets = _decode_paths(chosen, base)
-    paths = _join_paths(codes, offsets, channel_labels(n_channels), sep)
-    journeys = rng.geometric(1.0 / mean_journeys, n_distinct).astype(np.int64)
-    conversions = rng.binomial(journeys, conversion_rate).astype(np.int64)
-    value = np.round(conversions * rng.lognormal(math.log(mean_revenue) - 0.08, 0.4, n_distinct), 2)
-    return pd.DataFrame({"path": paths, "conversions": conversions, "nulls": journeys - conversions, "value": value})
+    return _decode_paths(chosen, base)
 
 
 def _decode_paths(ids: npt.NDArray[np.int64], base: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
