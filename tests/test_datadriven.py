@@ -181,6 +181,73 @@ def test_the_fit_matches_plain_scipy_on_expanded_rows(j: Journeys) -> None:
     assert fitted.coefficients["coefficient"].to_numpy() == pytest.approx(expected, abs=1e-4)
 
 
+def test_the_fit_without_a_penalty_matches_plain_scipy() -> None:
+    """penalty=0 where every distinct path has both outcomes (so the likelihood has a finite maximum).
+    (On data D it has none: σ(A+B+C) → 1 and σ(B), σ(A+B) → 0 need β_B → +∞.)"""
+    j = Journeys.from_sequences(
+        [["A", "B"], ["B"], ["A"], ["C"], ["A", "C"], []], conversions=[2, 1, 1, 1, 1, 1], nulls=[1, 2, 2, 3, 1, 4]
+    )
+    fitted = LogisticShapley(penalty=0).fit(j)
+    assert fitted.coefficients["coefficient"].to_numpy() == pytest.approx(reference_fit(j, 0.0), abs=1e-4)
+    with pytest.raises(JourneyError, match="no finite fit"):
+        LogisticShapley(penalty=0).fit(
+            Journeys.from_sequences(
+                [["A", "B", "C"], ["A", "C"], ["B"], ["C"], ["A", "B"]],
+                conversions=[2, 1, 0, 1, 0],
+                nulls=[0, 1, 2, 1, 1],
+            )
+        )
+
+
+def test_a_separating_channel_without_a_penalty_is_refused() -> None:
+    """B converts on every journey it touches: the unpenalised likelihood rises forever along β_B."""
+    j = Journeys.from_sequences(
+        [["A", "B"], ["B"], ["A"], ["C"], ["A", "C"]], conversions=[2, 1, 1, 0, 1], nulls=[0, 0, 2, 3, 1]
+    )
+    with pytest.raises(JourneyError, match=r"penalty=0.*no finite fit.*'B' separates.*Fix: pass a penalty > 0"):
+        LogisticShapley(penalty=0).attribute(j)
+    assert LogisticShapley(penalty=1.0).fit(j).channel_beta[1] > 0  # the penalty keeps it finite
+
+
+def reference_sets(j: Journeys, counts: bool) -> dict[tuple[tuple[str, int], ...], tuple[float, float, float]]:
+    """Per distinct set (channel, touches) — touches 1 without ``counts`` —: summed conversions, nulls, value."""
+    result: dict[tuple[tuple[str, int], ...], tuple[float, float, float]] = {}
+    for row, path in enumerate(j.paths()):
+        key = tuple(sorted((c, path.count(c) if counts else 1) for c in set(path)))
+        old = result.get(key, (0.0, 0.0, 0.0))
+        result[key] = (old[0] + j.conversions[row], old[1] + j.nulls[row], old[2] + j.value[row])
+    return result
+
+
+@SMALL
+@given(journeys(), st.booleans(), st.sampled_from(["table", "sorted masks", "sorted codes"]))
+def test_channel_sets_match_a_slow_reference_on_every_route(j: Journeys, counts: bool, route: str) -> None:
+    """The three ways to find distinct sets (a table of 2^n masks, sorted masks, sorted codes) agree
+    with Python sets, and every row points at its own set."""
+    from attribution.models import presence
+
+    limits = {"table": (63, 22), "sorted masks": (63, 0), "sorted codes": (0, 0)}[route]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(presence, "_MASK_CHANNELS", limits[0])
+        patch.setattr(presence, "_TABLE_CHANNELS", limits[1])
+        sets = presence.channel_sets(j, counts=counts)
+    names = np.asarray(j.channels, dtype=object)
+    found = {
+        tuple((str(names[c]), int(sets.touches[s, c])) for c in np.flatnonzero(sets.presence[s])): (
+            sets.conversions[s],
+            sets.nulls[s],
+            sets.value[s],
+        )
+        for s in range(len(sets.presence))
+    }
+    expected = reference_sets(j, counts)
+    assert found.keys() == expected.keys()
+    for key, sums in expected.items():
+        assert found[key] == pytest.approx(sums, rel=1e-12, abs=1e-12)
+    for row, path in enumerate(j.paths()):
+        assert {names[c] for c in np.flatnonzero(sets.presence[sets.set_of_row[row]])} == set(path)
+
+
 @SMALL
 @given(journeys().filter(with_both_outcomes))
 def test_every_distinct_sets_shapley_values_sum_to_its_gain(j: Journeys) -> None:

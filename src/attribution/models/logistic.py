@@ -12,13 +12,15 @@ coefficients (β0, β) minimise
     −Σ_rows [conversions · log σ(z) + nulls · log(1 − σ(z))] + (λ/2)‖β‖²,   z = β0 + βᵀx,
 
 over every row (empty paths too, x = 0), the intercept unpenalised (scikit-learn's
-``LogisticRegression(C=1/λ)`` with sample weights), by L-BFGS with the exact gradient on
-the distinct feature rows. Standard errors come from the observed information matrix.
+``LogisticRegression(C=1/λ)`` with sample weights), by Newton's method with the exact
+Hessian on the distinct feature rows. Standard errors come from the observed information
+matrix.
 
 **Credit.** For a converting row with distinct channels T, the game
 v(S) = σ(β0 + Σ_{c∈S} β_c x_c [+ Σ_{c<d∈S} β_cd x_c x_d]) − σ(β0), S ⊆ T, has Shapley
 values φ (Σφ = v(T)); the row's conversions and value are shared in proportion to
-max(φ_i, 0), and reported unattributed if every φ_i ≤ 0. The game is solved once per
+max(φ_i, 0) (φ_i < 1e-12 counts as 0: rounding), and reported unattributed if every φ_i ≤ 0.
+The game is solved once per
 distinct feature row: exactly up to ``max_exact_channels`` channels, by ``n_permutations``
 sampled orders (``seed``) beyond. ``allocation="path"`` gives each distinct channel, in
 the order of its first touch, its gain over the channels before it instead.
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -194,7 +196,9 @@ class LogisticShapley(Configured):
         if self.baseline == "report" and len(rows_conv):
             # a path whose fitted probability is at most the baseline's is all baseline demand
             keep = np.clip(1.0 - fitted.baseline_probability / _path_probability(fitted, gains), 0.0, 1.0)
-        positive = np.maximum(gains, 0.0)
+        # gains within rounding of 0 are none: a coefficient pinned at 0 by the data must not take a
+        # whole path's credit by the sign of its last bit
+        positive = np.where(gains > _ROUNDING, gains, 0.0)
         mass = positive.sum(axis=1)
         shared = mass > 0
         share = np.zeros_like(positive)
@@ -317,16 +321,20 @@ class FittedLogistic:
         return values
 
 
-def _sigmoid(z: FloatArray) -> FloatArray:
-    from scipy.special import expit
-
-    result: FloatArray = expit(z)
+def _sigmoid(z: FloatArray, out: FloatArray | None = None) -> FloatArray:
+    """σ(z) = 1 / (1 + e^−z), within a few ulps of ``scipy.special.expit`` and about 2.5 times faster
+    (e^−z overflowing to inf gives 0, the correctly rounded answer). ``out=z`` works in place."""
+    result: FloatArray = np.negative(z, out=out)
+    with np.errstate(over="ignore"):
+        np.exp(result, out=result)
+    result += 1.0
+    np.reciprocal(result, out=result)
     return result
 
 
 def _features(model: LogisticShapley, sets: ChannelSets) -> tuple[FloatArray, list[tuple[int, int]]]:
     """The feature matrix of the distinct rows (channels, then the kept pairs) and the pairs."""
-    x = np.log1p(sets.touches) if model.features == "log_count" else sets.presence.copy()
+    x = np.log1p(sets.touches) if model.features == "log_count" else sets.presence  # read, never written
     pairs: list[tuple[int, int]] = []
     if model.interactions:
         weight = sets.conversions + sets.nulls
@@ -341,14 +349,10 @@ def _features(model: LogisticShapley, sets: ChannelSets) -> tuple[FloatArray, li
 
 
 def _fit(model: LogisticShapley, sets: ChannelSets, channels: tuple[str, ...]) -> FittedLogistic:
-    from scipy.optimize import minimize
-    from scipy.special import log_expit
-
     x, pairs = _features(model, sets)
     conv, nulls = sets.conversions, sets.nulls
     if model.empty_paths == "exclude":  # the baseline from paths with touches only
         conv, nulls = np.where(sets.sizes > 0, conv, 0.0), np.where(sets.sizes > 0, nulls, 0.0)
-    total = float(conv.sum() + nulls.sum())
     n_terms = x.shape[1]
     if conv.sum() > 0 and not nulls.sum() > 0:
         raise JourneyError(
@@ -359,24 +363,7 @@ def _fit(model: LogisticShapley, sets: ChannelSets, channels: tuple[str, ...]) -
         theta = np.concatenate([[-np.inf], np.zeros(n_terms)])
         iterations = 0
     else:
-        scale = max(total, 1.0)  # the loss is summed over journeys: minimise it per journey, well conditioned
-        penalty = model.penalty / scale
-
-        def loss(theta: FloatArray) -> tuple[float, FloatArray]:
-            z = theta[0] + x @ theta[1:]
-            value = -(conv @ log_expit(z) + nulls @ log_expit(-z)) / scale + 0.5 * penalty * theta[1:] @ theta[1:]
-            residual = (conv + nulls) * _sigmoid(z) - conv  # d(−loglik)/dz per distinct row
-            gradient = np.concatenate([[residual.sum()], x.T @ residual]) / scale
-            gradient[1:] += penalty * theta[1:]
-            return float(value), gradient
-
-        start = np.zeros(n_terms + 1)
-        base_rate = float(conv.sum() / total)
-        start[0] = math.log(base_rate / (1 - base_rate)) if 0 < base_rate < 1 else 0.0
-        found = minimize(
-            loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 10_000, "ftol": 1e-16, "gtol": 1e-12}
-        )
-        theta, iterations = _newton_polish(loss, found.x, x, conv + nulls, penalty, scale), int(found.nit)
+        theta, iterations = _maximise(x, conv, nulls, model.penalty, channels, pairs)
     errors = _standard_errors(theta, x, conv + nulls, model.penalty)
     names = ["intercept", *channels, *(f"{channels[a]} × {channels[b]}" for a, b in pairs)]
     coefficients = pd.DataFrame({"coefficient": theta, "std_error": errors}, index=pd.Index(names, name="term"))
@@ -397,43 +384,118 @@ def _fit(model: LogisticShapley, sets: ChannelSets, channels: tuple[str, ...]) -
     )
 
 
-def _newton_polish(
-    loss: Callable[[FloatArray], tuple[float, FloatArray]],
-    theta: FloatArray,
+_ROUNDING = 1e-12  # probability differences below this are rounding noise, not gains
+_NEWTON_STEPS = 100  # a convex loss with an exact Hessian converges in well under 20 from the base rate
+_UNBOUNDED = 25.0  # without a penalty, a coefficient past this (odds × e^25) is a separating channel's
+
+
+def _maximise(
     x: FloatArray,
-    weight: FloatArray,
+    conv: FloatArray,
+    nulls: FloatArray,
     penalty: float,
-    scale: float,
-) -> FloatArray:
-    """A few Newton steps with the exact Hessian from L-BFGS's answer: the optimum to machine precision,
-    so that equal data in another channel order gives equal coefficients (L-BFGS stops at ~1e-8)."""
-    design = np.hstack([np.ones((len(x), 1)), x])
+    channels: tuple[str, ...],
+    pairs: list[tuple[int, int]],
+) -> tuple[FloatArray, int]:
+    """The penalised maximum-likelihood coefficients (β0, β) and the Newton steps taken.
+
+    Newton's method with the exact Hessian and a backtracking line search, from the base rate:
+    the loss is convex, so it reaches the optimum to machine precision in a few steps over
+    the distinct rows (equal data in another channel order gives equal coefficients). Where
+    the Hessian is singular (no penalty and a channel that never varies) L-BFGS takes over.
+    """
+    from scipy.optimize import minimize
+    from scipy.special import log_expit
+
+    weight = conv + nulls
+    scale = max(float(weight.sum()), 1.0)  # the loss is summed over journeys: work per journey, well conditioned
+    scaled_penalty = penalty / scale
+
+    def loss(theta: FloatArray) -> tuple[float, FloatArray]:
+        z = theta[0] + x @ theta[1:]
+        value = -(conv @ log_expit(z) + nulls @ log_expit(-z)) / scale + 0.5 * scaled_penalty * theta[1:] @ theta[1:]
+        residual = weight * _sigmoid(z) - conv  # d(−loglik)/dz per distinct row
+        gradient = np.concatenate([[residual.sum()], x.T @ residual]) / scale
+        gradient[1:] += scaled_penalty * theta[1:]
+        return float(value), gradient
+
+    theta = np.zeros(x.shape[1] + 1)
+    base_rate = float(conv.sum() / weight.sum())
+    theta[0] = math.log(base_rate / (1 - base_rate))
     value, gradient = loss(theta)
-    for _ in range(20):
-        p = _sigmoid(design @ theta)
-        hessian = (design.T * (weight * p * (1 - p) / scale)) @ design
-        hessian[np.arange(1, len(theta)), np.arange(1, len(theta))] += penalty
-        try:
-            step = np.linalg.solve(hessian, gradient)
-        except np.linalg.LinAlgError:
+    steps = 0
+    while steps < _NEWTON_STEPS:
+        steps += 1
+        step = _newton_step(theta, x, weight, scale, scaled_penalty, gradient)
+        if step is None:  # singular Hessian: let L-BFGS find a minimiser
+            found = minimize(
+                loss, theta, jac=True, method="L-BFGS-B", options={"maxiter": 10_000, "ftol": 1e-16, "gtol": 1e-12}
+            )
+            theta, steps = np.asarray(found.x, dtype=np.float64), steps + int(found.nit)
             break
-        candidate = theta - step
-        new_value, new_gradient = loss(candidate)
-        if not new_value <= value + 1e-15 * abs(value):  # no progress left (or a step outside the basin)
-            break
+        length = 1.0
+        while length > 1e-18:  # backtrack until the loss does not rise
+            candidate = theta - length * step
+            new_value, new_gradient = loss(candidate)
+            if new_value <= value + 1e-15 * abs(value):
+                break
+            length /= 2
+        else:
+            break  # no descent left at machine precision: the optimum
         theta, value, gradient = candidate, new_value, new_gradient
-        if np.abs(step).max() <= 1e-13 * (1.0 + np.abs(theta).max()):
+        if np.abs(length * step).max() <= 1e-13 * (1.0 + np.abs(theta).max()):
             break
-    return theta
+    if penalty == 0 and np.abs(theta[1:]).max(initial=0.0) > _UNBOUNDED:
+        term = int(np.argmax(np.abs(theta[1:])))
+        names = [*channels, *(f"{channels[a]} × {channels[b]}" for a, b in pairs)]
+        raise JourneyError(
+            f"LogisticShapley(penalty=0) has no finite fit: the presence of {names[term]!r} separates converting "
+            f"from non-converting journeys, so its coefficient grows without bound ({theta[1 + term]:+.1f} after "
+            f"{steps} steps). Fix: pass a penalty > 0, e.g. penalty=1.0."
+        )
+    return theta, steps
+
+
+def _newton_step(
+    theta: FloatArray, x: FloatArray, weight: FloatArray, scale: float, penalty: float, gradient: FloatArray
+) -> FloatArray | None:
+    """H⁻¹ g with the exact Hessian of the per-journey loss (None where H is singular)."""
+    hessian = _information(theta, x, weight) / scale
+    hessian[np.arange(1, len(theta)), np.arange(1, len(theta))] += penalty
+    try:
+        step = np.asarray(np.linalg.solve(hessian, gradient), dtype=np.float64)
+    except np.linalg.LinAlgError:
+        return None
+    return step if np.all(np.isfinite(step)) else None
+
+
+_BLOCK_CELLS = 1 << 22  # rows × terms per block of the information sum: a 32 MiB buffer, not a copy of x
+
+
+def _information(theta: FloatArray, x: FloatArray, weight: FloatArray) -> FloatArray:
+    """The observed information (intercept first) of the unpenalised log-likelihood, summed block by
+    block of rows so that no rows × terms temporary is made."""
+    curvature = _sigmoid(theta[0] + x @ theta[1:])
+    curvature *= 1 - curvature
+    curvature *= weight
+    n_terms = len(theta)
+    information = np.empty((n_terms, n_terms))
+    information[0, 0] = curvature.sum()
+    information[0, 1:] = information[1:, 0] = x.T @ curvature
+    block = max(1, _BLOCK_CELLS // max(1, x.shape[1]))
+    lower = np.zeros((n_terms - 1, n_terms - 1))
+    for start in range(0, len(x), block):
+        rows = x[start : start + block]
+        lower += rows.T @ (rows * curvature[start : start + block, None])
+    information[1:, 1:] = lower
+    return information
 
 
 def _standard_errors(theta: FloatArray, x: FloatArray, weight: FloatArray, penalty: float) -> FloatArray:
     """Square roots of the diagonal of the inverse observed information (NaN where it is singular)."""
     if not np.isfinite(theta[0]):
         return np.full(len(theta), np.nan)
-    design = np.hstack([np.ones((len(x), 1)), x])
-    p = _sigmoid(design @ theta)
-    information = (design.T * (weight * p * (1 - p))) @ design
+    information = _information(theta, x, weight)
     information[np.arange(1, len(theta)), np.arange(1, len(theta))] += penalty
     try:
         covariance = np.linalg.inv(information)
@@ -475,11 +537,14 @@ def _shapley_values(
     members = np.full((len(rows), width), -1, dtype=np.int64)
     rng = np.random.default_rng(model.seed)
     errors = np.zeros(len(rows))
+    interacting = bool(fitted.pair_beta.any())
     for k in np.unique(sizes).tolist():
         where = np.flatnonzero(sizes == k)
         chosen, x = _members_and_weights(fitted, rows[where], k)
         linear = fitted.channel_beta[chosen] * x  # each member's own term
-        pair = fitted.pair_beta[chosen[:, :, None], chosen[:, None, :]] * x[:, :, None] * x[:, None, :]
+        pair = None
+        if interacting:
+            pair = fitted.pair_beta[chosen[:, :, None], chosen[:, None, :]] * x[:, :, None] * x[:, None, :]
         if k <= model.max_exact_channels:
             values = _exact_shapley(fitted.intercept, linear, pair, k)
         else:
@@ -490,16 +555,18 @@ def _shapley_values(
     return phi, members, errors
 
 
-def _coalition_values(intercept: float, linear: FloatArray, pair: FloatArray, bits: FloatArray) -> FloatArray:
+def _coalition_values(intercept: float, linear: FloatArray, pair: FloatArray | None, bits: FloatArray) -> FloatArray:
     """v(S) for every row (axis 0) and coalition (rows of ``bits``, 0/1 over the members)."""
-    z = intercept + linear @ bits.T
-    if pair.any():
-        z = z + 0.5 * np.einsum("mi,nij,mj->nm", bits, pair, bits)  # pair holds each pair twice (i,j and j,i)
-    values: FloatArray = _sigmoid(z) - _sigmoid(np.array([intercept]))[0]
-    return values
+    z = linear @ bits.T
+    if pair is not None:
+        z += 0.5 * np.einsum("mi,nij,mj->nm", bits, pair, bits)  # pair holds each pair twice (i,j and j,i)
+    z += intercept  # in place: these are rows × 2^k, and fresh memory is dear
+    _sigmoid(z, out=z)
+    z -= _sigmoid(np.array([intercept]))[0]
+    return z
 
 
-def _exact_shapley(intercept: float, linear: FloatArray, pair: FloatArray, k: int) -> FloatArray:
+def _exact_shapley(intercept: float, linear: FloatArray, pair: FloatArray | None, k: int) -> FloatArray:
     """φ of every row at once: the coalition values times one 2^k × k matrix of Shapley weights."""
     bits, weights = _coalitions(k)
     result: FloatArray = _coalition_values(intercept, linear, pair, bits) @ weights
@@ -522,7 +589,7 @@ def _coalitions(k: int) -> tuple[FloatArray, FloatArray]:
 
 
 def _sampled_shapley(
-    intercept: float, linear: FloatArray, pair: FloatArray, k: int, n: int, rng: np.random.Generator
+    intercept: float, linear: FloatArray, pair: FloatArray | None, k: int, n: int, rng: np.random.Generator
 ) -> tuple[FloatArray, FloatArray]:
     """φ estimated from ``n`` random orders per row, and the standard error of each estimate."""
     total = np.zeros((len(linear), k))
@@ -537,7 +604,9 @@ def _sampled_shapley(
         gain = np.zeros((len(linear), k))
         for step in range(k):
             member = order[:, step]
-            z = z + linear[rows, member] + (pair[rows, member] * taken).sum(axis=1)
+            z = z + linear[rows, member]
+            if pair is not None:
+                z += (pair[rows, member] * taken).sum(axis=1)
             taken[rows, member] = 1.0
             current = _sigmoid(z)
             gain[rows, member] = current - previous

@@ -22,6 +22,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _MASK_CHANNELS = 63  # one unsigned 64-bit mask per row holds this many channels
+_TABLE_CHANNELS = 22  # up to here, distinct masks are found in a table of 2^n flags (4 MiB), not by sorting
 
 
 @dataclass(frozen=True)
@@ -70,29 +71,21 @@ def channel_sets(journeys: Journeys, *, counts: bool = False) -> ChannelSets:
     ([[0.0, 1.0], [1.0, 1.0]], [0.0, 3.0], [1, 1, 0])
     """
     n_channels = len(journeys.channels)
-    keys: npt.NDArray[Any]
-    if counts:
-        keys = _sorted_sets(journeys, distinct_codes=False)
-    elif n_channels <= _MASK_CHANNELS:
-        keys = _mask_sets(journeys)
+    if not counts and n_channels <= _MASK_CHANNELS:
+        masks = _mask_sets(journeys)
+        distinct, set_of_row = _distinct_masks(masks, n_channels)
+        bits = np.left_shift(np.uint64(1), np.arange(n_channels, dtype=np.uint64))
+        presence = ((distinct[:, None] & bits) > 0).astype(np.float64)
+        touches = presence  # one touch count per present channel: the same matrix
     else:
-        keys = _sorted_sets(journeys, distinct_codes=True)
-    distinct, first_row, set_of_row = np.unique(keys, return_index=True, return_inverse=True)
-    set_of_row = set_of_row.reshape(-1).astype(np.int64)
-    n_sets = len(distinct)
-    # touches per (set, channel), read off the first row of each set (equal rows hold equal sets)
-    is_first = np.zeros(journeys.n_rows, dtype=bool)
-    is_first[first_row] = True
-    rows = journeys.touch_rows()
-    chosen = is_first[rows]
-    touches = np.bincount(
-        set_of_row[rows[chosen]] * n_channels + journeys.codes[chosen], minlength=n_sets * n_channels
-    ).reshape(n_sets, n_channels)
-    if not counts:
-        touches = (touches > 0).astype(np.float64)
+        keys = _sorted_sets(journeys, distinct_codes=not counts)
+        _, first_row, set_of_row = np.unique(keys, return_index=True, return_inverse=True)
+        set_of_row = set_of_row.reshape(-1).astype(np.int64)
+        presence, touches = _read_first_rows(journeys, first_row, set_of_row, counts=counts)
+    n_sets = len(presence)
     return ChannelSets(
-        (touches > 0).astype(np.float64),
-        touches.astype(np.float64),
+        presence,
+        touches,
         set_of_row,
         np.bincount(set_of_row, journeys.conversions, n_sets).astype(np.float64),
         np.bincount(set_of_row, journeys.nulls, n_sets).astype(np.float64),
@@ -100,9 +93,43 @@ def channel_sets(journeys: Journeys, *, counts: bool = False) -> ChannelSets:
     )
 
 
+def _distinct_masks(masks: npt.NDArray[np.uint64], n_channels: int) -> tuple[npt.NDArray[np.uint64], IntArray]:
+    """The distinct masks (ascending) and each row's index among them: by a table of all 2^n masks
+    when that is small (no sort), else by sorting."""
+    if n_channels <= _TABLE_CHANNELS:
+        seen = np.zeros(1 << n_channels, dtype=bool)
+        seen[masks] = True
+        distinct = np.flatnonzero(seen)
+        index = np.zeros(1 << n_channels, dtype=np.int64)
+        index[distinct] = np.arange(len(distinct))
+        return distinct.astype(np.uint64), index[masks]
+    found, inverse = np.unique(masks, return_inverse=True)
+    return found, inverse.reshape(-1).astype(np.int64)
+
+
+def _read_first_rows(
+    journeys: Journeys, first_row: IntArray, set_of_row: IntArray, *, counts: bool
+) -> tuple[FloatArray, FloatArray]:
+    """Presence and touches per (set, channel), read off the first row of each set (equal rows hold equal sets)."""
+    n_channels = len(journeys.channels)
+    n_sets = len(first_row)
+    is_first = np.zeros(journeys.n_rows, dtype=bool)
+    is_first[first_row] = True
+    rows = journeys.touch_rows()
+    chosen = is_first[rows]
+    cells = set_of_row[rows[chosen]] * n_channels + journeys.codes[chosen]
+    flat = np.zeros(n_sets * n_channels)
+    flat[cells] = 1.0
+    presence = flat.reshape(n_sets, n_channels)
+    if not counts:
+        return presence, presence
+    touches = np.bincount(cells, minlength=n_sets * n_channels).astype(np.float64).reshape(n_sets, n_channels)
+    return presence, touches
+
+
 def _mask_sets(journeys: Journeys) -> npt.NDArray[np.uint64]:
     """One bit mask per row (at most 63 channels)."""
-    bits = np.left_shift(np.uint64(1), journeys.codes.astype(np.uint64))
+    bits = np.left_shift(np.uint64(1), np.arange(len(journeys.channels), dtype=np.uint64))[journeys.codes]
     non_empty = journeys.lengths > 0
     masks = np.zeros(journeys.n_rows, dtype=np.uint64)
     if non_empty.any():
