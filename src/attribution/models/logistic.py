@@ -46,7 +46,7 @@ from attribution.errors import JourneyError, ParameterError
 from attribution.journeys import Journeys, ragged
 from attribution.models.base import Attribution, Configured, ModelSpec, Unattributed, credit_by_position
 from attribution.models.grouping import attribute_by, require_one_goal
-from attribution.models.presence import ChannelSets, channel_sets, touch_credits
+from attribution.models.presence import ChannelSets, channel_sets, set_names, touch_credits, weighted_gram
 
 __all__ = ["FittedLogistic", "LogisticAttribution", "LogisticShapley"]
 
@@ -298,7 +298,7 @@ class FittedLogistic:
         probability."""
         z = self.intercept + self.features @ np.concatenate([self.channel_beta, self._pair_vector()])
         labels = np.asarray(self.channels, dtype=object)
-        names = [" + ".join(labels[row > 0]) or "(no channel)" for row in self.sets.presence]
+        names = [name or "(no channel)" for name in set_names(self.sets.presence > 0, self.channels)]
         if self.log_counts:  # rows differ by touch counts too: say them
             names = [
                 " + ".join(f"{labels[c]} ×{int(n)}" for c, n in enumerate(row) if n > 0) or "(no channel)"
@@ -338,7 +338,7 @@ def _features(model: LogisticShapley, sets: ChannelSets) -> tuple[FloatArray, li
     pairs: list[tuple[int, int]] = []
     if model.interactions:
         weight = sets.conversions + sets.nulls
-        together = (sets.presence.T * weight) @ sets.presence
+        together = weighted_gram(sets.presence, weight)
         upper = np.triu_indices(x.shape[1], k=1)
         kept = together[upper] >= model.min_pair_count
         pairs = [(int(a), int(b)) for a, b in zip(upper[0][kept], upper[1][kept], strict=True)]
@@ -469,12 +469,8 @@ def _newton_step(
     return step if np.all(np.isfinite(step)) else None
 
 
-_BLOCK_CELLS = 1 << 22  # rows × terms per block of the information sum: a 32 MiB buffer, not a copy of x
-
-
 def _information(theta: FloatArray, x: FloatArray, weight: FloatArray) -> FloatArray:
-    """The observed information (intercept first) of the unpenalised log-likelihood, summed block by
-    block of rows so that no rows × terms temporary is made."""
+    """The observed information (intercept first) of the unpenalised log-likelihood."""
     curvature = _sigmoid(theta[0] + x @ theta[1:])
     curvature *= 1 - curvature
     curvature *= weight
@@ -482,12 +478,7 @@ def _information(theta: FloatArray, x: FloatArray, weight: FloatArray) -> FloatA
     information = np.empty((n_terms, n_terms))
     information[0, 0] = curvature.sum()
     information[0, 1:] = information[1:, 0] = x.T @ curvature
-    block = max(1, _BLOCK_CELLS // max(1, x.shape[1]))
-    lower = np.zeros((n_terms - 1, n_terms - 1))
-    for start in range(0, len(x), block):
-        rows = x[start : start + block]
-        lower += rows.T @ (rows * curvature[start : start + block, None])
-    information[1:, 1:] = lower
+    information[1:, 1:] = weighted_gram(x, curvature)
     return information
 
 

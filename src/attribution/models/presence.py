@@ -16,10 +16,11 @@ import numpy.typing as npt
 
 from attribution.journeys import Journeys, ragged
 
-__all__ = ["ChannelSets", "channel_sets", "touch_credits"]
+__all__ = ["ChannelSets", "channel_sets", "set_names", "touch_credits", "weighted_gram"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 _MASK_CHANNELS = 63  # one unsigned 64-bit mask per row holds this many channels
 _TABLE_CHANNELS = 22  # up to here, distinct masks are found in a table of 2^n flags (4 MiB), not by sorting
@@ -172,3 +173,38 @@ def touch_credits(
         sp.csr_array((touch_value, (rows, codes)), shape=shape),
     )
     return touch_conversions, touch_value, matrices
+
+
+_BLOCK_CELLS = 1 << 22  # rows × columns per block of a weighted Gram matrix: a 32 MiB buffer, not a copy
+
+
+def weighted_gram(x: FloatArray, weight: FloatArray) -> FloatArray:
+    """xᵀ diag(weight) x, summed block by block of rows so that no rows × columns temporary is made
+    (at 100 channels and 2M sets such a copy is 1.6 GB, and fresh memory is slow to come by).
+
+    Examples
+    --------
+    >>> weighted_gram(np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([2.0, 3.0])).tolist()
+    [[5.0, 3.0], [3.0, 3.0]]
+    """
+    block = max(1, _BLOCK_CELLS // max(1, x.shape[1]))
+    gram = np.zeros((x.shape[1], x.shape[1]))
+    for start in range(0, len(x), block):
+        rows = x[start : start + block]
+        gram += rows.T @ (rows * weight[start : start + block, None])
+    return gram
+
+
+def set_names(present: BoolArray, channels: tuple[str, ...]) -> list[str]:
+    """Each row's channels joined as ``A + B`` (in channel order); ``present`` is rows × channels.
+
+    Examples
+    --------
+    >>> set_names(np.array([[True, False, True], [False, True, False]]), ("A", "B", "C"))
+    ['A + C', 'B']
+    """
+    rows, columns = np.nonzero(present)
+    labels = np.asarray(channels, dtype=object)[columns].tolist()
+    ends = np.cumsum(np.bincount(rows, minlength=len(present))).tolist()
+    starts = [0, *ends[:-1]][: len(ends)]
+    return [" + ".join(labels[a:b]) for a, b in zip(starts, ends, strict=True)]

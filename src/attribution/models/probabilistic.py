@@ -40,11 +40,12 @@ from attribution.journeys import Journeys
 from attribution.models.base import Attribution, Configured, ModelSpec, Unattributed, credit_by_position
 from attribution.models.grouping import attribute_by, require_one_goal
 from attribution.models.markov import DegenerateChainWarning
-from attribution.models.presence import ChannelSets, channel_sets, touch_credits
+from attribution.models.presence import ChannelSets, channel_sets, set_names, touch_credits, weighted_gram
 
 __all__ = ["ShaoLi", "ShaoLiAttribution"]
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, repr=True)
@@ -119,19 +120,21 @@ class ShaoLi(Configured):
             )
         sets = channel_sets(journeys)
         p, pairs = _probabilities(sets)
-        contributions = _contributions(sets, p, pairs)
-        converting = (sets.conversions > 0) & (sets.sizes > 0)
-        if converting.any() and not (sets.nulls > 0).any():
+        converting = np.flatnonzero((sets.conversions > 0) & (sets.sizes > 0))
+        contributions = _contributions(sets.presence[converting], p, pairs)  # only converting sets get credit
+        if len(converting) and not (sets.nulls > 0).any():
             warnings.warn(
                 "these journeys have no non-converting counts (nulls), so every probability is 1 and the "
                 "contributions cannot tell channels apart. Build journeys with nulls for meaningful credits.",
                 DegenerateChainWarning,
                 stacklevel=2,
             )
-        conversions, value, lost, share = self._credits(sets, contributions)
+        conversions, value, lost, share = self._credits(sets, converting, contributions)
         path_credits, positions = None, None
         if per_path:
-            touch_conversions, touch_value, path_credits = touch_credits(journeys, sets, share)
+            by_set = np.zeros_like(sets.presence)
+            by_set[converting] = share
+            touch_conversions, touch_value, path_credits = touch_credits(journeys, sets, by_set)
             positions = credit_by_position(journeys, touch_conversions, touch_value)
         channels = journeys.channels
         names = pd.Index(channels, name="channel")
@@ -145,34 +148,33 @@ class ShaoLi(Configured):
             positions=positions,
             probabilities=pd.Series(p, index=names, name="probability"),
             pair_probabilities=pd.DataFrame(pairs, index=names, columns=pd.Index(channels, name="with")),
-            contributions=_contribution_table(sets, contributions, channels),
+            contributions=_contribution_table(sets, converting, contributions, channels),
         )
 
     def _credits(
-        self, sets: ChannelSets, c: FloatArray
+        self, sets: ChannelSets, converting: IntArray, c: FloatArray
     ) -> tuple[FloatArray, FloatArray, tuple[float, float], FloatArray]:
-        """Channel credits from the contributions, what no channel could take (conversions, value), and
-        each set's share per channel (per path; zeros under global normalisation)."""
-        converting = (sets.conversions > 0) & (sets.sizes > 0)
+        """Channel credits from the contributions ``c`` of the ``converting`` sets, what no channel could
+        take (conversions, value), and each converting set's share per channel (per path; zeros under
+        global normalisation)."""
+        conv, value = sets.conversions[converting], sets.value[converting]
         if self.normalize == "global":
-            totals = sets.conversions[converting].sum(), sets.value[converting].sum()
+            totals = conv.sum(), value.sum()
             shares = []
-            for weight, total in zip((sets.conversions, sets.value), totals, strict=True):
-                summed = np.maximum((weight[converting, None] * c[converting]).sum(axis=0), 0.0)
+            for weight, total in zip((conv, value), totals, strict=True):
+                summed = np.maximum(weight @ c, 0.0)
                 mass = summed.sum()
                 shares.append(total * summed / mass if mass > 0 else np.zeros_like(summed))
             lost = tuple(float(t) if s.sum() == 0 else 0.0 for t, s in zip(totals, shares, strict=True))
             return shares[0], shares[1], (lost[0], lost[1]), np.zeros_like(c)
-        positive = np.maximum(c, 0.0) * (sets.presence > 0)
+        positive = np.maximum(c, 0.0)  # c is 0 outside each set
         mass = positive.sum(axis=1)
-        shared = converting & (mass > 0)
-        share = np.zeros_like(positive)
-        share[shared] = positive[shared] / mass[shared, None]
-        conversions = sets.conversions @ share
-        value = sets.value @ share
-        unshared = converting & ~shared  # every contribution ≤ 0: reported, never dropped
-        lost = (float(sets.conversions[unshared].sum()), float(sets.value[unshared].sum()))
-        return conversions, value, lost, share
+        shared = mass > 0
+        positive[shared] /= mass[shared, None]
+        positive[~shared] = 0.0
+        unshared = ~shared  # every contribution ≤ 0: reported, never dropped
+        lost = (float(conv[unshared].sum()), float(value[unshared].sum()))
+        return conv @ positive, value @ positive, lost, positive
 
 
 def _probabilities(sets: ChannelSets) -> tuple[FloatArray, FloatArray]:
@@ -181,32 +183,35 @@ def _probabilities(sets: ChannelSets) -> tuple[FloatArray, FloatArray]:
     weight = sets.conversions + sets.nulls
     with np.errstate(invalid="ignore", divide="ignore"):
         p = (x.T @ sets.conversions) / (x.T @ weight)
-        pairs = ((x.T * sets.conversions) @ x) / ((x.T * weight) @ x)
+        pairs = weighted_gram(x, sets.conversions) / weighted_gram(x, weight)
     return p, pairs
 
 
-def _contributions(sets: ChannelSets, p: FloatArray, pairs: FloatArray) -> FloatArray:
-    """c_i of every channel of every set (0 outside the set); only sets with weight are meaningful."""
-    x = sets.presence
+def _contributions(x: FloatArray, p: FloatArray, pairs: FloatArray) -> FloatArray:
+    """c_i of every channel of every set of presence rows ``x`` (0 outside the set)."""
     gain = pairs - p[:, None] - p[None, :]
     np.fill_diagonal(gain, 0.0)
     gain = np.nan_to_num(gain)  # pairs never seen with weight are never in a weighted set together
-    others = np.maximum(sets.sizes - 1.0, 1.0)
-    single = sets.sizes <= 1
-    contributions = np.nan_to_num(p)[None, :] + np.where(single[:, None], 0.0, (x @ gain) / (2.0 * others[:, None]))
+    sizes = x.sum(axis=1)
+    others = np.maximum(sizes - 1.0, 1.0)
+    contributions = x @ gain
+    contributions /= 2.0 * others[:, None]
+    contributions[sizes <= 1] = 0.0
+    contributions += np.nan_to_num(p)[None, :]
     contributions *= x
     return contributions
 
 
-def _contribution_table(sets: ChannelSets, c: FloatArray, channels: tuple[str, ...]) -> pd.DataFrame:
+def _contribution_table(
+    sets: ChannelSets, converting: IntArray, c: FloatArray, channels: tuple[str, ...]
+) -> pd.DataFrame:
     """Contributions of the converting sets: one row per distinct set (named ``A + B``), one column per channel."""
-    converting = np.flatnonzero((sets.conversions > 0) & (sets.sizes > 0))
-    labels = np.asarray(channels, dtype=object)
-    names = [" + ".join(labels[sets.presence[s] > 0]) for s in converting]  # one name per distinct set
+    present = sets.presence[converting] > 0
     table = pd.DataFrame(
-        c[converting], index=pd.Index(names, name="channels"), columns=pd.Index(channels, name="channel")
+        np.where(present, c, np.nan),
+        index=pd.Index(set_names(present, channels), name="channels"),
+        columns=pd.Index(channels, name="channel"),
     )
-    table = table.where(sets.presence[converting] > 0)
     table.insert(0, "conversions", sets.conversions[converting])
     return table
 
