@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from attribution.journeys.spec import EventSpec
 
 __all__ = [
+    "aggregate_stream",
+    "assemble_aggregated",
     "assemble_lists",
     "attribute_aliases",
     "broken_rule",
@@ -57,6 +59,52 @@ def assemble_lists(parts: list[Any], labels: list[str]) -> Journeys:
         times=flat_before / 1_000_000_000,
         users=pd.Index(table.column("u").to_pandas().to_numpy()),
         ended_at=ended,
+        copy=False,  # arrays made here for these journeys alone
+    )
+
+
+MERGE_ROWS = 1_000_000  # aggregated rows held before they are merged into one aggregate
+
+
+def aggregate_stream(parts: Iterable[Journeys], time_buckets: Any = None) -> Journeys:
+    """``Journeys.concat(parts).aggregate(time_buckets=...)`` (goal by goal), holding only distinct paths.
+
+    Each part (consecutive users, in user order) is aggregated as it arrives and released;
+    the aggregates are merged whenever they hold more than twice the rows of the last merge
+    (and at least ``MERGE_ROWS``), so memory follows the distinct paths, not the events.
+    Merging keeps each path's first appearance, so the rows come out in the order the whole
+    log's aggregate has; the value sums may differ from it in the last bits (another order
+    of additions).
+    """
+    held: list[Journeys] = []
+    held_rows = merged_rows = 0
+    for part in parts:
+        aggregated = part.aggregate(time_buckets=time_buckets)
+        held.append(aggregated)
+        held_rows += aggregated.n_rows
+        if held_rows > max(MERGE_ROWS, 2 * merged_rows):
+            held = [Journeys.concat(held).aggregate(time_buckets=time_buckets)]
+            held_rows = merged_rows = held[0].n_rows
+    return goal_major(Journeys.concat(held)).aggregate(time_buckets=time_buckets)
+
+
+def assemble_aggregated(table: Any, labels: list[str], bucket_seconds: float | None) -> Journeys:
+    """Journeys from an Arrow table of aggregated paths: ``codes`` (list), ``conversions``, ``nulls``,
+    ``value``, and with ``bucket_seconds`` the touch times' bucket numbers ``buckets`` (list)."""
+    import pyarrow.compute as pc
+
+    codes = table.column("codes").combine_chunks()
+    lengths = pc.fill_null(pc.list_value_length(codes), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    times = None
+    if bucket_seconds is not None:
+        buckets = table.column("buckets").combine_chunks().flatten().to_numpy(zero_copy_only=False)
+        times = buckets.astype(np.float64) * bucket_seconds
+    return Journeys(
+        codes.flatten().to_numpy(zero_copy_only=False).astype(np.int32),
+        ragged.offsets_from_lengths(lengths),
+        labels,
+        *(table.column(name).to_numpy().astype(np.float64) for name in ("conversions", "nulls", "value")),
+        times=times,
         copy=False,  # arrays made here for these journeys alone
     )
 

@@ -23,6 +23,7 @@ from attribution.journeys import Journeys
 from attribution.journeys.from_events import attribute_arguments, check_columns
 from attribution.journeys.from_events import build as pandas_build
 from attribution.journeys.spec import EventSpec
+from attribution.journeys.transforms import aggregate_with_first_rows
 
 __all__ = ["build", "from_events_dask", "is_dask_input"]
 
@@ -45,6 +46,8 @@ def from_events_dask(
     time_unit: str | None = None,
     segments: str | Sequence[str] = (),
     conversion_type: str | None = None,
+    aggregate: bool = False,
+    time_buckets: str | pd.Timedelta | float | None = None,
 ) -> Journeys:
     """Build journeys from a dask DataFrame of events; the same result as :meth:`Journeys.from_events`.
 
@@ -77,6 +80,8 @@ def from_events_dask(
         time_unit=time_unit,
         segments=segments,  # type: ignore[arg-type]
         conversion_type=conversion_type,
+        aggregate=aggregate,
+        time_buckets=time_buckets,
     )
     return build(events, spec, shuffle=shuffle)
 
@@ -92,11 +97,63 @@ def build(events: Any, spec: EventSpec, *, shuffle: bool = True) -> Journeys:
     goals = None
     if spec.conversion_type is not None:  # every goal of the log: a partition may lack some
         goals = sorted_goals(list(dask.compute(events.map_partitions(_goals_of, spec, meta=(None, object)))[0]))
+    if spec.aggregate:
+        return _aggregated(dask, grouped, spec, goals)
     tasks = [dask.delayed(_build_part)(part, spec, goals) for part in grouped.to_delayed()]
     parts: list[Journeys] = [p for p in dask.compute(*tasks) if p.n_rows]
     if not parts:
         return _build_part(grouped.head(0, npartitions=-1), spec, goals)  # the empty result, with its dtypes
     return _in_user_order(Journeys.concat(parts))
+
+
+def _aggregated(dask: Any, grouped: Any, spec: EventSpec, goals: list[Any] | None) -> Journeys:
+    """Every partition cut and aggregated on its worker, the aggregates merged pairwise on the
+    workers too (a tree), so only the one aggregate of distinct paths reaches this process."""
+    layer = [dask.delayed(_aggregate_part)(part, spec, goals) for part in grouped.to_delayed()]
+    while len(layer) > 1:
+        pairs = [layer[i : i + 2] for i in range(0, len(layer), 2)]
+        layer = [dask.delayed(_merge)(*pair, spec.time_buckets) if len(pair) == 2 else pair[0] for pair in pairs]
+    journeys, _, _ = dask.compute(layer[0])[0]
+    result: Journeys = journeys
+    return result
+
+
+# an aggregate on its way through the tree: the journeys, and each row's first (user, journey number)
+Keyed = tuple[Journeys, np.ndarray, np.ndarray]
+
+
+def _aggregate_part(events: pd.DataFrame, spec: EventSpec, goals: list[Any] | None) -> Keyed:
+    """One partition's journeys aggregated, each row keyed by where it first appeared: its user and
+    the number of the journey within that user's (and goal's) journeys."""
+    journeys = _build_part(events, spec, goals)
+    users = journeys.users if journeys.users is not None else pd.Index([])
+    user_codes, _ = pd.factorize(users)
+    run = np.ones(journeys.n_rows, dtype=bool)  # rows come user by user (goal by goal)
+    goal = _goal_codes(journeys)
+    run[1:] = (user_codes[1:] != user_codes[:-1]) | (goal[1:] != goal[:-1])
+    starts = np.flatnonzero(run)
+    number = np.arange(journeys.n_rows) - np.repeat(starts, np.diff(np.append(starts, journeys.n_rows)))
+    aggregated, first = aggregate_with_first_rows(journeys, spec.time_buckets)
+    return aggregated, np.asarray(users)[first], number[first]
+
+
+def _merge(left: Keyed, right: Keyed, time_buckets: Any) -> Keyed:
+    """Two aggregates as one, rows ordered by goal, then first user, then journey number: the order
+    of first appearance in the whole log."""
+    journeys = Journeys.concat([left[0], right[0]])
+    users = np.concatenate([left[1], right[1]])
+    numbers = np.concatenate([left[2], right[2]])
+    user_rank, _ = pd.factorize(users, sort=True)
+    order = np.lexsort((numbers, user_rank, _goal_codes(journeys)))
+    aggregated, first = aggregate_with_first_rows(journeys[order], time_buckets)
+    return aggregated, users[order][first], numbers[order][first]
+
+
+def _goal_codes(journeys: Journeys) -> np.ndarray:
+    """Each row's goal in the pandas builder's goal order (all 0 without goals)."""
+    if "conversion_type" not in journeys.attribute_names:
+        return np.zeros(journeys.n_rows, dtype=np.int64)
+    return np.asarray(pd.Categorical(journeys.attributes["conversion_type"]).codes, dtype=np.int64)
 
 
 def _goals_of(part: pd.DataFrame, spec: EventSpec) -> pd.Series:

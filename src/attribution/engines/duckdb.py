@@ -26,6 +26,8 @@ import pandas as pd
 from attribution import _checks
 from attribution.engines import is_duckdb_input
 from attribution.engines._assemble import (
+    aggregate_stream,
+    assemble_aggregated,
     assemble_lists,
     attribute_aliases,
     broken_rule,
@@ -44,7 +46,7 @@ from attribution.journeys.rules import argument_error as _argument_error
 from attribution.journeys.spec import EventSpec
 from attribution.journeys.zones import OFFSET_PATTERN, offsets_zone, zone_name
 
-__all__ = ["build", "from_events_duckdb", "is_duckdb_input", "journeys_sql"]
+__all__ = ["aggregated_sql", "build", "from_events_duckdb", "is_duckdb_input", "journeys_sql"]
 
 EVENTS_PER_BATCH = 2_000_000  # sorted events handed over and cut into journeys at a time
 EVENTS_PER_CHUNK = 2_000_000  # method="sql" with a memory_limit and no chunks: about this many events per query
@@ -72,6 +74,7 @@ def journeys_sql(
     where: str = "TRUE",
     time_ns: str | None = None,
     label_codes: Sequence[tuple[str, int]] | None = None,
+    bucket_seconds: float | None = None,
 ) -> str:
     """The SQL that turns an event table into one row per journey, with its touches as lists.
 
@@ -83,6 +86,8 @@ def journeys_sql(
     pandas builder's order. ``time_ns`` is the SQL expression of each event's time in
     nanoseconds (default ``epoch_ns(time)``); ``label_codes`` maps raw labels to codes when
     several raw labels are one channel (default: each label's position in ``labels``).
+    With ``bucket_seconds``, a list ``buckets`` too: each touch's time before the end in
+    multiples of ``bucket_seconds``, rounded to the nearest (halves up).
     """
     tb = _quote(tiebreak) if tiebreak else "NULL"
     pairs = list(enumerate(labels)) if label_codes is None else [(code, label) for label, code in label_codes]
@@ -137,15 +142,32 @@ touches AS (
     cap = (
         "" if max_touches is None else f"QUALIFY row_number() OVER (PARTITION BY u, j ORDER BY s DESC) <= {max_touches}"
     )
+    buckets = bucket_column = ""
+    if bucket_seconds is not None:  # the same floating-point steps as the pandas builder's rounding
+        step = repr(float(bucket_seconds))
+        buckets = f", list(CAST(floor(CAST(before_ns AS DOUBLE) / 1e9 / {step} + 0.5) AS BIGINT) ORDER BY s) AS buckets"
+        bucket_column = ", l.buckets"
     return f"""
 WITH {events},{journeys},
 kept AS (SELECT * FROM touches WHERE {keep} {cap}),
 lists AS (
-  SELECT u, j, list(code ORDER BY s) AS codes, list(before_ns ORDER BY s) AS befores FROM kept GROUP BY u, j
+  SELECT u, j, list(code ORDER BY s) AS codes, list(before_ns ORDER BY s) AS befores{buckets} FROM kept GROUP BY u, j
 )
-SELECT e.u, e.closes, CASE WHEN e.closes THEN e.v ELSE 0.0 END AS value, l.codes, l.befores, e.end_t AS ended_ns
+SELECT e.u, e.j, e.closes, CASE WHEN e.closes THEN e.v ELSE 0.0 END AS value, l.codes, l.befores{bucket_column},
+       e.end_t AS ended_ns
 FROM ends e LEFT JOIN lists l ON e.u = l.u AND e.j = l.j
 ORDER BY e.u, e.j
+"""
+
+
+def aggregated_sql(journeys: str, *, buckets: bool = False) -> str:
+    """The SQL that aggregates the journeys of :func:`journeys_sql` by path: one row per distinct
+    ``codes`` list (and distinct ``buckets`` list, with ``buckets``), with ``conversions``,
+    ``nulls`` and ``value`` summed, in order of first appearance (user, then journey)."""
+    return f"""
+SELECT codes, {"buckets, " if buckets else ""}sum(CAST(closes AS INTEGER)) AS conversions,
+       sum(1 - CAST(closes AS INTEGER)) AS nulls, sum(value) AS value, min({{'u': u, 'j': j}}) AS first
+FROM ({journeys}) GROUP BY ALL ORDER BY first
 """
 
 
@@ -170,6 +192,8 @@ def from_events_duckdb(
     time_unit: str | None = None,
     segments: str | Sequence[str] = (),
     conversion_type: str | None = None,
+    aggregate: bool = False,
+    time_buckets: str | pd.Timedelta | float | None = None,
 ) -> Journeys:
     """Build journeys from events inside DuckDB; the same result as :meth:`Journeys.from_events`.
 
@@ -232,6 +256,8 @@ def from_events_duckdb(
         time_unit=time_unit,
         segments=segments,  # type: ignore[arg-type]
         conversion_type=conversion_type,
+        aggregate=aggregate,
+        time_buckets=time_buckets,
     )
     return build(events, spec, memory_limit=memory_limit, chunks=chunks, connection=connection, method=method)
 
@@ -293,6 +319,7 @@ def _build(runner: _Runner, spec: EventSpec, *, memory_limit: str | None, chunks
         "drop_duplicates": spec.drop_duplicates,
         "time_ns": time_ns,
     }
+    step = None if spec.time_buckets is None else spec.time_buckets.total_seconds()
     if method == "sql":
         if attribute_aliases(spec):
             raise _argument_error(
@@ -301,21 +328,28 @@ def _build(runner: _Runner, spec: EventSpec, *, memory_limit: str | None, chunks
                 method,
                 "pass method='sort' (default): the SQL method does not carry journey attributes yet.",
             )
-        sql_parts = [
-            runner.arrow(
-                journeys_sql(
-                    **options,
-                    lookback_ns=spec.window_ns,
-                    max_touches=spec.max_touches,
-                    labels=labels,
-                    label_codes=list(label_codes.items()),
-                    source=runner.view,
-                    where=w,
-                )
+        queries = [
+            journeys_sql(
+                **options,
+                lookback_ns=spec.window_ns,
+                max_touches=spec.max_touches,
+                labels=labels,
+                label_codes=list(label_codes.items()),
+                source=runner.view,
+                where=w,
+                bucket_seconds=step,
             )
             for w in _user_ranges(runner, user, n_chunks)
         ]
-        return in_zone(assemble_lists(sql_parts, labels), zone)
+        if spec.aggregate:  # each user range aggregated in DuckDB; the ranges merged here, in user order
+            return aggregate_stream(
+                (
+                    assemble_aggregated(runner.arrow(aggregated_sql(q, buckets=step is not None)), labels, step)
+                    for q in queries
+                ),
+                spec.time_buckets,
+            )
+        return in_zone(assemble_lists([runner.arrow(q) for q in queries], labels), zone)
     goals = None
     if spec.conversion_type is not None:  # every goal of the log: a batch may lack some
         found = runner.arrow(
@@ -323,14 +357,16 @@ def _build(runner: _Runner, spec: EventSpec, *, memory_limit: str | None, chunks
             f"WHERE CAST({_quote(str(spec.conversion))} AS BOOLEAN)"
         )
         goals = sorted_goals(found.column("g").to_pylist())
-    # consecutive runs of whole users, in user order, each released once stacked
-    stacked = Journeys.concat(
+    # consecutive runs of whole users, in user order, each released once stacked (or aggregated)
+    batches = (
         Journeys.from_parts(
             cut_events(_events_of(batch, label_codes, labels, spec.tiebreak is not None), batch.column, spec, goals)
         )
         for batch in _user_batches(runner, **options, attributes=attribute_aliases(spec))
     )
-    return in_zone(goal_major(stacked), zone)
+    if spec.aggregate:
+        return aggregate_stream(batches, spec.time_buckets)
+    return in_zone(goal_major(Journeys.concat(batches)), zone)
 
 
 def _user_batches(

@@ -67,6 +67,8 @@ def from_events_spark(
     time_unit: str | None = None,
     segments: str | Sequence[str] = (),
     conversion_type: str | None = None,
+    aggregate: bool = False,
+    time_buckets: str | pd.Timedelta | float | None = None,
 ) -> Journeys:
     """Build journeys from a Spark DataFrame of events; the same result as :meth:`Journeys.from_events`.
 
@@ -107,6 +109,8 @@ def from_events_spark(
         time_unit=time_unit,
         segments=segments,  # type: ignore[arg-type]
         conversion_type=conversion_type,
+        aggregate=aggregate,
+        time_buckets=time_buckets,
     )
     return build(events, spec, method=method)
 

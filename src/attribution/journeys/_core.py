@@ -308,6 +308,8 @@ class Journeys:
         time_unit: str | None = None,
         segments: str | Sequence[str] = (),
         conversion_type: str | None = None,
+        aggregate: bool = False,
+        time_buckets: str | pd.Timedelta | float | None = None,
     ) -> Journeys:
         """Build journeys from an event log: one row per touch or conversion.
 
@@ -373,6 +375,15 @@ class Journeys:
             it has a channel and is ignored otherwise), and the journeys of every goal are
             stacked with a ``conversion_type`` attribute. Models then attribute them per
             goal (``by="conversion_type"``), never summed together.
+        aggregate
+            Return one row per distinct path and journey attributes, with summed counts and
+            value: exactly ``Journeys.from_events(...).aggregate()``. In DuckDB, Spark and
+            Dask the journeys are aggregated where the events are, so only the distinct
+            paths reach this process, however many events and users there are.
+        time_buckets
+            With ``aggregate=True``: keep every touch's time before its journey's end,
+            rounded to this duration (``"1h"``), as :meth:`aggregate` does, so that time
+            decay runs on the aggregated rows with a bounded error.
 
         Returns
         -------
@@ -426,11 +437,14 @@ class Journeys:
             time_unit=time_unit,
             segments=segments,  # type: ignore[arg-type]
             conversion_type=conversion_type,
+            aggregate=aggregate,
+            time_buckets=time_buckets,
         )
         engine = engine_for(events)
-        if engine is None:
-            return cls._trusted(*build(events, spec))
-        return engine.load(events)(events, spec)
+        if engine is not None:
+            return engine.load(events)(events, spec)
+        journeys = cls._trusted(*build(events, spec))
+        return journeys.aggregate(time_buckets=spec.time_buckets) if spec.aggregate else journeys
 
     @classmethod
     def from_paths(
@@ -832,11 +846,23 @@ class Journeys:
         return [tuple(labels[a:b]) for a, b in zip(self._offsets[:-1], self._offsets[1:], strict=True)]
 
     # ------------------------------------------------------------------ transforms
-    def aggregate(self) -> Journeys:
+    def aggregate(self, *, time_buckets: str | pd.Timedelta | float | None = None) -> Journeys:
         """Merge identical paths into one row each, summing counts and value.
 
-        Rows keep the order of each path's first appearance. Per-touch times and
-        users are dropped, since merged journeys no longer share them.
+        Rows keep the order of each path's first appearance; rows with different journey
+        attributes (segments, goal, period) stay apart. Per-touch times and users are
+        dropped, since merged journeys no longer share them.
+
+        Parameters
+        ----------
+        time_buckets
+            Keep touch times, rounded: every touch's time before its journey's end is rounded
+            to the nearest multiple (halves up) of this duration (``"1h"``, a timedelta, or a number of
+            days), and paths merge only when their rounded times are equal too. Time decay
+            then runs on the rounded times: each touch's age is off by at most half a bucket,
+            so its age relative to the path's most recent touch by at most one bucket, and
+            each touch's share of a path by a factor within ``2 ** (±2 * bucket / half_life)``
+            (1.7 % with hourly buckets and a 7-day half-life).
 
         Examples
         --------
@@ -844,10 +870,15 @@ class Journeys:
         >>> a = j.aggregate()
         >>> a.paths(), a.conversions.tolist()
         ([('A', 'B'), ('C',)], [2.0, 0.0])
+        >>> timed = Journeys.from_sequences([["A", "B"], ["A", "B"]], conversions=[1, 1],
+        ...                                 times=[[7200, 0], [6000, 600]])
+        >>> hourly = timed.aggregate(time_buckets="1h")
+        >>> hourly.n_rows, hourly.times.tolist()
+        (1, [7200.0, 0.0])
         """
         from attribution.journeys.transforms import aggregate
 
-        return aggregate(self)
+        return aggregate(self, time_buckets)
 
     def collapse_repeats(self) -> Journeys:
         """Merge consecutive touches of the same channel (A > A > B becomes A > B).

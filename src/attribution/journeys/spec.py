@@ -52,6 +52,8 @@ class EventSpec:
     segments: tuple[str, ...] = ()
     conversion_type: Hashable | None = None
     levels: tuple[str, ...] = ()  # finer channel levels (columns), below ``channel``
+    aggregate: bool = False  # one row per distinct path and attributes (see Journeys.aggregate)
+    time_buckets: Any = None  # with aggregate: touch times kept, rounded to this duration
 
     def __post_init__(self) -> None:
         if isinstance(self.channel, (list, tuple)):  # channel=["channel", "campaign"]: levels, coarse to fine
@@ -77,7 +79,14 @@ class EventSpec:
                 fix="pass how many of the most recent touches to keep, e.g. 20.",
             )
             object.__setattr__(self, "max_touches", int(self.max_touches))
-        for name in ("split_on_conversion", "drop_duplicates"):
+        if self.time_buckets is not None:
+            object.__setattr__(self, "time_buckets", parse_duration(self.time_buckets, "time_buckets"))
+            if self.aggregate is not True:
+                raise JourneyError(
+                    "argument 'time_buckets' applies only with aggregate=True (it rounds the touch times that "
+                    "aggregated journeys keep). Fix: pass aggregate=True, or drop time_buckets."
+                )
+        for name in ("split_on_conversion", "drop_duplicates", "aggregate"):
             _checks.boolean(getattr(self, name), name, error=JourneyError, kind="argument")
             object.__setattr__(self, name, bool(getattr(self, name)))
         check_time_options(self.time_format, self.time_unit)

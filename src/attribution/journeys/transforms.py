@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from attribution import _checks
-from attribution.errors import JourneyError
+from attribution.errors import JourneyError, ParameterError
 from attribution.journeys import ragged
 from attribution.journeys._messages import bad_argument
 from attribution.journeys._parts import Parts
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "aggregate",
+    "aggregate_with_first_rows",
     "collapse_repeats",
     "stack",
     "filter_rows",
@@ -52,18 +53,34 @@ def keep_touches(journeys: Journeys, keep: npt.NDArray[np.bool_]) -> Journeys:
     )
 
 
-def aggregate(journeys: Journeys) -> Journeys:
+def aggregate(journeys: Journeys, time_buckets: Any = None) -> Journeys:
     """Merge identical paths with identical attributes, summing counts and value; rows in order of first appearance.
 
-    Per-touch times, users and end times are dropped (merged journeys no longer share them).
+    Per-touch times, users and end times are dropped (merged journeys no longer share them),
+    unless ``time_buckets`` (a duration) is given: then every touch's time is rounded to the
+    nearest multiple of it, paths are equal only when their rounded times are equal too, and
+    the rounded times are kept.
     """
+    return aggregate_with_first_rows(journeys, time_buckets)[0]
+
+
+def aggregate_with_first_rows(journeys: Journeys, time_buckets: Any = None) -> tuple[Journeys, npt.NDArray[np.int64]]:
+    """:func:`aggregate`, and the row of ``journeys`` each aggregated row first appeared at."""
     fine = journeys.fine_codes()
     # with channel levels, paths are told apart at the finest level (the coarse path follows from it)
     ids, n_unique = ragged.path_ids(journeys.codes if fine is None else fine, journeys.offsets)
+    keys = [ids]
+    rounded = None
+    if time_buckets is not None:
+        rounded = rounded_times(journeys, time_buckets)
+        _, bucket_codes = np.unique(rounded, return_inverse=True)
+        time_ids, _ = ragged.path_ids(bucket_codes.reshape(-1).astype(np.int32), journeys.offsets)
+        keys.append(time_ids)
     attributes = journeys.attribute_set()
     if attributes is not None and attributes.names:  # a group is a path and a value of every attribute
-        keys = np.column_stack([ids, *(attributes.codes(name) for name in attributes.names)])
-        _, ids = np.unique(keys, axis=0, return_inverse=True)
+        keys += [attributes.codes(name) for name in attributes.names]
+    if len(keys) > 1:
+        _, ids = np.unique(np.column_stack(keys), axis=0, return_inverse=True)
         ids = ids.reshape(-1).astype(np.int64)
         n_unique = int(ids.max(initial=-1)) + 1
     first_row = np.full(n_unique, journeys.n_rows, dtype=np.int64)
@@ -81,17 +98,41 @@ def aggregate(journeys: Journeys) -> Journeys:
     if attributes is not None and attributes.names:
         kept = attributes.without_ended_at().take(first_row[order])
     kept_fine = None if fine is None else ragged.take_rows(fine, journeys.offsets, first_row[order])[0]
-    return type(journeys)._trusted(
+    times = None if rounded is None else ragged.take_rows(rounded, journeys.offsets, first_row[order])[0]
+    aggregated = type(journeys)._trusted(
         codes,
         offsets,
         journeys.channels,
         conversions,
         nulls,
         value,
+        times,
         attributes=kept,
         fine_codes=kept_fine,
         levels=journeys.channel_levels(),
     )
+    return aggregated, first_row[order]
+
+
+def rounded_times(journeys: Journeys, time_buckets: Any) -> npt.NDArray[np.float64]:
+    """Every touch's time (seconds before its journey's end) rounded to the nearest multiple of
+    ``time_buckets`` (a duration: ``"1h"``, a timedelta, or a number of days), halves up."""
+    from attribution._durations import parse_duration
+
+    step = parse_duration(time_buckets, "time_buckets", error=ParameterError).total_seconds()
+    if journeys.times is None:
+        raise JourneyError(
+            "argument 'time_buckets' rounds touch times, and these journeys have none (an aggregated path table "
+            "carries no times). Fix: build them with Journeys.from_events, or drop time_buckets."
+        )
+    return bucket_times(journeys.times, step)
+
+
+def bucket_times(times: npt.NDArray[np.float64], step: float) -> npt.NDArray[np.float64]:
+    """``times`` (seconds) to the nearest multiple of ``step`` seconds, halves up: ``floor(t / step + 0.5) * step``,
+    the same floating-point operations an engine's SQL does, so every engine rounds alike."""
+    result: npt.NDArray[np.float64] = np.floor(times / step + 0.5) * step
+    return result
 
 
 def collapse_repeats(journeys: Journeys) -> Journeys:
