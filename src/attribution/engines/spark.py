@@ -26,6 +26,7 @@ import pandas as pd
 
 from attribution.engines import is_spark_input
 from attribution.engines._assemble import (
+    assemble_aggregated,
     assemble_lists,
     attribute_aliases,
     broken_rule,
@@ -130,7 +131,15 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
         )
     attributes = attribute_aliases(spec)
     check_columns([str(c) for c in events.columns], {**spec.columns(), **attribute_arguments(spec)})
-    if attributes and method != "collect":
+    if attributes and (method != "collect" or spec.aggregate):
+        if spec.aggregate:
+            raise _argument_error(
+                "aggregate",
+                "is not yet supported by the Spark builder for journeys with segments, a conversion_type or "
+                "channel levels",
+                True,
+                "pass aggregate=False and call .aggregate() on the result, or aggregate with DuckDB or Dask.",
+            )
         raise _argument_error(
             "method",
             "must be 'collect' for journeys with segments, a conversion_type or channel levels",
@@ -168,6 +177,13 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
     )
     if spec.drop_duplicates:
         ev = ev.dropDuplicates()
+    if spec.aggregate:  # cut and aggregated in Spark: only the distinct paths come back
+        step = None if spec.time_buckets is None else spec.time_buckets.total_seconds()
+        journeys = _journeys_by_arrays(ev, label_codes, spec.window_ns, spec.max_touches, spec.split_on_conversion)
+        table = _to_arrow(_aggregated(journeys, step))
+        if table.num_rows:
+            table = table.sort_by([("first_u", "ascending"), ("first_j", "ascending")])
+        return assemble_aggregated(table, labels, step)
     if method == "collect":
         events_by_user = ev.groupBy("u").agg(
             F.sort_array(
@@ -293,6 +309,97 @@ def _journeys(
         F.col("items.before_ns").alias("befores"),
         F.col("end_t").alias("ended_ns"),
     )
+
+
+def _label_lookup(label_codes: dict[str, int]) -> tuple[Any, Any]:
+    """Each event's channel code, and the rank of its raw label among the raw labels (the order in
+    which ties sort), from its raw label ``ch``: Spark expressions, null without a channel."""
+    from pyspark.sql import functions as F
+
+    raw = sorted(label_codes)  # Spark orders strings by their UTF-8 bytes: Python's code-point order
+    if not raw:
+        return F.lit(None).cast("int"), F.lit(None).cast("int")
+    position = F.array_position(F.array(*map(F.lit, raw)), F.col("ch")).cast("int")
+    code = F.element_at(F.array(*[F.lit(label_codes[label]) for label in raw]), position)
+    present = F.col("ch").isNotNull()  # a null label is no position
+    return F.when(present, code).cast("int"), F.when(present, position).cast("int")
+
+
+def _journeys_by_arrays(
+    ev: Any, label_codes: dict[str, int], window: int | None, max_touches: int | None, split_on_conversion: bool
+) -> Any:
+    """One row per journey (u, j, closes, value, codes, befores), cut with array functions: one
+    shuffle gathers each user's events, sorted in the builder's order (time, ``tiebreak``, touches
+    before conversions, channel label, value), and each user's array is cut at its conversions
+    by slicing — no window, no join, no Python."""
+    from pyspark.sql import functions as F
+
+    kind = F.when(F.col("conv") & F.col("ch").isNull(), 2).when(F.col("conv"), 1).otherwise(0)
+    code, rank = _label_lookup(label_codes)
+    # numbers only, in the order events sort by: strings would make the sort and the shuffle dearer
+    events = F.struct(F.col("t"), F.col("tb"), kind.alias("kind"), rank.alias("rank"), F.col("v"), code.alias("code"))
+    users = ev.groupBy("u").agg(F.sort_array(F.collect_list(events)).alias("e"))
+    n = F.size("e")
+    closing = F.filter(F.sequence(F.lit(1), n), lambda i: F.element_at("e", i)["kind"] > 0)  # conversion positions
+    m = F.size(closing)
+    if split_on_conversion:  # journey k: after the (k-1)-th conversion up to the k-th; then the rest, if any
+        starts = F.transform(
+            F.sequence(F.lit(0), m), lambda k: F.when(k == 0, 1).otherwise(F.element_at(closing, k) + 1)
+        )
+        ends = F.concat(closing, F.array(n))
+        bounds = F.filter(
+            F.arrays_zip(starts.alias("a"), ends.alias("b")), lambda x: x["a"] <= x["b"]
+        )  # a trailing empty part is no journey
+    else:  # every conversion closes a journey of everything before it; a user who never converts has one
+        bounds = F.when(m == 0, F.array(F.struct(F.lit(1).alias("a"), n.alias("b")))).otherwise(
+            F.transform(closing, lambda c: F.struct(F.lit(1).alias("a"), c.alias("b")))
+        )
+    cut = users.select("u", "e", F.posexplode(bounds).alias("j", "bound"))
+    part = F.slice("e", F.col("bound.a"), F.col("bound.b") - F.col("bound.a") + 1)
+    last = F.element_at(part, -1)
+    journeys = cut.select(
+        "u",
+        "j",
+        (last["kind"] > 0).alias("closes"),
+        F.when(last["kind"] > 0, last["v"]).otherwise(F.lit(0.0)).alias("value"),
+        last["t"].alias("end_t"),
+        F.filter(part, lambda x: x["code"].isNotNull()).alias("items"),
+    )
+    if window is not None:
+        journeys = journeys.withColumn("items", F.filter("items", lambda x: F.col("end_t") - x["t"] <= F.lit(window)))
+    if max_touches is not None:  # the most recent touches
+        journeys = journeys.withColumn(
+            "items", F.slice("items", F.greatest(F.size("items") - max_touches + 1, F.lit(1)), max_touches)
+        )
+    return journeys.select(
+        "u",
+        "j",
+        "closes",
+        "value",
+        F.when(F.size("items") > 0, F.transform("items", lambda x: x["code"])).alias("codes"),
+        F.when(F.size("items") > 0, F.transform("items", lambda x: F.col("end_t") - x["t"])).alias("befores"),
+    )
+
+
+def _aggregated(journeys: Any, bucket_seconds: float | None) -> Any:
+    """One row per distinct path (``codes``, and with ``bucket_seconds`` the touches' rounded times
+    ``buckets``), counts and value summed, and where it first appeared (``first_u``, ``first_j``)."""
+    from pyspark.sql import functions as F
+
+    keys = [F.col("codes")]
+    if bucket_seconds is not None:  # the same floating-point steps as the pandas builder's rounding
+        step = float(bucket_seconds)
+        keys.append(
+            F.transform("befores", lambda b: F.floor(b.cast("double") / 1e9 / step + 0.5).cast("long")).alias("buckets")
+        )
+    closes = F.col("closes").cast("long")
+    grouped = journeys.groupBy(*keys).agg(
+        F.sum(closes).alias("conversions"),
+        F.sum(1 - closes).alias("nulls"),
+        F.sum("value").alias("value"),
+        F.min(F.struct("u", "j")).alias("first"),
+    )
+    return grouped.select("*", F.col("first.u").alias("first_u"), F.col("first.j").alias("first_j")).drop("first")
 
 
 # the ISO 8601 forms pandas' ISO parser reads, and a trailing zone (Java regular expressions)

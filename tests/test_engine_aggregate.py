@@ -1,0 +1,229 @@
+"""Aggregated journeys built where the events are: ``from_events(..., aggregate=True)`` in every engine
+equals ``Journeys.from_events(pandas_events, ...).aggregate()`` — paths, counts, value, rounded touch
+times (``time_buckets``) and journey attributes, rows in order of first appearance.
+
+The random logs carry whole-number values, so sums are exact in any order and equality is exact.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from unittest import mock
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from attribution import JourneyError, Journeys, ParameterError, TimeDecay
+from attribution.testing.strategies import event_logs, journeys
+
+from .test_engine_attributes import ATTRIBUTE_OPTIONS, attributed_logs
+from .test_engine_parity import COLUMNS, _arrow, _spark_frame
+
+duckdb = pytest.importorskip("duckdb", reason="the duckdb extra is not installed")
+
+AGGREGATE_OPTIONS = st.fixed_dictionaries(
+    {
+        "value": st.sampled_from([None, "value"]),
+        "lookback": st.sampled_from([None, "1D", "36h"]),
+        "max_touches": st.sampled_from([None, 1, 2]),
+        "split_on_conversion": st.booleans(),
+        "tiebreak": st.sampled_from([None, "hit"]),
+        "drop_duplicates": st.booleans(),
+        # 12-hour ticks: "1D" buckets put every other touch on a half (rounded up everywhere)
+        "time_buckets": st.sampled_from([None, "1D", "5h"]),
+    }
+)
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _assert_same(expected: Journeys, got: Journeys) -> None:
+    """Equal in every array (rounded times included) and attribute, shown as tables when not."""
+    assert got.channels == expected.channels
+    assert got.has_times == expected.has_times
+    shown = (expected.to_frame(times=expected.has_times), got.to_frame(times=got.has_times))
+    assert shown[0].equals(shown[1]), shown
+    assert got.equals(expected)
+
+
+def expected_of(events: pd.DataFrame, options: dict[str, Any]) -> Journeys:
+    """What every engine must return: the pandas builder's journeys, aggregated."""
+    options = {**COLUMNS, **options}
+    buckets = options.pop("time_buckets", None)
+    return Journeys.from_events(events, **options).aggregate(time_buckets=buckets)
+
+
+def duckdb_sort(events: pd.DataFrame, options: dict[str, Any]) -> Journeys:
+    """Sorted events streamed 3 at a time, aggregates merged every 2 rows: users straddle batches."""
+    from attribution.engines.duckdb import from_events_duckdb
+
+    with (
+        mock.patch("attribution.engines.duckdb.EVENTS_PER_BATCH", 3),
+        mock.patch("attribution.engines._assemble.MERGE_ROWS", 2),
+    ):
+        return from_events_duckdb(_arrow(events), **{**COLUMNS, **options}, aggregate=True, memory_limit="500MB")
+
+
+def duckdb_sql(events: pd.DataFrame, options: dict[str, Any]) -> Journeys:
+    from attribution.engines.duckdb import from_events_duckdb
+
+    return from_events_duckdb(_arrow(events), **{**COLUMNS, **options}, aggregate=True, method="sql", chunks=2)
+
+
+def dask_tree(events: pd.DataFrame, options: dict[str, Any], partitions: int = 3) -> Journeys:
+    dask = pytest.importorskip("dask", reason="the dask extra is not installed")
+    dd = pytest.importorskip("dask.dataframe")
+    with dask.config.set(scheduler="synchronous"):
+        frame = dd.from_pandas(events, npartitions=partitions, sort=False)
+        return Journeys.from_events(frame, **{**COLUMNS, **options}, aggregate=True)
+
+
+@SETTINGS
+@given(event_logs(), AGGREGATE_OPTIONS, st.sampled_from(["duckdb sort", "duckdb sql", "dask"]))
+def test_every_engine_aggregates_what_pandas_aggregates(
+    events: pd.DataFrame, options: dict[str, Any], how: str
+) -> None:
+    build = {"duckdb sort": duckdb_sort, "duckdb sql": duckdb_sql, "dask": dask_tree}[how]
+    _assert_same(expected_of(events, options), build(events, options))
+
+
+@SETTINGS
+@given(event_logs(), AGGREGATE_OPTIONS)
+def test_pandas_aggregate_true_is_aggregate_of_the_journeys(events: pd.DataFrame, options: dict[str, Any]) -> None:
+    got = Journeys.from_events(events, **COLUMNS, **options, aggregate=True)
+    _assert_same(expected_of(events, options), got)
+    assert got.users is None
+    assert got.has_times == (options["time_buckets"] is not None)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(attributed_logs(), ATTRIBUTE_OPTIONS, st.sampled_from(["duckdb sort", "dask"]))
+def test_aggregated_attributes_match(events: pd.DataFrame, options: dict[str, Any], how: str) -> None:
+    """Segments, goals and channel levels: rows stay apart by attribute, goal by goal."""
+    build = {"duckdb sort": duckdb_sort, "dask": dask_tree}[how]
+    expected = expected_of(events, options)
+    got = build(events, options)
+    _assert_same(expected, got)
+    assert got.attribute_names == expected.attribute_names
+
+
+def test_dask_aggregates_on_a_local_cluster_with_several_workers() -> None:
+    distributed = pytest.importorskip("dask.distributed", reason="the dask extra is not installed")
+    dd = pytest.importorskip("dask.dataframe")
+    rng = np.random.default_rng(3)
+    n = 4000
+    events = pd.DataFrame(
+        {
+            "user": rng.integers(0, 500, n),
+            "time": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 30 * 86400, n), unit="s"),
+            "channel": rng.choice(["A", "B", "C"], n),
+            "converted": rng.random(n) < 0.1,
+        }
+    )
+    options = {"lookback": "7D", "time_buckets": "1h"}
+    expected = expected_of(events, options)
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster),
+    ):
+        got = Journeys.from_events(dd.from_pandas(events, npartitions=7), **COLUMNS, **options, aggregate=True)
+    _assert_same(expected, got)
+
+
+@pytest.mark.parametrize("options", [{}, {"time_buckets": "1D", "lookback": "2D"}, {"split_on_conversion": False}])
+def test_spark_aggregates_in_spark(spark: Any, options: dict[str, Any]) -> None:
+    from .test_engine_parity import tricky_logs
+
+    for events in tricky_logs().values():
+        got = Journeys.from_events(_spark_frame(spark, events), **COLUMNS, **options, aggregate=True)
+        _assert_same(expected_of(events, options), got)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events=event_logs(max_users=4, max_events=20), options=AGGREGATE_OPTIONS)
+def test_spark_aggregates_random_logs(spark: Any, events: pd.DataFrame, options: dict[str, Any]) -> None:
+    got = Journeys.from_events(_spark_frame(spark, events), **COLUMNS, **options, aggregate=True)
+    _assert_same(expected_of(events, options), got)
+
+
+# ---------------------------------------------------------------------- time buckets
+@settings(max_examples=60, deadline=None)
+@given(journeys(with_times=True), st.sampled_from([3600.0, 6 * 3600.0, 86400.0]), st.sampled_from([2.0, 7.0]))
+def test_time_decay_on_bucketed_times_stays_within_its_stated_bound(
+    j: Journeys, bucket: float, half_life: float
+) -> None:
+    """Each touch's age relative to its path's newest touch moves by at most one bucket, so its
+    weight by a factor within 2^(±bucket/half-life) and its share of the path within 2^(±2·bucket/
+    half-life); a channel's credit, a sum of such shares, stays within that factor too."""
+    model = TimeDecay(half_life=half_life)
+    exact = model.attribute(j).credits["conversions"]
+    rounded = model.attribute(j.aggregate(time_buckets=bucket / 86400)).credits["conversions"]
+    factor = 2 ** (2 * bucket / (half_life * 86400))
+    for channel, credit in exact.items():
+        assert rounded[channel] <= credit * factor + 1e-9
+        assert rounded[channel] >= credit / factor - 1e-9
+
+
+def test_time_buckets_round_halves_up_and_keep_every_journey() -> None:
+    j = Journeys.from_sequences(
+        [["A", "B"], ["A", "B"], ["A", "B"]],
+        conversions=[1, 0, 2],
+        nulls=[0, 3, 0],
+        times=[[5400, 0], [7199, 0], [1800, 0]],
+    )
+    hourly = j.aggregate(time_buckets="1h")
+    assert hourly.times.tolist() == [7200.0, 0.0, 3600.0, 0.0]  # 1.5 h and 1:59:59 -> 2 h; 0.5 h -> 1 h
+    assert hourly.conversions.tolist() == [1.0, 2.0]
+    assert hourly.nulls.tolist() == [3.0, 0.0]
+    assert math.isclose(hourly.total_conversions, j.total_conversions)
+
+
+def test_time_buckets_need_aggregate_and_times() -> None:
+    events = pd.DataFrame(
+        {"user": ["u"], "time": pd.to_datetime(["2024-01-01"]), "channel": ["A"], "converted": [True]}
+    )
+    with pytest.raises(JourneyError, match=r"'time_buckets' applies only with aggregate=True.*Fix"):
+        Journeys.from_events(events, **COLUMNS, time_buckets="1h")
+    with pytest.raises(JourneyError, match=r"time_buckets.*duration"):
+        Journeys.from_events(events, **COLUMNS, aggregate=True, time_buckets="soon")
+    with pytest.raises(JourneyError, match=r"'time_buckets' rounds touch times.*have none"):
+        Journeys.from_sequences([["A"]], conversions=[1]).aggregate(time_buckets="1h")
+    with pytest.raises(ParameterError, match="time_buckets"):
+        Journeys.from_sequences([["A"]], conversions=[1], times=[[0]]).aggregate(time_buckets=-1)
+    with pytest.raises(JourneyError, match="aggregate"):
+        Journeys.from_events(events, **COLUMNS, aggregate="yes")  # type: ignore[arg-type]
+
+
+def test_spark_refuses_attributes_with_aggregate_naming_the_fix(spark: Any) -> None:
+    events = pd.DataFrame(
+        {
+            "user": ["u"],
+            "time": pd.to_datetime(["2024-01-01"]),
+            "channel": ["A"],
+            "converted": [True],
+            "value": [1.0],
+            "hit": [0],
+        }
+    )
+    frame = _spark_frame(spark, events)
+    with pytest.raises(JourneyError, match=r"aggregate.*segments.*Fix: pass aggregate=False and call .aggregate\(\)"):
+        Journeys.from_events(frame, **COLUMNS, segments="channel", aggregate=True)
+
+
+def test_time_decay_on_aggregated_journeys_without_buckets_keeps_its_error() -> None:
+    events = pd.DataFrame(
+        {
+            "user": ["u", "u"],
+            "time": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "channel": ["A", None],
+            "converted": [False, True],
+        }
+    )
+    aggregated = Journeys.from_events(events, **COLUMNS, aggregate=True)
+    with pytest.raises(JourneyError, match="needs the time of every touch"):
+        TimeDecay(half_life="7D").attribute(aggregated)
+    bucketed = Journeys.from_events(events, **COLUMNS, aggregate=True, time_buckets="1h")
+    assert TimeDecay(half_life="7D").attribute(bucketed).credits["conversions"].tolist() == [1.0]
