@@ -6,7 +6,9 @@ shuffled on the user column (every user's events land in one partition; skip it 
 goes through the pandas builder, in parallel on whatever scheduler is active (threads,
 processes or a ``distributed`` cluster). The partitions' journeys are disjoint in users,
 so they concatenate exactly; the rows are finally put in user order, which gives the very
-:class:`Journeys` the pandas builder returns on the whole log.
+:class:`Journeys` the pandas builder returns on the whole log. With ``aggregate=True`` each
+partition is aggregated on its worker and the aggregates merged pairwise there, so only
+the distinct paths reach the client.
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ def from_events_dask(
         As in :meth:`Journeys.from_events`.
     segments, conversion_type
         Journey attributes and conversion goals, as in :meth:`Journeys.from_events`.
+    aggregate, time_buckets
+        As in :meth:`Journeys.from_events`: each partition is cut and aggregated on its
+        worker and the aggregates merged pairwise on the workers, so only the distinct
+        paths reach the client.
     shuffle
         Shuffle on ``user`` first (default). Pass ``False`` only if every user's events
         already sit in one partition; otherwise a user split over partitions is an error.

@@ -228,6 +228,10 @@ def from_events_duckdb(
         :func:`journeys_sql` (the query to port to a warehouse). Both give the same journeys.
     segments, conversion_type
         Journey attributes and conversion goals, as in :meth:`Journeys.from_events`.
+    aggregate, time_buckets
+        As in :meth:`Journeys.from_events`: with ``method="sort"`` each batch of users is cut
+        and aggregated as it arrives, so memory follows the distinct paths; with
+        ``method="sql"`` the journeys are grouped by path in SQL (:func:`aggregated_sql`).
 
     Examples
     --------

@@ -8,7 +8,9 @@ result is the same :class:`Journeys` by construction. ``method="window"`` does t
 in Spark instead: events ranked per user with a window (time, then ``tiebreak``, then
 touches before conversions, then channel label, then value — the pandas builder's order),
 cut at conversions with a running count, windowed and capped, each journey's touches
-gathered the same way; only the journeys come back.
+gathered the same way; only the journeys come back. With ``aggregate=True`` the journeys are
+cut and aggregated in Spark — each user's events gathered as numbers, cut at conversions
+with array functions, grouped by path — and only the distinct paths come back.
 
 Spark timestamps have microsecond resolution, so touch times (and the lookback window)
 are measured in whole microseconds; events logged at finer resolution may order or
@@ -87,6 +89,11 @@ def from_events_spark(
     segments, conversion_type
         Journey attributes and conversion goals, as in :meth:`Journeys.from_events`
         (``method="collect"`` only).
+    aggregate, time_buckets
+        As in :meth:`Journeys.from_events`: the journeys are cut and aggregated in Spark
+        (one shuffle gathers each user's events as numbers, array functions cut them, the
+        journeys are grouped by path), and only the distinct paths come back. Not yet with
+        segments, a conversion_type or channel levels.
     method
         ``"collect"`` (default): one shuffle gathers each user's events, time-sorted, with
         ``sort_array(collect_list(struct(...)))``; they come back through Arrow and the
@@ -354,8 +361,10 @@ def _journeys_by_arrays(
         bounds = F.when(m == 0, F.array(F.struct(F.lit(1).alias("a"), n.alias("b")))).otherwise(
             F.transform(closing, lambda c: F.struct(F.lit(1).alias("a"), c.alias("b")))
         )
-    cut = users.select("u", "e", F.posexplode(bounds).alias("j", "bound"))
-    part = F.slice("e", F.col("bound.a"), F.col("bound.b") - F.col("bound.a") + 1)
+    # the parts are sliced before they are exploded, so a user's events are not copied to every journey row
+    parts = F.transform(bounds, lambda b: F.slice("e", b["a"], b["b"] - b["a"] + 1))
+    cut = users.select("u", F.posexplode(parts).alias("j", "part"))
+    part = F.col("part")
     last = F.element_at(part, -1)
     journeys = cut.select(
         "u",
