@@ -7,6 +7,7 @@ from collections import defaultdict
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -108,6 +109,19 @@ def test_path_ids_are_equal_exactly_for_equal_paths(j: Journeys) -> None:
     for a in range(len(paths)):
         for b in range(len(paths)):
             assert (ids[a] == ids[b]) == (paths[a] == paths[b])
+
+
+@given(journeys(max_length=8), st.sampled_from([62, 8, 4]))
+def test_path_ids_rank_paths_by_length_then_codes_on_both_routes(j: Journeys, key_bits: int) -> None:
+    """Short paths are encoded as one integer, long ones refined position by position; with fewer
+    key bits more paths take the long route. Either way ids rank (length, codes) exactly."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ragged, "_KEY_BITS", key_bits)
+        ids, n_unique = ragged.path_ids(j.codes, j.offsets)
+    rows = [tuple(j.codes[a:b].tolist()) for a, b in zip(j.offsets[:-1], j.offsets[1:], strict=True)]
+    ranked = sorted(set(rows), key=lambda path: (len(path), path))
+    assert n_unique == len(ranked)
+    assert ids.tolist() == [ranked.index(path) for path in rows]
 
 
 @given(journeys())

@@ -11,6 +11,8 @@ or per element (a loop over positions or chunks at most).
 from __future__ import annotations
 
 import itertools
+import math
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -88,10 +90,12 @@ def take_rows(
 def path_ids(codes: npt.NDArray[np.int32], offsets: IntArray) -> tuple[IntArray, int]:
     """Label every row so that two rows get the same id exactly when their paths are equal.
 
-    Exact (no hashing): rows are refined position by position. After step ``j`` every
-    row longer than ``j`` carries the rank of its prefix of length ``j + 1`` among the
-    rows that long; ids finally combine that rank with the row length. Work is
-    proportional to the number of touches plus one sort per position.
+    Exact (no hashing). A path short enough is one integer — its codes + 1 as the digits
+    of a number in base max code + 2, first touch most significant — and the ids are the
+    ranks of those integers: one sort of the rows. Longer paths (over 17 touches with 10
+    channels, say) are refined position by position instead (one sort per position) and
+    ranked after the short ones. Either way ids are ordered by length, then
+    lexicographically by codes.
 
     Returns
     -------
@@ -102,6 +106,52 @@ def path_ids(codes: npt.NDArray[np.int32], offsets: IntArray) -> tuple[IntArray,
     row_len = np.diff(offsets)
     if n_rows == 0:
         return np.zeros(0, dtype=np.int64), 0
+    radix = int(codes.max()) + 2 if len(codes) else 2
+    # a path of up to `fits` touches is one exact integer: its codes + 1 as digits in base `radix`,
+    # first touch most significant; longer numbers are longer paths, so the order is the same
+    fits = int(_KEY_BITS // math.log2(radix))
+    while radix**fits > 1 << _KEY_BITS:  # guard the float logarithm: the bound is exact in Python ints
+        fits -= 1
+    short = row_len <= fits
+    if bool(short.all()):
+        return _dense_ids(_encoded_paths(codes, offsets, row_len, radix))
+    keys = np.full(n_rows, 1 << _KEY_BITS, dtype=np.int64)  # above every encoded path
+    keys[short] = _encoded_paths(*take_rows(codes, offsets, np.flatnonzero(short)), None, radix)
+    long_rows = np.flatnonzero(~short)
+    long_codes, long_offsets = take_rows(codes, offsets, long_rows)
+    keys[long_rows] += _refined_ids(long_codes, long_offsets)  # refined position by position
+    return _dense_ids(keys)
+
+
+_KEY_BITS = 62  # encoded paths stay below 2**62, so longer ones can be ranked above them in an int64
+
+
+def _dense_ids(keys: IntArray) -> tuple[IntArray, int]:
+    """Ranks of ``keys`` among their distinct values (ascending), and how many there are."""
+    uniques, inverse = np.unique(keys, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64), len(uniques)
+
+
+def _encoded_paths(codes: npt.NDArray[Any], offsets: IntArray, row_len: IntArray | None, radix: int) -> IntArray:
+    """Every row's path as Σ (code + 1) · radix^(touches after it): exact while below 2**62."""
+    row_len = np.diff(offsets) if row_len is None else row_len
+    n_rows = len(offsets) - 1
+    keys = np.zeros(n_rows, dtype=np.int64)
+    if len(codes) == 0:
+        return keys
+    after = np.repeat(offsets[1:] - 1, row_len) - np.arange(len(codes), dtype=np.int64)
+    powers = np.int64(radix) ** np.arange(int(row_len.max()), dtype=np.int64)
+    digits = (codes.astype(np.int64) + 1) * powers[after]
+    filled = row_len > 0
+    keys[filled] = np.add.reduceat(digits, offsets[:-1][filled])
+    return keys
+
+
+def _refined_ids(codes: npt.NDArray[Any], offsets: IntArray) -> IntArray:
+    """Path ids in (length, lexicographic) order for paths of any length: rows are refined position
+    by position (one sort per position)."""
+    n_rows = len(offsets) - 1
+    row_len = np.diff(offsets)
     by_length = np.argsort(-row_len, kind="stable")
     sorted_len = row_len[by_length]
     starts = offsets[:-1][by_length]
@@ -115,10 +165,10 @@ def path_ids(codes: npt.NDArray[np.int32], offsets: IntArray) -> tuple[IntArray,
         combined = key[:active] * radix + codes[starts[:active] + j].astype(np.int64)
         _, key[:active] = np.unique(combined, return_inverse=True)
     final = sorted_len.astype(np.int64) * (n_rows + 1) + key
-    uniques, inverse = np.unique(final, return_inverse=True)
+    _, inverse = np.unique(final, return_inverse=True)
     ids = np.empty(n_rows, dtype=np.int64)
-    ids[by_length] = inverse
-    return ids, len(uniques)
+    ids[by_length] = inverse.reshape(-1)
+    return ids
 
 
 def first_in_row(codes: npt.NDArray[np.int32], offsets: IntArray, n_codes: int) -> BoolArray:
