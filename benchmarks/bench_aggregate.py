@@ -4,9 +4,9 @@ Usage (from the repository root, in the project's virtualenv with the engine ext
 
     python -m benchmarks.bench_aggregate                        # 4M users (~20M events), 3 rounds
     python -m benchmarks.bench_aggregate --users 400000 --rounds 1 --results /tmp/aggregate.json
-    python -m benchmarks.bench_aggregate --users 2000000 4000000 --contenders duckdb_1GB spark \\
+    python -m benchmarks.bench_aggregate --users 2000000 4000000 --contenders duckdb_256MB spark \\
         --max-touches 4 --results benchmarks/results/aggregate_doubling.json   # peak vs users
-    python -m benchmarks.bench_aggregate --users 20000000 --rounds 1 --contenders duckdb_1GB spark \\
+    python -m benchmarks.bench_aggregate --users 20000000 --rounds 1 --contenders duckdb_256MB spark \\
         --models --results benchmarks/results/aggregate_100m.json          # ~100M events, every model
 
 Input: the ``benchmarks.synthetic`` event log of ``bench_engines`` (seed 0, 10 channels,
@@ -33,7 +33,7 @@ from typing import Any
 from benchmarks import _harness
 from benchmarks.bench_engines import data_file, microsecond_copy
 
-CONTENDERS = ("duckdb", "duckdb_1GB", "spark", "dask")
+CONTENDERS = ("duckdb", "duckdb_256MB", "spark", "dask")
 GOALS = "Spark local[2] and Dask LocalCluster(2) <= 2x DuckDB's time; Spark driver <= 1.5 GB"
 SPARK_MEMORY = "1g"  # the JVM's heap in local mode (driver and executors in one JVM)
 
@@ -117,7 +117,7 @@ def worker(contender: str, users: int, max_touches: int | None, models: bool) ->
         else:
             from attribution.engines.duckdb import from_events_duckdb
 
-            limit = "1GB" if contender == "duckdb_1GB" else None
+            limit = "256MB" if contender == "duckdb_256MB" else None
             journeys = from_events_duckdb(str(path), **options, memory_limit=limit)
         seconds = time.perf_counter() - started
         driver = _harness.peak_mib()
@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
             }
             for c, rs in runs.items()
         }
-        base = summary.get("duckdb") or summary.get("duckdb_1GB")
+        base = summary.get("duckdb") or summary.get("duckdb_256MB")
         for entry in summary.values():
             if base:
                 entry["time_ratio_to_duckdb"] = round(entry["median_seconds"] / base["median_seconds"], 3)

@@ -88,9 +88,12 @@ def aggregate_stream(parts: Iterable[Journeys], time_buckets: Any = None) -> Jou
     return goal_major(Journeys.concat(held)).aggregate(time_buckets=time_buckets)
 
 
-def assemble_aggregated(table: Any, labels: list[str], bucket_seconds: float | None) -> Journeys:
+def assemble_aggregated(
+    table: Any, labels: list[str], bucket_seconds: float | None, *, code_of: Any = None, first_code: int = 0
+) -> Journeys:
     """Journeys from an Arrow table of aggregated paths: ``codes`` (list), ``conversions``, ``nulls``,
-    ``value``, and with ``bucket_seconds`` the touch times' bucket numbers ``buckets`` (list)."""
+    ``value``, and with ``bucket_seconds`` the touch times' bucket numbers ``buckets`` (list).
+    ``code_of``: the channel code of each engine-side code from ``first_code`` on (default: the same)."""
     import pyarrow.compute as pc
 
     codes = table.column("codes").combine_chunks()
@@ -99,8 +102,11 @@ def assemble_aggregated(table: Any, labels: list[str], bucket_seconds: float | N
     if bucket_seconds is not None:
         buckets = table.column("buckets").combine_chunks().flatten().to_numpy(zero_copy_only=False)
         times = buckets.astype(np.float64) * bucket_seconds
+    flat = codes.flatten().to_numpy(zero_copy_only=False).astype(np.int32)
+    if code_of is not None:
+        flat = np.asarray(code_of, dtype=np.int32)[flat - first_code]
     return Journeys(
-        codes.flatten().to_numpy(zero_copy_only=False).astype(np.int32),
+        flat,
         ragged.offsets_from_lengths(lengths),
         labels,
         *(table.column(name).to_numpy().astype(np.float64) for name in ("conversions", "nulls", "value")),

@@ -186,11 +186,20 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
         ev = ev.dropDuplicates()
     if spec.aggregate:  # cut and aggregated in Spark: only the distinct paths come back
         step = None if spec.time_buckets is None else spec.time_buckets.total_seconds()
-        journeys = _journeys_by_arrays(ev, label_codes, spec.window_ns, spec.max_touches, spec.split_on_conversion)
+        rank, code_of_rank = _label_ranks(label_codes)
+        journeys = _journeys_by_arrays(
+            ev,
+            rank,
+            spec.window_ns,
+            spec.max_touches,
+            spec.split_on_conversion,
+            tiebreak=tiebreak is not None,
+            times=step is not None,
+        )
         table = _to_arrow(_aggregated(journeys, step))
         if table.num_rows:
             table = table.sort_by([("first_u", "ascending"), ("first_j", "ascending")])
-        return assemble_aggregated(table, labels, step)
+        return assemble_aggregated(table, labels, step, code_of=code_of_rank, first_code=1)
     if method == "collect":
         events_by_user = ev.groupBy("u").agg(
             F.sort_array(
@@ -318,33 +327,40 @@ def _journeys(
     )
 
 
-def _label_lookup(label_codes: dict[str, int]) -> tuple[Any, Any]:
-    """Each event's channel code, and the rank of its raw label among the raw labels (the order in
-    which ties sort), from its raw label ``ch``: Spark expressions, null without a channel."""
+def _label_ranks(label_codes: dict[str, int]) -> tuple[Any, Any]:
+    """Each event's raw channel label as its rank among the sorted raw labels (1, 2, ...; null without
+    a channel) — the order in which ties sort — and the channel code of every rank (``codes[rank - 1]``)."""
     from pyspark.sql import functions as F
 
     raw = sorted(label_codes)  # Spark orders strings by their UTF-8 bytes: Python's code-point order
+    codes = np.array([label_codes[label] for label in raw], dtype=np.int32)
     if not raw:
-        return F.lit(None).cast("int"), F.lit(None).cast("int")
+        return F.lit(None).cast("int"), codes
     position = F.array_position(F.array(*map(F.lit, raw)), F.col("ch")).cast("int")
-    code = F.element_at(F.array(*[F.lit(label_codes[label]) for label in raw]), position)
-    present = F.col("ch").isNotNull()  # a null label is no position
-    return F.when(present, code).cast("int"), F.when(present, position).cast("int")
+    return F.when(F.col("ch").isNotNull(), position).cast("int"), codes  # a null label is no position
 
 
 def _journeys_by_arrays(
-    ev: Any, label_codes: dict[str, int], window: int | None, max_touches: int | None, split_on_conversion: bool
+    ev: Any,
+    rank: Any,
+    window: int | None,
+    max_touches: int | None,
+    split_on_conversion: bool,
+    *,
+    tiebreak: bool,
+    times: bool,
 ) -> Any:
-    """One row per journey (u, j, closes, value, codes, befores), cut with array functions: one
+    """One row per journey (u, j, closes, value, ranks, befores), cut with array functions: one
     shuffle gathers each user's events, sorted in the builder's order (time, ``tiebreak``, touches
     before conversions, channel label, value), and each user's array is cut at its conversions
-    by slicing — no window, no join, no Python."""
+    by slicing — no window, no join, no Python. A touch is its channel's ``rank`` (see
+    :func:`_label_ranks`), mapped to codes on the driver."""
     from pyspark.sql import functions as F
 
     kind = F.when(F.col("conv") & F.col("ch").isNull(), 2).when(F.col("conv"), 1).otherwise(0)
-    code, rank = _label_lookup(label_codes)
     # numbers only, in the order events sort by: strings would make the sort and the shuffle dearer
-    events = F.struct(F.col("t"), F.col("tb"), kind.alias("kind"), rank.alias("rank"), F.col("v"), code.alias("code"))
+    fields = [F.col("t"), *([F.col("tb")] if tiebreak else []), kind.alias("kind"), rank.alias("rank"), F.col("v")]
+    events = F.struct(*fields)
     users = ev.groupBy("u").agg(F.sort_array(F.collect_list(events)).alias("e"))
     n = F.size("e")
     closing = F.filter(F.sequence(F.lit(1), n), lambda i: F.element_at("e", i)["kind"] > 0)  # conversion positions
@@ -371,22 +387,40 @@ def _journeys_by_arrays(
         "j",
         (last["kind"] > 0).alias("closes"),
         F.when(last["kind"] > 0, last["v"]).otherwise(F.lit(0.0)).alias("value"),
-        last["t"].alias("end_t"),
-        F.filter(part, lambda x: x["code"].isNotNull()).alias("items"),
+        F.array_compact(part["rank"]).alias("codes"),  # the touches' ranks, oldest first: no lambda
+        # each touch's time before the end, only when asked (a lambda per event costs as much as the rest)
+        (
+            F.array_compact(F.transform(part, lambda x: F.when(x["rank"].isNotNull(), last["t"] - x["t"])))
+            if times or window is not None
+            else F.lit(None).cast("array<long>")
+        ).alias("befores"),
     )
-    if window is not None:
-        journeys = journeys.withColumn("items", F.filter("items", lambda x: F.col("end_t") - x["t"] <= F.lit(window)))
-    if max_touches is not None:  # the most recent touches
-        journeys = journeys.withColumn(
-            "items", F.slice("items", F.greatest(F.size("items") - max_touches + 1, F.lit(1)), max_touches)
+    if window is not None:  # touches are in time order, so those within the window are a suffix
+        outside = F.size(F.filter("befores", lambda age: age > F.lit(window)))
+        journeys = journeys.select(
+            "u",
+            "j",
+            "closes",
+            "value",
+            *(F.slice(name, outside + 1, F.size(name)).alias(name) for name in ("codes", "befores")),
         )
+    if max_touches is not None:  # the most recent touches
+        start = F.greatest(F.size("codes") - max_touches + 1, F.lit(1))
+        journeys = journeys.select(
+            "u",
+            "j",
+            "closes",
+            "value",
+            *(F.slice(name, start, max_touches).alias(name) for name in ("codes", "befores")),
+        )
+    empty = F.size("codes") == 0
     return journeys.select(
         "u",
         "j",
         "closes",
         "value",
-        F.when(F.size("items") > 0, F.transform("items", lambda x: x["code"])).alias("codes"),
-        F.when(F.size("items") > 0, F.transform("items", lambda x: F.col("end_t") - x["t"])).alias("befores"),
+        F.when(~empty, F.col("codes")).alias("codes"),
+        F.when(~empty, F.col("befores")).alias("befores"),
     )
 
 
