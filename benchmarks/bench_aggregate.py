@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import _harness
-from benchmarks.bench_engines import data_file, microsecond_copy
+from benchmarks.bench_engines import build, data_file, microsecond_copy
 
 CONTENDERS = ("duckdb", "duckdb_256MB", "spark", "dask")
 GOALS = "Spark local[2] and Dask LocalCluster(2) <= 2x DuckDB's time; Spark driver <= 1.5 GB"
@@ -73,7 +73,6 @@ def time_models(journeys: Any) -> dict[str, float]:
 
 
 def worker(contender: str, users: int, max_touches: int | None, models: bool) -> dict[str, Any]:
-    from attribution import Journeys
 
     path = data_file(users)
     options: dict[str, Any] = {
@@ -108,17 +107,7 @@ def worker(contender: str, users: int, max_touches: int | None, models: bool) ->
         driver_before = _harness.peak_mib()
         _harness.reset_peak()
         started = time.perf_counter()
-        if contender == "spark":
-            journeys = Journeys.from_events(spark.read.parquet(str(spark_path)), **options)
-        elif contender == "dask":
-            import dask.dataframe as dd
-
-            journeys = Journeys.from_events(dd.read_parquet(str(path), split_row_groups=True), **options)
-        else:
-            from attribution.engines.duckdb import from_events_duckdb
-
-            limit = "256MB" if contender == "duckdb_256MB" else None
-            journeys = from_events_duckdb(str(path), **options, memory_limit=limit)
+        journeys = build(contender, path, options, spark=spark if contender == "spark" else None, spark_path=spark_path)
         seconds = time.perf_counter() - started
         driver = _harness.peak_mib()
     model_seconds = time_models(journeys) if models else {}

@@ -71,8 +71,30 @@ def fingerprint(journeys: Any) -> str:
     return digest.hexdigest()[:16]
 
 
-def worker(contender: str, users: int) -> dict[str, Any]:
+def build(
+    contender: str, path: Path, options: dict[str, Any], *, spark: Any = None, spark_path: Path | None = None
+) -> Any:
+    """``Journeys.from_events`` of the Parquet file at ``path`` by one contender (``duckdb_256MB``:
+    DuckDB within 256 MB; Spark reads ``spark_path``, the microsecond copy)."""
     from attribution import Journeys
+
+    if contender == "pandas":
+        import pandas as pd
+
+        return Journeys.from_events(pd.read_parquet(path), **options)
+    if contender == "spark":
+        return Journeys.from_events(spark.read.parquet(str(spark_path)), **options)
+    if contender == "dask":
+        import dask.dataframe as dd
+
+        return Journeys.from_events(dd.read_parquet(str(path), split_row_groups=True), **options)
+    from attribution.engines.duckdb import from_events_duckdb
+
+    limit = "256MB" if contender == "duckdb_256MB" else None
+    return from_events_duckdb(str(path), **options, memory_limit=limit)
+
+
+def worker(contender: str, users: int) -> dict[str, Any]:
 
     path = data_file(users)
     columns = {
@@ -103,21 +125,7 @@ def worker(contender: str, users: int) -> dict[str, Any]:
             cluster = LocalCluster(n_workers=2, threads_per_worker=1, memory_limit="6GiB", dashboard_address=None)
             client = Client(cluster)
         started = time.perf_counter()
-        if contender == "pandas":
-            import pandas as pd
-
-            journeys = Journeys.from_events(pd.read_parquet(path), **columns)
-        elif contender == "spark":
-            journeys = Journeys.from_events(spark.read.parquet(str(spark_path)), **columns)
-        elif contender == "dask":
-            import dask.dataframe as dd
-
-            journeys = Journeys.from_events(dd.read_parquet(str(path), split_row_groups=True), **columns)
-        else:
-            from attribution.engines.duckdb import from_events_duckdb
-
-            limit = "256MB" if contender == "duckdb_256MB" else None
-            journeys = from_events_duckdb(str(path), **columns, memory_limit=limit)
+        journeys = build(contender, path, columns, spark=spark if contender == "spark" else None, spark_path=spark_path)
         seconds = time.perf_counter() - started
     if contender == "dask":
         client.close()
