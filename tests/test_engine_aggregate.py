@@ -197,7 +197,45 @@ def test_time_buckets_need_aggregate_and_times() -> None:
         Journeys.from_events(events, **COLUMNS, aggregate="yes")  # type: ignore[arg-type]
 
 
-def test_spark_refuses_attributes_with_aggregate_naming_the_fix(spark: Any) -> None:
+def _spark_attributed(spark: Any, events: pd.DataFrame) -> Any:
+    """The log as a Spark frame with its country, goal and campaign columns, rows in order."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F  # noqa: N812  (the PySpark convention)
+
+    rows = spark.createDataFrame(
+        [
+            (i, c, g, k)
+            for i, (c, g, k) in enumerate(zip(events["country"], events["goal"], events["campaign"], strict=True))
+        ],
+        "row long, country string, goal string, campaign string",
+    )
+    indexed = _spark_frame(spark, events).withColumn("row", F.monotonically_increasing_id())
+    ordered = indexed.withColumn("row", F.row_number().over(Window.orderBy("row")) - 1)
+    return ordered.join(rows, "row").drop("row")
+
+
+SPARK_ATTRIBUTES = st.sampled_from(
+    [
+        {"segments": ["country"]},
+        {"conversion_type": "goal"},
+        {"segments": "country", "conversion_type": "goal", "split_on_conversion": False},
+        {"segments": ["country"], "conversion_type": "goal", "lookback": "1D", "tiebreak": "hit", "max_touches": 1},
+        {"segments": ["country", "campaign"], "time_buckets": "1D"},
+    ]
+)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events=attributed_logs(), options=SPARK_ATTRIBUTES)
+def test_spark_aggregates_segments_and_goals(spark: Any, events: pd.DataFrame, options: dict[str, Any]) -> None:
+    """Segments from the closing event (else the latest kept touch), every goal cut on its own."""
+    got = Journeys.from_events(_spark_attributed(spark, events), **COLUMNS, **options, aggregate=True)
+    expected = expected_of(events, options)
+    _assert_same(expected, got)
+    assert got.attribute_names == expected.attribute_names
+
+
+def test_spark_refuses_channel_levels_with_aggregate_naming_the_fix(spark: Any) -> None:
     events = pd.DataFrame(
         {
             "user": ["u"],
@@ -209,8 +247,10 @@ def test_spark_refuses_attributes_with_aggregate_naming_the_fix(spark: Any) -> N
         }
     )
     frame = _spark_frame(spark, events)
-    with pytest.raises(JourneyError, match=r"aggregate.*segments.*Fix: pass aggregate=False and call .aggregate\(\)"):
-        Journeys.from_events(frame, **COLUMNS, segments="channel", aggregate=True)
+    with pytest.raises(
+        JourneyError, match=r"aggregate.*channel levels.*Fix: pass aggregate=False and call .aggregate\(\)"
+    ):
+        Journeys.from_events(frame, **{**COLUMNS, "channel": ["channel", "value"]}, aggregate=True)
 
 
 def test_time_decay_on_aggregated_journeys_without_buckets_keeps_its_error() -> None:

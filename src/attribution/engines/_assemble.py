@@ -70,7 +70,7 @@ def aggregate_stream(parts: Iterable[Journeys], time_buckets: Any = None) -> Jou
     """``Journeys.concat(parts).aggregate(time_buckets=...)`` (goal by goal), holding only distinct paths.
 
     Each part (consecutive users, in user order) is aggregated as it arrives and released;
-    the aggregates are merged whenever they hold more than twice the rows of the last merge
+    the aggregates are merged whenever they hold 1.5 times the rows of the last merge
     (and at least ``MERGE_ROWS``), so memory follows the distinct paths, not the events.
     Merging keeps each path's first appearance, so the rows come out in the order the whole
     log's aggregate has; the value sums may differ from it in the last bits (another order
@@ -82,7 +82,7 @@ def aggregate_stream(parts: Iterable[Journeys], time_buckets: Any = None) -> Jou
         aggregated = part.aggregate(time_buckets=time_buckets)
         held.append(aggregated)
         held_rows += aggregated.n_rows
-        if held_rows > max(MERGE_ROWS, 2 * merged_rows):
+        if held_rows > max(MERGE_ROWS, 1.5 * merged_rows):
             held = [Journeys.concat(held).aggregate(time_buckets=time_buckets)]
             held_rows = merged_rows = held[0].n_rows
     return goal_major(Journeys.concat(held)).aggregate(time_buckets=time_buckets)

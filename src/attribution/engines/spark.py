@@ -88,12 +88,12 @@ def from_events_spark(
         column first with ``F.to_timestamp(col, "dd/MM/yyyy HH:mm")``.
     segments, conversion_type
         Journey attributes and conversion goals, as in :meth:`Journeys.from_events`
-        (``method="collect"`` only).
+        (``method="collect"``, or ``aggregate=True``).
     aggregate, time_buckets
         As in :meth:`Journeys.from_events`: the journeys are cut and aggregated in Spark
         (one shuffle gathers each user's events as numbers, array functions cut them, the
-        journeys are grouped by path), and only the distinct paths come back. Not yet with
-        segments, a conversion_type or channel levels.
+        journeys are grouped by path, segments and goal), and only the distinct paths come
+        back. Not yet with channel levels.
     method
         ``"collect"`` (default): one shuffle gathers each user's events, time-sorted, with
         ``sort_array(collect_list(struct(...)))``; they come back through Arrow and the
@@ -138,15 +138,14 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
         )
     attributes = attribute_aliases(spec)
     check_columns([str(c) for c in events.columns], {**spec.columns(), **attribute_arguments(spec)})
-    if attributes and (method != "collect" or spec.aggregate):
-        if spec.aggregate:
-            raise _argument_error(
-                "aggregate",
-                "is not yet supported by the Spark builder for journeys with segments, a conversion_type or "
-                "channel levels",
-                True,
-                "pass aggregate=False and call .aggregate() on the result, or aggregate with DuckDB or Dask.",
-            )
+    if spec.aggregate and spec.levels:
+        raise _argument_error(
+            "aggregate",
+            "is not yet supported by the Spark builder for channel levels (channel=[...])",
+            True,
+            "pass aggregate=False and call .aggregate() on the result, or aggregate with DuckDB or Dask.",
+        )
+    if attributes and method != "collect" and not spec.aggregate:
         raise _argument_error(
             "method",
             "must be 'collect' for journeys with segments, a conversion_type or channel levels",
@@ -185,21 +184,7 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
     if spec.drop_duplicates:
         ev = ev.dropDuplicates()
     if spec.aggregate:  # cut and aggregated in Spark: only the distinct paths come back
-        step = None if spec.time_buckets is None else spec.time_buckets.total_seconds()
-        rank, code_of_rank = _label_ranks(label_codes)
-        journeys = _journeys_by_arrays(
-            ev,
-            rank,
-            spec.window_ns,
-            spec.max_touches,
-            spec.split_on_conversion,
-            tiebreak=tiebreak is not None,
-            times=step is not None,
-        )
-        table = _to_arrow(_aggregated(journeys, step))
-        if table.num_rows:
-            table = table.sort_by([("first_u", "ascending"), ("first_j", "ascending")])
-        return assemble_aggregated(table, labels, step, code_of=code_of_rank, first_code=1)
+        return _aggregate_in_spark(ev, spec, label_codes, labels)
     if method == "collect":
         events_by_user = ev.groupBy("u").agg(
             F.sort_array(
@@ -327,41 +312,102 @@ def _journeys(
     )
 
 
-def _label_ranks(label_codes: dict[str, int]) -> tuple[Any, Any]:
-    """Each event's raw channel label as its rank among the sorted raw labels (1, 2, ...; null without
-    a channel) — the order in which ties sort — and the channel code of every rank (``codes[rank - 1]``)."""
+def _aggregate_in_spark(ev: Any, spec: EventSpec, label_codes: dict[str, int], labels: list[str]) -> Journeys:
+    """Journeys cut and aggregated in Spark, with their segments and goals; only distinct rows come back."""
     from pyspark.sql import functions as F
 
-    raw = sorted(label_codes)  # Spark orders strings by their UTF-8 bytes: Python's code-point order
-    codes = np.array([label_codes[label] for label in raw], dtype=np.int32)
+    step = None if spec.time_buckets is None else spec.time_buckets.total_seconds()
+    segments = [f"a{i}" for i in range(len(spec.segments))]
+    goals: list[Any] = []
+    if spec.conversion_type is not None:  # every type is its own goal, its journeys cut as if only it converted
+        found = ev.agg(
+            F.count(F.when(F.col("conv") & F.col("gt").isNull(), 1)).alias("n"),
+            F.min(F.when(F.col("conv") & F.col("gt").isNull(), F.col("u").cast("string"))).alias("example"),
+            F.collect_set(F.when(F.col("conv"), F.col("gt"))).alias("goals"),
+        ).collect()[0]
+        if found["n"]:
+            raise broken_rule(
+                f"column {spec.conversion_type!r} (conversion_type) must name the type of every conversion",
+                found["n"],
+                found["example"],
+                "fill in the type (e.g. 'purchase'), or drop those conversions.",
+            )
+        goals = sorted_goals(found["goals"] or [])
+        spark = ev.sparkSession
+        chosen = spark.createDataFrame([(i, g) for i, g in enumerate(goals)], "g long, goal string")
+        converting = F.col("conv") & (F.col("gt") == F.col("goal"))
+        ev = (
+            ev.withColumn("gt", F.col("gt").cast("string"))
+            .crossJoin(F.broadcast(chosen))
+            .where(~F.col("conv") | converting | F.col("ch").isNotNull())  # another goal's bare conversion: gone
+            .withColumn("v", F.when(converting, F.col("v")).otherwise(F.lit(0.0)))
+            .withColumn("conv", converting)
+        )
+    else:
+        ev = ev.withColumn("g", F.lit(0).cast("long"))
+    journeys = _journeys_by_arrays(
+        ev,
+        _label_code(label_codes),
+        spec.window_ns,
+        spec.max_touches,
+        spec.split_on_conversion,
+        tiebreak=spec.tiebreak is not None,
+        times=step is not None,
+        segments=segments,
+    )
+    table = _to_arrow(_aggregated(journeys, step, segments))
+    if table.num_rows:
+        table = table.sort_by([("first_g", "ascending"), ("first_u", "ascending"), ("first_j", "ascending")])
+    result = assemble_aggregated(table, labels, step)
+    columns: dict[str, Any] = {
+        name: np.asarray(table.column(alias).to_pylist(), dtype=object)
+        for name, alias in zip(spec.segments, segments, strict=True)
+    }
+    if spec.conversion_type is not None:
+        columns["conversion_type"] = np.asarray(goals, dtype=object)[table.column("first_g").to_numpy()]
+    return result.with_attributes(**columns) if columns else result
+
+
+def _label_code(label_codes: dict[str, int]) -> Any:
+    """Each event's channel code from its raw label (null without a channel), as a Spark expression."""
+    from pyspark.sql import functions as F
+
+    raw = list(label_codes)
     if not raw:
-        return F.lit(None).cast("int"), codes
+        return F.lit(None).cast("int")
     position = F.array_position(F.array(*map(F.lit, raw)), F.col("ch")).cast("int")
-    return F.when(F.col("ch").isNotNull(), position).cast("int"), codes  # a null label is no position
+    code = F.element_at(F.array(*[F.lit(label_codes[label]) for label in raw]), position)
+    return F.when(F.col("ch").isNotNull(), code).cast("int")  # a null label is no position
 
 
 def _journeys_by_arrays(
     ev: Any,
-    rank: Any,
+    code: Any,
     window: int | None,
     max_touches: int | None,
     split_on_conversion: bool,
     *,
     tiebreak: bool,
     times: bool,
+    segments: Sequence[str] = (),
 ) -> Any:
-    """One row per journey (u, j, closes, value, ranks, befores), cut with array functions: one
-    shuffle gathers each user's events, sorted in the builder's order (time, ``tiebreak``, touches
-    before conversions, channel label, value), and each user's array is cut at its conversions
-    by slicing — no window, no join, no Python. A touch is its channel's ``rank`` (see
-    :func:`_label_ranks`), mapped to codes on the driver."""
+    """One row per journey (g, u, j, closes, value, codes, befores, segments), cut with array
+    functions: one shuffle gathers each user's events (per goal ``g``), sorted in the builder's
+    order (time, ``tiebreak``, touches before conversions, channel, value, segments), and each
+    user's array is cut at its conversions by slicing — no window, no join, no Python UDF."""
     from pyspark.sql import functions as F
 
     kind = F.when(F.col("conv") & F.col("ch").isNull(), 2).when(F.col("conv"), 1).otherwise(0)
-    # numbers only, in the order events sort by: strings would make the sort and the shuffle dearer
-    fields = [F.col("t"), *([F.col("tb")] if tiebreak else []), kind.alias("kind"), rank.alias("rank"), F.col("v")]
-    events = F.struct(*fields)
-    users = ev.groupBy("u").agg(F.sort_array(F.collect_list(events)).alias("e"))
+    # numbers (and the segments) only, in the order events sort by
+    fields = [
+        F.col("t"),
+        *([F.col("tb")] if tiebreak else []),
+        kind.alias("kind"),
+        code.alias("code"),
+        F.col("v"),
+        *(F.col(a) for a in segments),
+    ]
+    users = ev.groupBy("g", "u").agg(F.sort_array(F.collect_list(F.struct(*fields))).alias("e"))
     n = F.size("e")
     closing = F.filter(F.sequence(F.lit(1), n), lambda i: F.element_at("e", i)["kind"] > 0)  # conversion positions
     m = F.size(closing)
@@ -379,54 +425,69 @@ def _journeys_by_arrays(
         )
     # the parts are sliced before they are exploded, so a user's events are not copied to every journey row
     parts = F.transform(bounds, lambda b: F.slice("e", b["a"], b["b"] - b["a"] + 1))
-    cut = users.select("u", F.posexplode(parts).alias("j", "part"))
+    cut = users.select("g", "u", F.posexplode(parts).alias("j", "part"))
     part = F.col("part")
     last = F.element_at(part, -1)
+    per_touch = ["codes", "befores", *(["touch_segments"] if segments else [])]
     journeys = cut.select(
+        "g",
         "u",
         "j",
         (last["kind"] > 0).alias("closes"),
         F.when(last["kind"] > 0, last["v"]).otherwise(F.lit(0.0)).alias("value"),
-        F.array_compact(part["rank"]).alias("codes"),  # the touches' ranks, oldest first: no lambda
+        F.array_compact(part["code"]).alias("codes"),  # the touches' channels, oldest first: no lambda
         # each touch's time before the end, only when asked (a lambda per event costs as much as the rest)
         (
-            F.array_compact(F.transform(part, lambda x: F.when(x["rank"].isNotNull(), last["t"] - x["t"])))
+            F.array_compact(F.transform(part, lambda x: F.when(x["code"].isNotNull(), last["t"] - x["t"])))
             if times or window is not None
             else F.lit(None).cast("array<long>")
         ).alias("befores"),
+        *(last[a].alias(a) for a in segments),  # the closing event's segments
+        *(
+            [
+                F.array_compact(
+                    F.transform(
+                        part, lambda x: F.when(x["code"].isNotNull(), F.struct(*(x[a].alias(a) for a in segments)))
+                    )
+                ).alias("touch_segments")
+            ]
+            if segments
+            else []
+        ),
     )
+    kept = ["g", "u", "j", "closes", "value", *segments]
     if window is not None:  # touches are in time order, so those within the window are a suffix
         outside = F.size(F.filter("befores", lambda age: age > F.lit(window)))
-        journeys = journeys.select(
-            "u",
-            "j",
-            "closes",
-            "value",
-            *(F.slice(name, outside + 1, F.size(name)).alias(name) for name in ("codes", "befores")),
-        )
+        journeys = journeys.select(*kept, *(F.slice(c, outside + 1, F.size(c)).alias(c) for c in per_touch))
     if max_touches is not None:  # the most recent touches
         start = F.greatest(F.size("codes") - max_touches + 1, F.lit(1))
-        journeys = journeys.select(
-            "u",
-            "j",
-            "closes",
-            "value",
-            *(F.slice(name, start, max_touches).alias(name) for name in ("codes", "befores")),
-        )
+        journeys = journeys.select(*kept, *(F.slice(c, start, max_touches).alias(c) for c in per_touch))
     empty = F.size("codes") == 0
     return journeys.select(
+        "g",
         "u",
         "j",
         "closes",
         "value",
         F.when(~empty, F.col("codes")).alias("codes"),
         F.when(~empty, F.col("befores")).alias("befores"),
+        # a missing segment on the closing event: the latest known one among the kept touches
+        *(
+            F.coalesce(F.col(a), F.try_element_at(F.filter("touch_segments", _known(a)), F.lit(-1))[a]).alias(a)
+            for a in segments
+        ),
     )
 
 
-def _aggregated(journeys: Any, bucket_seconds: float | None) -> Any:
+def _known(field: str) -> Any:
+    """``x -> x.field IS NOT NULL`` for Spark's ``filter`` (one argument: the element, not its index)."""
+    return lambda x: x[field].isNotNull()
+
+
+def _aggregated(journeys: Any, bucket_seconds: float | None, segments: Sequence[str] = ()) -> Any:
     """One row per distinct path (``codes``, and with ``bucket_seconds`` the touches' rounded times
-    ``buckets``), counts and value summed, and where it first appeared (``first_u``, ``first_j``)."""
+    ``buckets``), goal and segments, counts and value summed, and where it first appeared
+    (``first_g``, ``first_u``, ``first_j``)."""
     from pyspark.sql import functions as F
 
     keys = [F.col("codes")]
@@ -436,13 +497,15 @@ def _aggregated(journeys: Any, bucket_seconds: float | None) -> Any:
             F.transform("befores", lambda b: F.floor(b.cast("double") / 1e9 / step + 0.5).cast("long")).alias("buckets")
         )
     closes = F.col("closes").cast("long")
-    grouped = journeys.groupBy(*keys).agg(
+    grouped = journeys.groupBy(*keys, "g", *segments).agg(
         F.sum(closes).alias("conversions"),
         F.sum(1 - closes).alias("nulls"),
         F.sum("value").alias("value"),
         F.min(F.struct("u", "j")).alias("first"),
     )
-    return grouped.select("*", F.col("first.u").alias("first_u"), F.col("first.j").alias("first_j")).drop("first")
+    return grouped.select(
+        "*", F.col("g").alias("first_g"), F.col("first.u").alias("first_u"), F.col("first.j").alias("first_j")
+    ).drop("first")
 
 
 # the ISO 8601 forms pandas' ISO parser reads, and a trailing zone (Java regular expressions)
