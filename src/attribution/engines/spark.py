@@ -343,8 +343,6 @@ def _aggregate_in_spark(ev: Any, spec: EventSpec, label_codes: dict[str, int], l
             .withColumn("v", F.when(converting, F.col("v")).otherwise(F.lit(0.0)))
             .withColumn("conv", converting)
         )
-    else:
-        ev = ev.withColumn("g", F.lit(0).cast("long"))
     journeys = _journeys_by_arrays(
         ev,
         _label_code(label_codes),
@@ -354,8 +352,9 @@ def _aggregate_in_spark(ev: Any, spec: EventSpec, label_codes: dict[str, int], l
         tiebreak=spec.tiebreak is not None,
         times=step is not None,
         segments=segments,
+        goals=spec.conversion_type is not None,
     )
-    table = _to_arrow(_aggregated(journeys, step, segments))
+    table = _to_arrow(_aggregated(journeys, step, segments, goals=spec.conversion_type is not None))
     if table.num_rows:
         table = table.sort_by([("first_g", "ascending"), ("first_u", "ascending"), ("first_j", "ascending")])
     result = assemble_aggregated(table, labels, step)
@@ -390,6 +389,7 @@ def _journeys_by_arrays(
     tiebreak: bool,
     times: bool,
     segments: Sequence[str] = (),
+    goals: bool = False,
 ) -> Any:
     """One row per journey (g, u, j, closes, value, codes, befores, segments), cut with array
     functions: one shuffle gathers each user's events (per goal ``g``), sorted in the builder's
@@ -407,7 +407,11 @@ def _journeys_by_arrays(
         F.col("v"),
         *(F.col(a) for a in segments),
     ]
-    users = ev.groupBy("g", "u").agg(F.sort_array(F.collect_list(F.struct(*fields))).alias("e"))
+    # a constant goal column in the key would cost a third more time: one goal is added after the shuffle
+    by = ["g", "u"] if goals else ["u"]
+    users = ev.groupBy(*by).agg(F.sort_array(F.collect_list(F.struct(*fields))).alias("e"))
+    if not goals:
+        users = users.withColumn("g", F.lit(0).cast("long"))  # constant: left out of the grouping below
     n = F.size("e")
     closing = F.filter(F.sequence(F.lit(1), n), lambda i: F.element_at("e", i)["kind"] > 0)  # conversion positions
     m = F.size(closing)
@@ -484,7 +488,9 @@ def _known(field: str) -> Any:
     return lambda x: x[field].isNotNull()
 
 
-def _aggregated(journeys: Any, bucket_seconds: float | None, segments: Sequence[str] = ()) -> Any:
+def _aggregated(
+    journeys: Any, bucket_seconds: float | None, segments: Sequence[str] = (), *, goals: bool = False
+) -> Any:
     """One row per distinct path (``codes``, and with ``bucket_seconds`` the touches' rounded times
     ``buckets``), goal and segments, counts and value summed, and where it first appeared
     (``first_g``, ``first_u``, ``first_j``)."""
@@ -497,14 +503,15 @@ def _aggregated(journeys: Any, bucket_seconds: float | None, segments: Sequence[
             F.transform("befores", lambda b: F.floor(b.cast("double") / 1e9 / step + 0.5).cast("long")).alias("buckets")
         )
     closes = F.col("closes").cast("long")
-    grouped = journeys.groupBy(*keys, "g", *segments).agg(
+    grouped = journeys.groupBy(*keys, *(["g"] if goals else []), *segments).agg(
         F.sum(closes).alias("conversions"),
         F.sum(1 - closes).alias("nulls"),
         F.sum("value").alias("value"),
         F.min(F.struct("u", "j")).alias("first"),
     )
+    goal = F.col("g") if goals else F.lit(0).cast("long")
     return grouped.select(
-        "*", F.col("g").alias("first_g"), F.col("first.u").alias("first_u"), F.col("first.j").alias("first_j")
+        "*", goal.alias("first_g"), F.col("first.u").alias("first_u"), F.col("first.j").alias("first_j")
     ).drop("first")
 
 
