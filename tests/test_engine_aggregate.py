@@ -267,3 +267,25 @@ def test_time_decay_on_aggregated_journeys_without_buckets_keeps_its_error() -> 
         TimeDecay(half_life="7D").attribute(aggregated)
     bucketed = Journeys.from_events(events, **COLUMNS, aggregate=True, time_buckets="1h")
     assert TimeDecay(half_life="7D").attribute(bucketed).credits["conversions"].tolist() == [1.0]
+
+
+def test_spark_aggregates_numeric_goals_as_numbers(spark: Any) -> None:
+    """Goals read from a numeric column are matched as numbers (not as their text)."""
+    events = pd.DataFrame(
+        {
+            "user": ["a", "a", "a", "b", "b"],
+            "time": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-01", "2024-01-02"]),
+            "channel": ["A", None, "B", "B", None],
+            "converted": [False, True, False, False, True],
+            "goal": [None, 2, None, None, 1],
+        }
+    )
+    rows = [
+        (u, t.to_pydatetime(), None if pd.isna(c) else c, bool(k), None if pd.isna(g) else int(g))
+        for u, t, c, k, g in events.itertuples(index=False)
+    ]
+    frame = spark.createDataFrame(rows, "user string, time timestamp_ntz, channel string, converted boolean, goal long")
+    options = {**COLUMNS, "conversion_type": "goal"}
+    got = Journeys.from_events(frame, **options, aggregate=True)
+    _assert_same(Journeys.from_events(events, **options).aggregate(), got)
+    assert got.paths() == [("A", "B"), ("B",), ("A",), ("B",)]

@@ -333,12 +333,14 @@ def _aggregate_in_spark(ev: Any, spec: EventSpec, label_codes: dict[str, int], l
                 "fill in the type (e.g. 'purchase'), or drop those conversions.",
             )
         goals = sorted_goals(found["goals"] or [])
-        spark = ev.sparkSession
-        chosen = spark.createDataFrame([(i, g) for i, g in enumerate(goals)], "g long, goal string")
+        from pyspark.sql.types import LongType, StructField, StructType
+
+        # the goals in the type of the column itself: numeric types compare as numbers, not as text
+        schema = StructType([StructField("g", LongType()), StructField("goal", ev.schema["gt"].dataType)])
+        chosen = ev.sparkSession.createDataFrame(list(enumerate(goals)), schema)
         converting = F.col("conv") & (F.col("gt") == F.col("goal"))
         ev = (
-            ev.withColumn("gt", F.col("gt").cast("string"))
-            .crossJoin(F.broadcast(chosen))
+            ev.crossJoin(F.broadcast(chosen))
             .where(~F.col("conv") | converting | F.col("ch").isNotNull())  # another goal's bare conversion: gone
             .withColumn("v", F.when(converting, F.col("v")).otherwise(F.lit(0.0)))
             .withColumn("conv", converting)
