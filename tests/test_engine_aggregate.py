@@ -204,7 +204,7 @@ def _spark_attributed(spark: Any, events: pd.DataFrame) -> Any:
 
     rows = spark.createDataFrame(
         [
-            (i, c, g, k)
+            (i, *(None if pd.isna(x) else x for x in (c, g, k)))  # pandas 3 may hold missing text as NaN
             for i, (c, g, k) in enumerate(zip(events["country"], events["goal"], events["campaign"], strict=True))
         ],
         "row long, country string, goal string, campaign string",
@@ -221,36 +221,48 @@ SPARK_ATTRIBUTES = st.sampled_from(
         {"segments": "country", "conversion_type": "goal", "split_on_conversion": False},
         {"segments": ["country"], "conversion_type": "goal", "lookback": "1D", "tiebreak": "hit", "max_touches": 1},
         {"segments": ["country", "campaign"], "time_buckets": "1D"},
+        {"channel": ["channel", "campaign"]},
+        {"channel": ["channel", "campaign"], "segments": "country", "conversion_type": "goal", "time_buckets": "1D"},
     ]
 )
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(events=attributed_logs(), options=SPARK_ATTRIBUTES)
 def test_spark_aggregates_segments_and_goals(spark: Any, events: pd.DataFrame, options: dict[str, Any]) -> None:
     """Segments from the closing event (else the latest kept touch), every goal cut on its own."""
-    got = Journeys.from_events(_spark_attributed(spark, events), **COLUMNS, **options, aggregate=True)
+    got = Journeys.from_events(_spark_attributed(spark, events), **{**COLUMNS, **options}, aggregate=True)
     expected = expected_of(events, options)
     _assert_same(expected, got)
     assert got.attribute_names == expected.attribute_names
 
 
-def test_spark_refuses_channel_levels_with_aggregate_naming_the_fix(spark: Any) -> None:
+def test_spark_aggregates_channel_levels_and_refuses_a_label_under_two_parents(spark: Any) -> None:
+    """Paths are told apart at the finest level; the coarse path and the hierarchy follow from it,
+    and a campaign under two channels is refused as the pandas builder refuses it."""
     events = pd.DataFrame(
         {
-            "user": ["u"],
-            "time": pd.to_datetime(["2024-01-01"]),
-            "channel": ["A"],
-            "converted": [True],
-            "value": [1.0],
-            "hit": [0],
+            "user": ["a", "a", "a", "b", "b", "c", "c"],
+            "time": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"] + ["2024-01-01", "2024-01-02"] * 2),
+            "channel": ["Search", "Search", None, "Search", None, "Email", None],
+            "converted": [False, False, True, False, True, False, True],
+            "value": [0.0, 0.0, 5.0, 0.0, 2.0, 0.0, 1.0],
+            "hit": [0] * 7,
+            "campaign": ["brand", None, None, "generic", None, None, None],
         }
     )
-    frame = _spark_frame(spark, events)
-    with pytest.raises(
-        JourneyError, match=r"aggregate.*channel levels.*Fix: pass aggregate=False and call .aggregate\(\)"
-    ):
-        Journeys.from_events(frame, **{**COLUMNS, "channel": ["channel", "value"]}, aggregate=True)
+    events = events.assign(country=None, goal=np.where(events["converted"], "purchase", None))
+    options = {**COLUMNS, "channel": ["channel", "campaign"]}
+    got = Journeys.from_events(_spark_attributed(spark, events), **options, aggregate=True)
+    _assert_same(Journeys.from_events(events, **options).aggregate(), got)
+    assert got.at_level("campaign").paths() == [("brand", "Search"), ("generic",), ("Email",)]
+    assert got.paths() == [("Search", "Search"), ("Search",), ("Email",)]
+    twice = events.assign(campaign=["brand", None, None, "generic", None, "brand", None])
+    refused = r"label 'brand' appears under 2 'channel' labels \(Email, Search\).*Fix"
+    with pytest.raises(JourneyError, match=refused):
+        Journeys.from_events(twice, **options)
+    with pytest.raises(JourneyError, match=refused):
+        Journeys.from_events(_spark_attributed(spark, twice), **options, aggregate=True)
 
 
 def test_time_decay_on_aggregated_journeys_without_buckets_keeps_its_error() -> None:

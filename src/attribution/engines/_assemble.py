@@ -16,6 +16,7 @@ from attribution.journeys.zones import zone_name
 
 if TYPE_CHECKING:
     from attribution.journeys.cutting import Events, Parts
+    from attribution.journeys.levels import ChannelLevels
     from attribution.journeys.spec import EventSpec
 
 __all__ = [
@@ -89,11 +90,18 @@ def aggregate_stream(parts: Iterable[Journeys], time_buckets: Any = None) -> Jou
 
 
 def assemble_aggregated(
-    table: Any, labels: list[str], bucket_seconds: float | None, *, code_of: Any = None, first_code: int = 0
+    table: Any,
+    labels: list[str],
+    bucket_seconds: float | None,
+    *,
+    code_of: Any = None,
+    first_code: int = 0,
+    levels: ChannelLevels | None = None,
 ) -> Journeys:
     """Journeys from an Arrow table of aggregated paths: ``codes`` (list), ``conversions``, ``nulls``,
     ``value``, and with ``bucket_seconds`` the touch times' bucket numbers ``buckets`` (list).
-    ``code_of``: the channel code of each engine-side code from ``first_code`` on (default: the same)."""
+    ``code_of``: the channel code of each engine-side code from ``first_code`` on (default: the same).
+    With ``levels``, the codes are those of the finest channel level (the channels follow from them)."""
     import pyarrow.compute as pc
 
     codes = table.column("codes").combine_chunks()
@@ -105,12 +113,18 @@ def assemble_aggregated(
     flat = codes.flatten().to_numpy(zero_copy_only=False).astype(np.int32)
     if code_of is not None:
         flat = np.asarray(code_of, dtype=np.int32)[flat - first_code]
+    fine = None
+    if levels is not None:
+        fine = flat
+        flat, labels = levels.codes_at(levels.current, fine)
     return Journeys(
         flat,
         ragged.offsets_from_lengths(lengths),
         labels,
         *(table.column(name).to_numpy().astype(np.float64) for name in ("conversions", "nulls", "value")),
         times=times,
+        fine_codes=fine,
+        levels=levels,
         copy=False,  # arrays made here for these journeys alone
     )
 

@@ -42,6 +42,7 @@ from attribution.engines._assemble import (
 from attribution.errors import JourneyError
 from attribution.journeys import Journeys, ragged
 from attribution.journeys.from_events import attribute_arguments, check_columns
+from attribution.journeys.levels import ChannelLevels, read_levels
 from attribution.journeys.rules import TIME_UNITS, Columns, event_rules
 from attribution.journeys.rules import argument_error as _argument_error
 from attribution.journeys.spec import EventSpec
@@ -93,7 +94,7 @@ def from_events_spark(
         As in :meth:`Journeys.from_events`: the journeys are cut and aggregated in Spark
         (one shuffle gathers each user's events as numbers, array functions cut them, the
         journeys are grouped by path, segments and goal), and only the distinct paths come
-        back. Not yet with channel levels.
+        back. With channel levels, paths are told apart at the finest level.
     method
         ``"collect"`` (default): one shuffle gathers each user's events, time-sorted, with
         ``sort_array(collect_list(struct(...)))``; they come back through Arrow and the
@@ -138,13 +139,6 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
         )
     attributes = attribute_aliases(spec)
     check_columns([str(c) for c in events.columns], {**spec.columns(), **attribute_arguments(spec)})
-    if spec.aggregate and spec.levels:
-        raise _argument_error(
-            "aggregate",
-            "is not yet supported by the Spark builder for channel levels (channel=[...])",
-            True,
-            "pass aggregate=False and call .aggregate() on the result, or aggregate with DuckDB or Dask.",
-        )
     if attributes and method != "collect" and not spec.aggregate:
         raise _argument_error(
             "method",
@@ -165,7 +159,7 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
         (F.col(str(tiebreak)) if tiebreak is not None else F.lit(None).cast("long")).alias("tb"),  # typed for Arrow
         *(F.col(column).alias(alias) for column, alias in attributes),
     )
-    raw_labels = _validate(ev, spec, time_rules=time_rules)
+    raw_labels, level_rows = _validate(ev, spec, time_rules=time_rules)
     label_codes, labels = channel_table(raw_labels, channel)
     zone = None  # the times' own zone, in which calendar periods are counted (as in pandas)
     if isinstance(events.schema[time].dataType, StringType) and spec.time_unit is None:
@@ -184,7 +178,7 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
     if spec.drop_duplicates:
         ev = ev.dropDuplicates()
     if spec.aggregate:  # cut and aggregated in Spark: only the distinct paths come back
-        return _aggregate_in_spark(ev, spec, label_codes, labels)
+        return _aggregate_in_spark(ev, spec, label_codes, labels, level_rows)
     if method == "collect":
         events_by_user = ev.groupBy("u").agg(
             F.sort_array(
@@ -312,9 +306,16 @@ def _journeys(
     )
 
 
-def _aggregate_in_spark(ev: Any, spec: EventSpec, label_codes: dict[str, int], labels: list[str]) -> Journeys:
-    """Journeys cut and aggregated in Spark, with their segments and goals; only distinct rows come back."""
+def _aggregate_in_spark(
+    ev: Any, spec: EventSpec, label_codes: dict[str, int], labels: list[str], level_rows: list[tuple[Any, ...]]
+) -> Journeys:
+    """Journeys cut and aggregated in Spark, with their segments, goals and channel levels; only
+    distinct rows come back."""
     from pyspark.sql import functions as F
+
+    levels = None
+    if spec.levels:  # each touch's finest label, numbered on the driver from the few distinct label rows
+        ev, levels = _with_fine_codes(ev, spec, label_codes, labels, level_rows)
 
     step = None if spec.time_buckets is None else spec.time_buckets.total_seconds()
     segments = [f"a{i}" for i in range(len(spec.segments))]
@@ -355,11 +356,12 @@ def _aggregate_in_spark(ev: Any, spec: EventSpec, label_codes: dict[str, int], l
         times=step is not None,
         segments=segments,
         goals=spec.conversion_type is not None,
+        fine=levels is not None,
     )
     table = _to_arrow(_aggregated(journeys, step, segments, goals=spec.conversion_type is not None))
     if table.num_rows:
         table = table.sort_by([("first_g", "ascending"), ("first_u", "ascending"), ("first_j", "ascending")])
-    result = assemble_aggregated(table, labels, step)
+    result = assemble_aggregated(table, labels, step, levels=levels)
     columns: dict[str, Any] = {
         name: np.asarray(table.column(alias).to_pylist(), dtype=object)
         for name, alias in zip(spec.segments, segments, strict=True)
@@ -367,6 +369,36 @@ def _aggregate_in_spark(ev: Any, spec: EventSpec, label_codes: dict[str, int], l
     if spec.conversion_type is not None:
         columns["conversion_type"] = np.asarray(goals, dtype=object)[table.column("first_g").to_numpy()]
     return result.with_attributes(**columns) if columns else result
+
+
+def _with_fine_codes(
+    ev: Any, spec: EventSpec, label_codes: dict[str, int], labels: list[str], level_rows: list[tuple[Any, ...]]
+) -> tuple[Any, ChannelLevels]:
+    """The events with each touch's finest-level code (column ``fine``), and the hierarchy.
+
+    The hierarchy is read by the pandas builder's own rule (a missing finer label takes the one
+    above; each label under one parent) from the distinct (channel, level...) rows of the log,
+    which are few; each event finds its code by a broadcast join on them (nulls equal to nulls).
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import IntegerType, StructField, StructType
+
+    rows = sorted(level_rows, key=repr)  # one order, whatever Spark's: the same error for the same log
+    coarse = np.array([label_codes[row[0]] for row in rows], dtype=np.int32)
+    finer = [(name, pd.Series([row[i + 1] for row in rows], dtype=object)) for i, name in enumerate(spec.levels)]
+    fine_codes, levels = read_levels(labels, coarse, finer, str(spec.channel))
+    names = ["ch", *(f"l{i}" for i in range(len(spec.levels)))]
+    schema = StructType(
+        [StructField(f"k_{name}", ev.schema[name].dataType) for name in names] + [StructField("fine", IntegerType())]
+    )
+    table = ev.sparkSession.createDataFrame(
+        [(*row, int(code)) for row, code in zip(rows, fine_codes, strict=True)], schema
+    )
+    same = F.col("ch") == F.col("k_ch")
+    for name in names[1:]:
+        same = same & F.col(name).eqNullSafe(F.col(f"k_{name}"))
+    joined = ev.join(F.broadcast(table), same, "left").drop(*(f"k_{name}" for name in names))
+    return joined, levels
 
 
 def _label_code(label_codes: dict[str, int]) -> Any:
@@ -392,11 +424,14 @@ def _journeys_by_arrays(
     times: bool,
     segments: Sequence[str] = (),
     goals: bool = False,
+    fine: bool = False,
 ) -> Any:
     """One row per journey (g, u, j, closes, value, codes, befores, segments), cut with array
     functions: one shuffle gathers each user's events (per goal ``g``), sorted in the builder's
     order (time, ``tiebreak``, touches before conversions, channel, value, segments), and each
-    user's array is cut at its conversions by slicing — no window, no join, no Python UDF."""
+    user's array is cut at its conversions by slicing — no window, no join, no Python UDF. With
+    ``fine``, the events' column ``fine`` (finest channel level) orders ties after the channel and
+    makes the ``codes``."""
     from pyspark.sql import functions as F
 
     kind = F.when(F.col("conv") & F.col("ch").isNull(), 2).when(F.col("conv"), 1).otherwise(0)
@@ -406,6 +441,7 @@ def _journeys_by_arrays(
         *([F.col("tb")] if tiebreak else []),
         kind.alias("kind"),
         code.alias("code"),
+        *([F.col("fine")] if fine else []),
         F.col("v"),
         *(F.col(a) for a in segments),
     ]
@@ -441,7 +477,7 @@ def _journeys_by_arrays(
         "j",
         (last["kind"] > 0).alias("closes"),
         F.when(last["kind"] > 0, last["v"]).otherwise(F.lit(0.0)).alias("value"),
-        F.array_compact(part["code"]).alias("codes"),  # the touches' channels, oldest first: no lambda
+        F.array_compact(part["fine" if fine else "code"]).alias("codes"),  # the touches, oldest first: no lambda
         # each touch's time before the end, only when asked (a lambda per event costs as much as the rest)
         (
             F.array_compact(F.transform(part, lambda x: F.when(x["code"].isNotNull(), last["t"] - x["t"])))
@@ -621,9 +657,12 @@ def _to_arrow(frame: Any) -> Any:
     return pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
 
 
-def _validate(ev: Any, spec: EventSpec, *, time_rules: list[tuple[str, Any, str]]) -> list[str]:
+def _validate(
+    ev: Any, spec: EventSpec, *, time_rules: list[tuple[str, Any, str]]
+) -> tuple[list[str], list[tuple[Any, ...]]]:
     """The pandas builder's rules, checked in one aggregation (the first broken one is raised),
-    and the distinct raw channel labels, gathered in the same pass."""
+    and the distinct raw channel labels, gathered in the same pass; with channel levels, the
+    distinct (channel, level...) rows of the touches too."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import BooleanType, NumericType
 
@@ -659,8 +698,10 @@ def _validate(ev: Any, spec: EventSpec, *, time_rules: list[tuple[str, Any, str]
             F.count(F.when(hit, 1)).alias(f"n{i}"),
             F.min(F.when(hit, F.col("u").cast("string"))).alias(f"e{i}"),
         ]
-    found = ev.agg(*aggregates, F.collect_set("ch").alias("labels")).collect()[0]
+    levels = [f"l{i}" for i in range(len(spec.levels))]
+    rows = F.collect_set(F.when(F.col("ch").isNotNull(), F.struct("ch", *levels))) if levels else F.lit(None)
+    found = ev.agg(*aggregates, F.collect_set("ch").alias("labels"), rows.alias("rows")).collect()[0]
     for i, (rule, _, fix) in enumerate(rules):
         if found[f"n{i}"]:
             raise broken_rule(rule, found[f"n{i}"], found[f"e{i}"], fix)
-    return list(found["labels"] or [])
+    return list(found["labels"] or []), [tuple(row) for row in found["rows"] or []]
