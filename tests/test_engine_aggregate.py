@@ -73,10 +73,11 @@ def duckdb_sql(events: pd.DataFrame, options: dict[str, Any]) -> Journeys:
     return from_events_duckdb(_arrow(events), **{**COLUMNS, **options}, aggregate=True, method="sql", chunks=2)
 
 
-def dask_tree(events: pd.DataFrame, options: dict[str, Any], partitions: int = 3) -> Journeys:
+def dask_tree(events: pd.DataFrame, options: dict[str, Any], partitions: int = 5) -> Journeys:
+    """Five partitions merged two or three at a time: a tree of two levels, groups of uneven size."""
     dask = pytest.importorskip("dask", reason="the dask extra is not installed")
     dd = pytest.importorskip("dask.dataframe")
-    with dask.config.set(scheduler="synchronous"):
+    with dask.config.set(scheduler="synchronous"), mock.patch("attribution.engines.dask.MERGE_FAN_IN", 2):
         frame = dd.from_pandas(events, npartitions=partitions, sort=False)
         return Journeys.from_events(frame, **{**COLUMNS, **options}, aggregate=True)
 

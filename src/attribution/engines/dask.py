@@ -98,7 +98,11 @@ def build(events: Any, spec: EventSpec, *, shuffle: bool = True) -> Journeys:
 
     dask: Any = importlib.import_module("dask")  # untyped: only its delayed and compute are used
 
-    check_columns(list(events.columns), {**spec.columns(), **attribute_arguments(spec)})  # once, not per partition
+    named = {**spec.columns(), **attribute_arguments(spec)}
+    check_columns(list(events.columns), named)  # once, not per partition
+    used = list(dict.fromkeys(c for c in named.values() if c is not None))
+    if len(used) < len(events.columns):  # only the columns the journeys need travel in the shuffle
+        events = events[used]
     grouped = events.shuffle(on=spec.user) if shuffle and events.npartitions > 1 else events
     goals = None
     if spec.conversion_type is not None:  # every goal of the log: a partition may lack some
@@ -112,13 +116,19 @@ def build(events: Any, spec: EventSpec, *, shuffle: bool = True) -> Journeys:
     return _in_user_order(Journeys.concat(parts))
 
 
+MERGE_FAN_IN = 8  # aggregates merged at once: fewer levels, each row re-aggregated fewer times
+
+
 def _aggregated(dask: Any, grouped: Any, spec: EventSpec, goals: list[Any] | None) -> Journeys:
-    """Every partition cut and aggregated on its worker, the aggregates merged pairwise on the
-    workers too (a tree), so only the one aggregate of distinct paths reaches this process."""
+    """Every partition cut and aggregated on its worker, the aggregates merged on the workers too
+    (a tree, up to ``MERGE_FAN_IN`` at a time), so only the one aggregate of distinct paths
+    reaches this process."""
     layer = [dask.delayed(_aggregate_part)(part, spec, goals) for part in grouped.to_delayed()]
     while len(layer) > 1:
-        pairs = [layer[i : i + 2] for i in range(0, len(layer), 2)]
-        layer = [dask.delayed(_merge)(*pair, spec.time_buckets) if len(pair) == 2 else pair[0] for pair in pairs]
+        # as many groups as a fan-in needs, of even sizes, so a level's merges take about as long
+        n_groups = -(-len(layer) // MERGE_FAN_IN)
+        groups = [layer[i::n_groups] for i in range(n_groups)]
+        layer = [dask.delayed(_merge)(group, spec.time_buckets) if len(group) > 1 else group[0] for group in groups]
     journeys, _, _ = dask.compute(layer[0])[0]
     result: Journeys = journeys
     return result
@@ -143,12 +153,12 @@ def _aggregate_part(events: pd.DataFrame, spec: EventSpec, goals: list[Any] | No
     return aggregated, np.asarray(users)[first], number[first]
 
 
-def _merge(left: Keyed, right: Keyed, time_buckets: Any) -> Keyed:
-    """Two aggregates as one, rows ordered by goal, then first user, then journey number: the order
+def _merge(parts: Sequence[Keyed], time_buckets: Any) -> Keyed:
+    """Aggregates as one, rows ordered by goal, then first user, then journey number: the order
     of first appearance in the whole log."""
-    journeys = Journeys.concat([left[0], right[0]])
-    users = np.concatenate([left[1], right[1]])
-    numbers = np.concatenate([left[2], right[2]])
+    journeys = Journeys.concat([part[0] for part in parts])
+    users = np.concatenate([part[1] for part in parts])
+    numbers = np.concatenate([part[2] for part in parts])
     user_rank, _ = pd.factorize(users, sort=True)
     order = np.lexsort((numbers, user_rank, _goal_codes(journeys)))
     aggregated, first = aggregate_with_first_rows(journeys[order], time_buckets)
