@@ -64,7 +64,7 @@ def assemble_lists(parts: list[Any], labels: list[str]) -> Journeys:
     )
 
 
-MERGE_ROWS = 1_000_000  # aggregated rows held before they are merged into one aggregate
+MERGE_ROWS = 250_000  # aggregated rows held before they are merged into one aggregate (bounds the merge spike)
 
 
 def aggregate_stream(parts: Iterable[Journeys], time_buckets: Any = None) -> Journeys:
