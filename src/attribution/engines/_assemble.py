@@ -32,6 +32,7 @@ __all__ = [
     "in_zone",
     "sorted_events",
     "sorted_goals",
+    "with_period",
 ]
 
 
@@ -136,6 +137,13 @@ def in_zone(journeys: Journeys, zone: str | None) -> Journeys:
     if zone is None or attributes is None or attributes.ended_at is None:
         return journeys
     return journeys._with_attribute_set(attributes.in_zone(zone_name(zone)))
+
+
+def with_period(journeys: Journeys, spec: EventSpec, zone: str | None = None) -> Journeys:
+    """``journeys`` with their end times in ``zone`` (see :func:`in_zone`) and, with ``period=``, the
+    calendar period of each journey's end as the attribute ``period``, counted in that zone."""
+    journeys = in_zone(journeys, zone)
+    return journeys if spec.period is None else journeys.with_period(spec.period)
 
 
 def channel_codes(column: Any, position: dict[str, int]) -> Any:

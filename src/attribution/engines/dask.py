@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.engines import is_dask_input
-from attribution.engines._assemble import sorted_goals
+from attribution.engines._assemble import sorted_goals, with_period
 from attribution.journeys import Journeys
 from attribution.journeys.from_events import attribute_arguments, check_columns
 from attribution.journeys.from_events import build as pandas_build
@@ -50,6 +50,7 @@ def from_events_dask(
     conversion_type: str | None = None,
     aggregate: bool = False,
     time_buckets: str | pd.Timedelta | float | None = None,
+    period: str | None = None,
 ) -> Journeys:
     """Build journeys from a dask DataFrame of events; the same result as :meth:`Journeys.from_events`.
 
@@ -63,7 +64,7 @@ def from_events_dask(
         As in :meth:`Journeys.from_events`.
     segments, conversion_type
         Journey attributes and conversion goals, as in :meth:`Journeys.from_events`.
-    aggregate, time_buckets
+    aggregate, time_buckets, period
         As in :meth:`Journeys.from_events`: each partition is cut and aggregated on its
         worker and the aggregates merged pairwise on the workers, so only the distinct
         paths reach the client.
@@ -88,6 +89,7 @@ def from_events_dask(
         conversion_type=conversion_type,
         aggregate=aggregate,
         time_buckets=time_buckets,
+        period=period,
     )
     return build(events, spec, shuffle=shuffle)
 
@@ -112,8 +114,8 @@ def build(events: Any, spec: EventSpec, *, shuffle: bool = True) -> Journeys:
     tasks = [dask.delayed(_build_part)(part, spec, goals) for part in grouped.to_delayed()]
     parts: list[Journeys] = [p for p in dask.compute(*tasks) if p.n_rows]
     if not parts:
-        return _build_part(grouped.head(0, npartitions=-1), spec, goals)  # the empty result, with its dtypes
-    return _in_user_order(Journeys.concat(parts))
+        parts = [_build_part(grouped.head(0, npartitions=-1), spec, goals)]  # the empty result, with its dtypes
+    return with_period(_in_user_order(Journeys.concat(parts)), spec)
 
 
 MERGE_FAN_IN = 8  # aggregates merged at once: fewer levels, each row re-aggregated fewer times
@@ -141,7 +143,7 @@ Keyed = tuple[Journeys, np.ndarray, np.ndarray]
 def _aggregate_part(events: pd.DataFrame, spec: EventSpec, goals: list[Any] | None) -> Keyed:
     """One partition's journeys aggregated, each row keyed by where it first appeared: its user and
     the number of the journey within that user's (and goal's) journeys."""
-    journeys = _build_part(events, spec, goals)
+    journeys = with_period(_build_part(events, spec, goals), spec)  # periods counted before end times are dropped
     users = journeys.users if journeys.users is not None else pd.Index([])
     user_codes, _ = pd.factorize(users)
     run = np.ones(journeys.n_rows, dtype=bool)  # rows come user by user (goal by goal)

@@ -34,9 +34,9 @@ from attribution.engines._assemble import (
     channel_table,
     cut_events,
     goal_major,
-    in_zone,
     sorted_events,
     sorted_goals,
+    with_period,
 )
 from attribution.errors import JourneyError
 from attribution.journeys import Journeys
@@ -194,6 +194,7 @@ def from_events_duckdb(
     conversion_type: str | None = None,
     aggregate: bool = False,
     time_buckets: str | pd.Timedelta | float | None = None,
+    period: str | None = None,
 ) -> Journeys:
     """Build journeys from events inside DuckDB; the same result as :meth:`Journeys.from_events`.
 
@@ -228,7 +229,7 @@ def from_events_duckdb(
         :func:`journeys_sql` (the query to port to a warehouse). Both give the same journeys.
     segments, conversion_type
         Journey attributes and conversion goals, as in :meth:`Journeys.from_events`.
-    aggregate, time_buckets
+    aggregate, time_buckets, period
         As in :meth:`Journeys.from_events`: with ``method="sort"`` each batch of users is cut
         and aggregated as it arrives, so memory follows the distinct paths; with
         ``method="sql"`` the journeys are grouped by path in SQL (:func:`aggregated_sql`).
@@ -262,6 +263,7 @@ def from_events_duckdb(
         conversion_type=conversion_type,
         aggregate=aggregate,
         time_buckets=time_buckets,
+        period=period,
     )
     return build(events, spec, memory_limit=memory_limit, chunks=chunks, connection=connection, method=method)
 
@@ -325,10 +327,11 @@ def _build(runner: _Runner, spec: EventSpec, *, memory_limit: str | None, chunks
     }
     step = None if spec.time_buckets is None else spec.time_buckets.total_seconds()
     if method == "sql":
-        if attribute_aliases(spec):
+        if attribute_aliases(spec) or (spec.period is not None and spec.aggregate):
             raise _argument_error(
                 "method",
-                "must be 'sort' for journeys with segments, a conversion_type or channel levels",
+                "must be 'sort' for journeys with segments, a conversion_type or channel levels (or aggregated "
+                "by period)",
                 method,
                 "pass method='sort' (default): the SQL method does not carry journey attributes yet.",
             )
@@ -353,7 +356,7 @@ def _build(runner: _Runner, spec: EventSpec, *, memory_limit: str | None, chunks
                 ),
                 spec.time_buckets,
             )
-        return in_zone(assemble_lists([runner.arrow(q) for q in queries], labels), zone)
+        return with_period(assemble_lists([runner.arrow(q) for q in queries], labels), spec, zone)
     goals = None
     if spec.conversion_type is not None:  # every goal of the log: a batch may lack some
         found = runner.arrow(
@@ -368,9 +371,10 @@ def _build(runner: _Runner, spec: EventSpec, *, memory_limit: str | None, chunks
         )
         for batch in _user_batches(runner, **options, attributes=attribute_aliases(spec))
     )
-    if spec.aggregate:
-        return aggregate_stream(batches, spec.time_buckets)
-    return in_zone(goal_major(Journeys.concat(batches)), zone)
+    if spec.aggregate:  # each batch's periods counted before its end times are dropped
+        periods = (with_period(batch, spec, zone) for batch in batches) if spec.period is not None else batches
+        return aggregate_stream(periods, spec.time_buckets)
+    return with_period(goal_major(Journeys.concat(batches)), spec, zone)
 
 
 def _user_batches(

@@ -35,9 +35,9 @@ from attribution.engines._assemble import (
     channel_table,
     cut_events,
     goal_major,
-    in_zone,
     sorted_events,
     sorted_goals,
+    with_period,
 )
 from attribution.errors import JourneyError
 from attribution.journeys import Journeys, ragged
@@ -73,6 +73,7 @@ def from_events_spark(
     conversion_type: str | None = None,
     aggregate: bool = False,
     time_buckets: str | pd.Timedelta | float | None = None,
+    period: str | None = None,
 ) -> Journeys:
     """Build journeys from a Spark DataFrame of events; the same result as :meth:`Journeys.from_events`.
 
@@ -90,7 +91,7 @@ def from_events_spark(
     segments, conversion_type
         Journey attributes and conversion goals, as in :meth:`Journeys.from_events`
         (``method="collect"``, or ``aggregate=True``).
-    aggregate, time_buckets
+    aggregate, time_buckets, period
         As in :meth:`Journeys.from_events`: the journeys are cut and aggregated in Spark
         (one shuffle gathers each user's events as numbers, array functions cut them, the
         journeys are grouped by path, segments and goal), and only the distinct paths come
@@ -120,6 +121,7 @@ def from_events_spark(
         conversion_type=conversion_type,
         aggregate=aggregate,
         time_buckets=time_buckets,
+        period=period,
     )
     return build(events, spec, method=method)
 
@@ -139,6 +141,8 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
         )
     attributes = attribute_aliases(spec)
     check_columns([str(c) for c in events.columns], {**spec.columns(), **attribute_arguments(spec)})
+    if spec.aggregate:
+        _period_unit(spec)  # a period Spark cannot count is refused before any Spark job
     if attributes and method != "collect" and not spec.aggregate:
         raise _argument_error(
             "method",
@@ -178,7 +182,7 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
     if spec.drop_duplicates:
         ev = ev.dropDuplicates()
     if spec.aggregate:  # cut and aggregated in Spark: only the distinct paths come back
-        return _aggregate_in_spark(ev, spec, label_codes, labels, level_rows)
+        return _aggregate_in_spark(ev, spec, label_codes, labels, level_rows, zone)
     if method == "collect":
         events_by_user = ev.groupBy("u").agg(
             F.sort_array(
@@ -197,14 +201,14 @@ def build(events: Any, spec: EventSpec, *, method: str = "collect") -> Journeys:
             Journeys.from_parts(cut_events(*_events_from_lists(piece, label_codes, labels, tiebreak), kernel, goals))
             for piece in _user_slices(table)
         )
-        return in_zone(goal_major(stacked), zone)
+        return with_period(goal_major(stacked), spec, zone)
     journeys = _journeys(ev, label_codes, spec.window_ns, spec.max_touches, spec.split_on_conversion)
     table = _to_arrow(journeys)
     # ordered on the driver: a global orderBy in Spark would run the whole plan twice (its range
     # partitioner samples the data first), and the journeys are few next to the events
     if table.num_rows:
         table = table.sort_by([("u", "ascending"), ("j", "ascending")])
-    return in_zone(assemble_lists([table], labels), zone)
+    return with_period(assemble_lists([table], labels), spec, zone)
 
 
 def _user_slices(table: Any) -> list[Any]:
@@ -307,10 +311,15 @@ def _journeys(
 
 
 def _aggregate_in_spark(
-    ev: Any, spec: EventSpec, label_codes: dict[str, int], labels: list[str], level_rows: list[tuple[Any, ...]]
+    ev: Any,
+    spec: EventSpec,
+    label_codes: dict[str, int],
+    labels: list[str],
+    level_rows: list[tuple[Any, ...]],
+    zone: str | None,
 ) -> Journeys:
-    """Journeys cut and aggregated in Spark, with their segments, goals and channel levels; only
-    distinct rows come back."""
+    """Journeys cut and aggregated in Spark, with their segments, goals, channel levels and period
+    (counted in ``zone``, the times' own); only distinct rows come back."""
     from pyspark.sql import functions as F
 
     levels = None
@@ -357,8 +366,10 @@ def _aggregate_in_spark(
         segments=segments,
         goals=spec.conversion_type is not None,
         fine=levels is not None,
+        end_times=spec.period is not None,
     )
-    table = _to_arrow(_aggregated(journeys, step, segments, goals=spec.conversion_type is not None))
+    period = None if spec.period is None else _period_start(_period_unit(spec), zone)
+    table = _to_arrow(_aggregated(journeys, step, segments, goals=spec.conversion_type is not None, period=period))
     if table.num_rows:
         table = table.sort_by([("first_g", "ascending"), ("first_u", "ascending"), ("first_j", "ascending")])
     result = assemble_aggregated(table, labels, step, levels=levels)
@@ -368,7 +379,51 @@ def _aggregate_in_spark(
     }
     if spec.conversion_type is not None:
         columns["conversion_type"] = np.asarray(goals, dtype=object)[table.column("first_g").to_numpy()]
+    if spec.period is not None:  # each period's first day, as pandas' periods of that frequency
+        days = table.column("p").to_numpy(zero_copy_only=False).astype(np.int64)
+        columns["period"] = pd.Categorical(pd.to_datetime(days, unit="D").to_period(spec.period_freq))
     return result.with_attributes(**columns) if columns else result
+
+
+# pandas' period frequencies Spark counts in place: a period of each is a run of whole days
+_SPARK_PERIODS = {"D": "day", "W-SUN": "week", "M": "month", "Q-DEC": "quarter", "Y-DEC": "year", "A-DEC": "year"}
+
+
+def _period_unit(spec: EventSpec) -> str | None:
+    """The Spark unit of ``period=`` (``None`` without one); one Spark cannot count is refused."""
+    if spec.period_freq is None:
+        return None
+    unit = _SPARK_PERIODS.get(spec.period_freq)
+    if unit is None:
+        raise _argument_error(
+            "period",
+            "must be 'D', 'W', 'M', 'Q' or 'Y' for journeys aggregated in Spark",
+            spec.period,
+            "compute the period in Spark and pass its column as a segment, or build without aggregate and call "
+            ".with_period(...).aggregate().",
+        )
+    return unit
+
+
+def _period_start(unit: str | None, zone: str | None) -> Any:
+    """The first day (days since 1970-01-01) of the period holding each journey's end (column
+    ``end``, ns), on the calendar of ``zone`` (``None``: the times are wall-clock times).
+
+    Whole-number arithmetic on wall-clock dates, so Spark's session zone plays no part."""
+    from pyspark.sql import functions as F
+
+    wall = F.expr("timestampadd(MICROSECOND, `end` div 1000, TIMESTAMP_NTZ'1970-01-01 00:00:00')")
+    if zone is not None and zone != "UTC":
+        wall = F.convert_timezone(F.lit("UTC"), F.lit(zone), wall)
+    day = wall.cast("date")
+    starts = {
+        "day": day,
+        "week": F.date_sub(day, (F.dayofweek(day) + 5) % 7),  # back to Monday (dayofweek: Sunday is 1)
+        "month": F.trunc(day, "month"),
+        "quarter": F.trunc(day, "quarter"),
+        "year": F.trunc(day, "year"),
+    }
+    return F.datediff(starts[str(unit)], F.lit("1970-01-01").cast("date"))
 
 
 def _with_fine_codes(
@@ -425,13 +480,14 @@ def _journeys_by_arrays(
     segments: Sequence[str] = (),
     goals: bool = False,
     fine: bool = False,
+    end_times: bool = False,
 ) -> Any:
     """One row per journey (g, u, j, closes, value, codes, befores, segments), cut with array
     functions: one shuffle gathers each user's events (per goal ``g``), sorted in the builder's
     order (time, ``tiebreak``, touches before conversions, channel, value, segments), and each
     user's array is cut at its conversions by slicing — no window, no join, no Python UDF. With
     ``fine``, the events' column ``fine`` (finest channel level) orders ties after the channel and
-    makes the ``codes``."""
+    makes the ``codes``. With ``end_times``, each journey's end time ``end`` (ns) too."""
     from pyspark.sql import functions as F
 
     kind = F.when(F.col("conv") & F.col("ch").isNull(), 2).when(F.col("conv"), 1).otherwise(0)
@@ -477,6 +533,7 @@ def _journeys_by_arrays(
         "j",
         (last["kind"] > 0).alias("closes"),
         F.when(last["kind"] > 0, last["v"]).otherwise(F.lit(0.0)).alias("value"),
+        *([last["t"].alias("end")] if end_times else []),
         F.array_compact(part["fine" if fine else "code"]).alias("codes"),  # the touches, oldest first: no lambda
         # each touch's time before the end, only when asked (a lambda per event costs as much as the rest)
         (
@@ -497,7 +554,7 @@ def _journeys_by_arrays(
             else []
         ),
     )
-    kept = ["g", "u", "j", "closes", "value", *segments]
+    kept = ["g", "u", "j", "closes", "value", *(["end"] if end_times else []), *segments]
     if window is not None:  # touches are in time order, so those within the window are a suffix
         outside = F.size(F.filter("befores", lambda age: age > F.lit(window)))
         journeys = journeys.select(*kept, *(F.slice(c, outside + 1, F.size(c)).alias(c) for c in per_touch))
@@ -511,6 +568,7 @@ def _journeys_by_arrays(
         "j",
         "closes",
         "value",
+        *(["end"] if end_times else []),
         F.when(~empty, F.col("codes")).alias("codes"),
         F.when(~empty, F.col("befores")).alias("befores"),
         # a missing segment on the closing event: the latest known one among the kept touches
@@ -527,11 +585,16 @@ def _known(field: str) -> Any:
 
 
 def _aggregated(
-    journeys: Any, bucket_seconds: float | None, segments: Sequence[str] = (), *, goals: bool = False
+    journeys: Any,
+    bucket_seconds: float | None,
+    segments: Sequence[str] = (),
+    *,
+    goals: bool = False,
+    period: Any = None,
 ) -> Any:
     """One row per distinct path (``codes``, and with ``bucket_seconds`` the touches' rounded times
-    ``buckets``), goal and segments, counts and value summed, and where it first appeared
-    (``first_g``, ``first_u``, ``first_j``)."""
+    ``buckets``), goal, segments and ``period`` (an expression, kept as ``p``), counts and value
+    summed, and where it first appeared (``first_g``, ``first_u``, ``first_j``)."""
     from pyspark.sql import functions as F
 
     keys = [F.col("codes")]
@@ -541,6 +604,8 @@ def _aggregated(
             F.transform("befores", lambda b: F.floor(b.cast("double") / 1e9 / step + 0.5).cast("long")).alias("buckets")
         )
     closes = F.col("closes").cast("long")
+    if period is not None:
+        keys.append(period.alias("p"))
     grouped = journeys.groupBy(*keys, *(["g"] if goals else []), *segments).agg(
         F.sum(closes).alias("conversions"),
         F.sum(1 - closes).alias("nulls"),

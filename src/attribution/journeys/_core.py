@@ -310,6 +310,7 @@ class Journeys:
         conversion_type: str | None = None,
         aggregate: bool = False,
         time_buckets: str | pd.Timedelta | float | None = None,
+        period: str | None = None,
     ) -> Journeys:
         """Build journeys from an event log: one row per touch or conversion.
 
@@ -384,6 +385,11 @@ class Journeys:
             With ``aggregate=True``: keep every touch's time before its journey's end,
             rounded to this duration (``"1h"``), as :meth:`aggregate` does, so that time
             decay runs on the aggregated rows with a bounded error.
+        period
+            Add the calendar period of each journey's end (a pandas period frequency: ``"M"``,
+            ``"W"``, ``"Q"``, ``"D"``...) as the attribute ``period``, counted in the times' own
+            zone: exactly ``.with_period(period)``. Aggregated rows keep it (each engine counts
+            it before the end times are dropped), so ``by="period"`` works on them.
 
         Returns
         -------
@@ -439,11 +445,14 @@ class Journeys:
             conversion_type=conversion_type,
             aggregate=aggregate,
             time_buckets=time_buckets,
+            period=period,
         )
         engine = engine_for(events)
         if engine is not None:
             return engine.load(events)(events, spec)
         journeys = cls._trusted(*build(events, spec))
+        if spec.period is not None:
+            journeys = journeys.with_period(spec.period)
         return journeys.aggregate(time_buckets=spec.time_buckets) if spec.aggregate else journeys
 
     @classmethod

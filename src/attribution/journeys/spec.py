@@ -10,9 +10,12 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from attribution import _checks
 from attribution._durations import parse_duration
 from attribution.errors import JourneyError
+from attribution.journeys._messages import bad_argument
 from attribution.journeys._times import check_time_options
 from attribution.journeys.attributes import attribute_columns
 
@@ -54,6 +57,7 @@ class EventSpec:
     levels: tuple[str, ...] = ()  # finer channel levels (columns), below ``channel``
     aggregate: bool = False  # one row per distinct path and attributes (see Journeys.aggregate)
     time_buckets: Any = None  # with aggregate: touch times kept, rounded to this duration
+    period: str | None = None  # the calendar period of each journey's end, kept as the attribute "period"
 
     def __post_init__(self) -> None:
         if isinstance(self.channel, (list, tuple)):  # channel=["channel", "campaign"]: levels, coarse to fine
@@ -94,6 +98,13 @@ class EventSpec:
         object.__setattr__(
             self, "segments", (self.segments,) if isinstance(self.segments, str) else tuple(self.segments)
         )
+        if self.period is not None:
+            _check_period(self.period)
+
+    @property
+    def period_freq(self) -> str | None:
+        """``period`` as pandas spells its periods' frequency (``"M"``, ``"W-SUN"``, ``"Q-DEC"``...)."""
+        return None if self.period is None else str(pd.Period("2024-01-01", freq=self.period).freqstr)
 
     def attribute_columns(self) -> dict[str, Hashable]:
         """Journey attribute name to the column it is read from (segments, then ``conversion_type``)."""
@@ -117,3 +128,16 @@ class EventSpec:
             "value": self.value,
             "tiebreak": self.tiebreak,
         }
+
+
+def _check_period(period: Any) -> None:
+    """``period`` must be a pandas period frequency (no segment takes its attribute's name: the
+    segments' own check refuses that name)."""
+    fix = "pass a pandas period frequency, e.g. period='M' (months), 'W', 'Q' or 'D'."
+    if not isinstance(period, str):
+        raise bad_argument("period", "must be a pandas period frequency (a string)", period, fix)
+    try:
+        pd.Period("2024-01-01", freq=period)
+    except (ValueError, TypeError, AttributeError):
+        rule = "must be a pandas period frequency such as 'D', 'W', 'M', 'Q' or 'Y'"
+        raise bad_argument("period", rule, period, fix) from None
