@@ -24,6 +24,7 @@ the first contender also times every model on the aggregate it built.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import time
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import _harness
-from benchmarks.bench_engines import build, data_file, microsecond_copy
+from benchmarks.bench_engines import build, data_file, engine_session, microsecond_copy
 
 CONTENDERS = ("duckdb", "duckdb_256MB", "spark", "dask")
 GOALS = "Spark local[2] and Dask LocalCluster(2) <= 2x DuckDB's time; Spark driver <= 1.5 GB"
@@ -84,36 +85,19 @@ def worker(contender: str, users: int, max_touches: int | None, models: bool) ->
         "aggregate": True,
         "max_touches": max_touches,
     }
-    startup = 0.0
     spark_path = microsecond_copy(path) if contender == "spark" else path  # prepared before the clock
-    with _harness.TreeSampler() as sampler:
-        began = time.perf_counter()
-        if contender == "spark":
-            from pyspark.sql import SparkSession
-
-            spark = (
-                SparkSession.builder.master("local[2]")
-                .config("spark.driver.memory", SPARK_MEMORY)
-                .config("spark.sql.session.timeZone", "UTC")
-                .config("spark.ui.enabled", "false")
-                .getOrCreate()
-            )
-        if contender == "dask":
-            from dask.distributed import Client, LocalCluster
-
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, memory_limit="6GiB", dashboard_address=None)
-            client = Client(cluster)
-        startup = time.perf_counter() - began
-        driver_before = _harness.peak_mib()
-        _harness.reset_peak()
-        started = time.perf_counter()
-        journeys = build(contender, path, options, spark=spark if contender == "spark" else None, spark_path=spark_path)
-        seconds = time.perf_counter() - started
-        driver = _harness.peak_mib()
-    model_seconds = time_models(journeys) if models else {}
-    if contender == "dask":
-        client.close()
-        cluster.close()
+    with contextlib.ExitStack() as session:  # the cluster outlives the sampler: models are timed apart
+        with _harness.TreeSampler() as sampler:
+            began = time.perf_counter()
+            spark = session.enter_context(engine_session(contender, SPARK_MEMORY))
+            startup = time.perf_counter() - began
+            driver_before = _harness.peak_mib()
+            _harness.reset_peak()
+            started = time.perf_counter()
+            journeys = build(contender, path, options, spark=spark, spark_path=spark_path)
+            seconds = time.perf_counter() - started
+            driver = _harness.peak_mib()
+        model_seconds = time_models(journeys) if models else {}
     return {
         "seconds": round(seconds, 3),
         "startup_seconds": round(startup, 3),

@@ -19,9 +19,11 @@ Results: ``benchmarks/results/engines.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +96,32 @@ def build(
     return from_events_duckdb(str(path), **options, memory_limit=limit)
 
 
+@contextlib.contextmanager
+def engine_session(contender: str, spark_memory: str) -> Iterator[Any]:
+    """What a contender runs on, started on entry: Spark ``local[2]`` with this JVM heap (the
+    session is yielded) or a Dask ``LocalCluster`` of 2 one-thread workers (closed on exit)."""
+    if contender == "spark":
+        from pyspark.sql import SparkSession
+
+        yield (
+            SparkSession.builder.master("local[2]")
+            .config("spark.driver.memory", spark_memory)
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.enabled", "false")
+            .getOrCreate()
+        )
+    elif contender == "dask":
+        from dask.distributed import Client, LocalCluster
+
+        with (
+            LocalCluster(n_workers=2, threads_per_worker=1, memory_limit="6GiB", dashboard_address=None) as cluster,
+            Client(cluster),
+        ):
+            yield None
+    else:
+        yield None
+
+
 def worker(contender: str, users: int) -> dict[str, Any]:
 
     path = data_file(users)
@@ -104,32 +132,14 @@ def worker(contender: str, users: int) -> dict[str, Any]:
         "conversion": "converted",
         "value": "revenue",
     }
-    startup = 0.0
     spark_path = microsecond_copy(path) if contender == "spark" else path  # prepared before the clock
-    with _harness.TreeSampler() as sampler:
-        if contender == "spark":
-            from pyspark.sql import SparkSession
-
-            began = time.perf_counter()
-            spark = (
-                SparkSession.builder.master("local[2]")
-                .config("spark.driver.memory", "3g")
-                .config("spark.sql.session.timeZone", "UTC")
-                .config("spark.ui.enabled", "false")
-                .getOrCreate()
-            )
-            startup = time.perf_counter() - began
-        if contender == "dask":
-            from dask.distributed import Client, LocalCluster
-
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, memory_limit="6GiB", dashboard_address=None)
-            client = Client(cluster)
+    with _harness.TreeSampler() as sampler, contextlib.ExitStack() as session:
+        began = time.perf_counter()
+        spark = session.enter_context(engine_session(contender, "3g"))
+        startup = time.perf_counter() - began
         started = time.perf_counter()
-        journeys = build(contender, path, columns, spark=spark if contender == "spark" else None, spark_path=spark_path)
+        journeys = build(contender, path, columns, spark=spark, spark_path=spark_path)
         seconds = time.perf_counter() - started
-    if contender == "dask":
-        client.close()
-        cluster.close()
     return {
         "seconds": round(seconds, 3),
         "startup_seconds": round(startup, 3),

@@ -117,19 +117,23 @@ def test_aggregated_attributes_match(events: pd.DataFrame, options: dict[str, An
     assert got.attribute_names == expected.attribute_names
 
 
+def random_log(seed: int, n: int, users: int, start: str, days: int, conversion_rate: float) -> pd.DataFrame:
+    """``n`` events of ``users`` users over ``days`` days from ``start``, channels A, B and C."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "user": rng.integers(0, users, n),
+            "time": pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, days * 86400, n), unit="s"),
+            "channel": rng.choice(["A", "B", "C"], n),
+            "converted": rng.random(n) < conversion_rate,
+        }
+    )
+
+
 def test_dask_aggregates_on_a_local_cluster_with_several_workers() -> None:
     distributed = pytest.importorskip("dask.distributed", reason="the dask extra is not installed")
     dd = pytest.importorskip("dask.dataframe")
-    rng = np.random.default_rng(3)
-    n = 4000
-    events = pd.DataFrame(
-        {
-            "user": rng.integers(0, 500, n),
-            "time": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 30 * 86400, n), unit="s"),
-            "channel": rng.choice(["A", "B", "C"], n),
-            "converted": rng.random(n) < 0.1,
-        }
-    )
+    events = random_log(3, 4000, users=500, start="2024-01-01", days=30, conversion_rate=0.1)
     options = {"lookback": "7D", "time_buckets": "1h"}
     expected = expected_of(events, options)
     with (
@@ -316,19 +320,9 @@ def test_periods_on_every_engine(spark: Any) -> None:
     of DuckDB refuses it with aggregate (it carries no attributes), naming the fix."""
     from attribution.engines.duckdb import from_events_duckdb
 
-    rng = np.random.default_rng(7)
-    n = 300
-    events = pd.DataFrame(
-        {
-            "user": rng.integers(0, 40, n),
-            "time": pd.Timestamp("2024-01-20") + pd.to_timedelta(rng.integers(0, 60 * 86400, n), unit="s"),
-            "channel": rng.choice(["A", "B", "C"], n),
-            "converted": rng.random(n) < 0.2,
-            "value": 0.0,
-            "hit": 0,
-        }
-    )
-    events["value"] = np.where(events["converted"], rng.integers(1, 50, n), 0).astype(float)
+    events = random_log(7, 300, users=40, start="2024-01-20", days=60, conversion_rate=0.2)
+    events["value"] = np.where(events["converted"], np.arange(len(events)) % 50 + 1, 0).astype(float)
+    events["hit"] = 0
     dd = pytest.importorskip("dask.dataframe")
     for period in ("W", "M"):
         options = {**COLUMNS, "lookback": "20D", "period": period}
@@ -400,12 +394,10 @@ def test_period_is_checked_before_any_work(spark: Any) -> None:
 def test_spark_counts_aggregated_periods_of_timestamps_in_the_session_zone(spark: Any) -> None:
     """Timestamps are instants shown in the session's zone: with a zone that keeps daylight saving
     time, each aggregated row's period is the one the unaggregated journeys give in that zone."""
-    rng = np.random.default_rng(11)
-    n = 400
-    start = pd.Timestamp("2024-02-25", tz="UTC")  # across the end of February and the March clock change
+    # across the end of February and the March clock change, as UTC instants
+    events = random_log(11, 400, users=60, start="2024-02-25", days=30, conversion_rate=0.25)
     rows = [
-        (f"u{rng.integers(0, 60)}", (start + pd.Timedelta(seconds=int(s))).to_pydatetime(), c, bool(k))
-        for s, c, k in zip(rng.integers(0, 30 * 86400, n), rng.choice(["A", "B"], n), rng.random(n) < 0.25, strict=True)
+        (f"u{u}", t.tz_localize("UTC").to_pydatetime(), c, bool(k)) for u, t, c, k in events.itertuples(index=False)
     ]
     frame = spark.createDataFrame(rows, "user string, time timestamp, channel string, converted boolean")
     options = {"user": "user", "time": "time", "channel": "channel", "conversion": "converted"}
