@@ -73,7 +73,7 @@ def time_models(journeys: Any) -> dict[str, float]:
     return seconds
 
 
-def worker(contender: str, users: int, max_touches: int | None, models: bool) -> dict[str, Any]:
+def worker(contender: str, users: int, max_touches: int | None, models: bool, spark_conf: list[str]) -> dict[str, Any]:
 
     path = data_file(users)
     options: dict[str, Any] = {
@@ -89,7 +89,7 @@ def worker(contender: str, users: int, max_touches: int | None, models: bool) ->
     with contextlib.ExitStack() as session:  # the cluster outlives the sampler: models are timed apart
         with _harness.TreeSampler() as sampler:
             began = time.perf_counter()
-            spark = session.enter_context(engine_session(contender, SPARK_MEMORY))
+            spark = session.enter_context(engine_session(contender, SPARK_MEMORY, spark_conf))
             startup = time.perf_counter() - began
             driver_before = _harness.peak_mib()
             _harness.reset_peak()
@@ -120,10 +120,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--contenders", nargs="+", choices=CONTENDERS, default=list(CONTENDERS))
     parser.add_argument("--max-touches", type=int, help="keep this many most recent touches (bounds distinct paths)")
     parser.add_argument("--models", action="store_true", help="time every model on the first contender's aggregate")
+    parser.add_argument(
+        "--spark-conf", action="append", default=[], metavar="KEY=VALUE", help="a further Spark setting (repeatable)"
+    )
     parser.add_argument("--worker", choices=CONTENDERS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        _harness.report(worker(args.worker, args.users[0], args.max_touches, args.models))
+        _harness.report(worker(args.worker, args.users[0], args.max_touches, args.models, args.spark_conf))
         return
     chosen = [c for c in CONTENDERS if c in args.contenders]
     document: dict[str, Any] = {"machine": _harness.machine_info(), "goals": GOALS, "sizes": {}}
@@ -133,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         for round_ in range(args.rounds):
             shift = round_ % len(chosen)
             for contender in chosen[shift:] + chosen[:shift]:
-                extra = ["--users", str(users)]
+                extra = ["--users", str(users), *(f"--spark-conf={c}" for c in args.spark_conf)]
                 if args.max_touches:
                     extra += ["--max-touches", str(args.max_touches)]
                 if args.models and contender == chosen[0] and round_ == 0:

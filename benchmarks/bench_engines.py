@@ -23,7 +23,7 @@ import contextlib
 import hashlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -97,19 +97,23 @@ def build(
 
 
 @contextlib.contextmanager
-def engine_session(contender: str, spark_memory: str) -> Iterator[Any]:
-    """What a contender runs on, started on entry: Spark ``local[2]`` with this JVM heap (the
-    session is yielded) or a Dask ``LocalCluster`` of 2 one-thread workers (closed on exit)."""
+def engine_session(contender: str, spark_memory: str, spark_conf: Sequence[str] = ()) -> Iterator[Any]:
+    """What a contender runs on, started on entry: Spark ``local[2]`` with this JVM heap and any
+    further ``key=value`` settings (the session is yielded) or a Dask ``LocalCluster`` of 2
+    one-thread workers (closed on exit)."""
     if contender == "spark":
         from pyspark.sql import SparkSession
 
-        yield (
+        builder = (
             SparkSession.builder.master("local[2]")
             .config("spark.driver.memory", spark_memory)
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
-            .getOrCreate()
         )
+        for setting in spark_conf:
+            key, _, value = setting.partition("=")
+            builder = builder.config(key, value)
+        yield builder.getOrCreate()
     elif contender == "dask":
         from dask.distributed import Client, LocalCluster
 
