@@ -85,9 +85,19 @@ def aggregate_stream(parts: Iterable[Journeys], time_buckets: Any = None) -> Jou
         held.append(aggregated)
         held_rows += aggregated.n_rows
         if held_rows > max(MERGE_ROWS, 1.5 * merged_rows):
-            held = [Journeys.concat(held).aggregate(time_buckets=time_buckets)]
+            held = [_merged(held, time_buckets)]
             held_rows = merged_rows = held[0].n_rows
-    return goal_major(Journeys.concat(held)).aggregate(time_buckets=time_buckets)
+    return _merged(held, time_buckets, goals_first=True)
+
+
+def _merged(held: list[Journeys], time_buckets: Any, *, goals_first: bool = False) -> Journeys:
+    """The held aggregates as one; emptied first, so that the parts are released once stacked,
+    before the merge's own temporaries (the peak of a large aggregate is here)."""
+    stacked = Journeys.concat(held)
+    held.clear()
+    if goals_first:
+        stacked = goal_major(stacked)
+    return stacked.aggregate(time_buckets=time_buckets)
 
 
 def assemble_aggregated(
