@@ -95,7 +95,11 @@ def from_events_spark(
         As in :meth:`Journeys.from_events`: the journeys are cut and aggregated in Spark
         (one shuffle gathers each user's events as numbers, array functions cut them, the
         journeys are grouped by path, segments and goal), and only the distinct paths come
-        back. With channel levels, paths are told apart at the finest level.
+        back. With channel levels, paths are told apart at the finest level; ``period``
+        is counted in Spark for ``"D"``, ``"W"``, ``"M"``, ``"Q"`` and ``"Y"``. Each
+        partition of the aggregated result reaches the driver's JVM whole: for millions of
+        distinct rows on a small driver heap, lower
+        ``spark.sql.adaptive.advisoryPartitionSizeInBytes`` (e.g. ``"16m"``).
     method
         ``"collect"`` (default): one shuffle gathers each user's events, time-sorted, with
         ``sort_array(collect_list(struct(...)))``; they come back through Arrow and the
