@@ -7,7 +7,6 @@ Usage (from the repository root, in the project's virtualenv with the engine ext
     python -m benchmarks.bench_aggregate --users 2000000 4000000 --contenders duckdb_256MB spark \\
         --max-touches 4 --results benchmarks/results/aggregate_doubling.json   # peak vs users
     python -m benchmarks.bench_aggregate --users 20000000 --rounds 1 --contenders duckdb_256MB spark --models \\
-        --spark-conf spark.sql.adaptive.advisoryPartitionSizeInBytes=16m \\
         --results benchmarks/results/aggregate_100m.json                   # ~100M events, every model
 
 Input: the ``benchmarks.synthetic`` event log of ``bench_engines`` (seed 0, 10 channels,

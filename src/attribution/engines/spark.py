@@ -96,10 +96,9 @@ def from_events_spark(
         (one shuffle gathers each user's events as numbers, array functions cut them, the
         journeys are grouped by path, segments and goal), and only the distinct paths come
         back. With channel levels, paths are told apart at the finest level; ``period``
-        is counted in Spark for ``"D"``, ``"W"``, ``"M"``, ``"Q"`` and ``"Y"``. Each
-        partition of the aggregated result reaches the driver's JVM whole: for millions of
-        distinct rows on a small driver heap, lower
-        ``spark.sql.adaptive.advisoryPartitionSizeInBytes`` (e.g. ``"16m"``).
+        is counted in Spark for ``"D"``, ``"W"``, ``"M"``, ``"Q"`` and ``"Y"``. The
+        aggregated rows come back in ``spark.sql.shuffle.partitions`` pieces, so that no
+        single result partition burdens the driver's JVM.
     method
         ``"collect"`` (default): one shuffle gathers each user's events, time-sorted, with
         ``sort_array(collect_list(struct(...)))``; they come back through Arrow and the
