@@ -7,7 +7,7 @@ goes through the pandas builder, in parallel on whatever scheduler is active (th
 processes or a ``distributed`` cluster). The partitions' journeys are disjoint in users,
 so they concatenate exactly; the rows are finally put in user order, which gives the very
 :class:`Journeys` the pandas builder returns on the whole log. With ``aggregate=True`` each
-partition is aggregated on its worker and the aggregates merged pairwise there, so only
+partition is aggregated on its worker and the aggregates merged there (up to eight at a time), so only
 the distinct paths reach the client.
 """
 
@@ -66,8 +66,8 @@ def from_events_dask(
         Journey attributes and conversion goals, as in :meth:`Journeys.from_events`.
     aggregate, time_buckets, period
         As in :meth:`Journeys.from_events`: each partition is cut and aggregated on its
-        worker and the aggregates merged pairwise on the workers, so only the distinct
-        paths reach the client.
+        worker (its periods counted first) and the aggregates merged on the workers, up to
+        ``MERGE_FAN_IN`` at a time, so only the distinct paths reach the client.
     shuffle
         Shuffle on ``user`` first (default). Pass ``False`` only if every user's events
         already sit in one partition; otherwise a user split over partitions is an error.

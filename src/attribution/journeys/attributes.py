@@ -26,6 +26,7 @@ IntArray = npt.NDArray[np.int64]
 CONVERSION_TYPE = "conversion_type"  # the attribute that names each journey's goal
 ENDED_AT = "ended_at"  # when each journey ended: not a categorical, and never a group key as such
 PERIOD = "period"  # the group key computed from ended_at (unless an attribute of that name exists)
+PERIOD_RULE = "must be a pandas period frequency such as 'D', 'W', 'M', 'Q' or 'Y'"  # period= everywhere
 _NAT = np.iinfo(np.int64).min  # numpy's NaT as int64
 
 
@@ -131,8 +132,7 @@ class Attributes:
             periods = local.to_period(freq)  # type: ignore[union-attr]
         except (ValueError, TypeError, AttributeError) as exc:
             raise ParameterError(
-                f"parameter 'period' must be a pandas period frequency such as 'D', 'W', 'M', 'Q' or 'Y'; "
-                f"got {freq!r} ({exc}). Fix: pass e.g. period='M'."
+                f"parameter 'period' {PERIOD_RULE}; got {freq!r} ({exc}). Fix: pass e.g. period='M'."
             ) from None
         return pd.Categorical(periods)
 

@@ -17,7 +17,7 @@ from attribution._durations import parse_duration
 from attribution.errors import JourneyError
 from attribution.journeys._messages import bad_argument
 from attribution.journeys._times import check_time_options
-from attribution.journeys.attributes import attribute_columns
+from attribution.journeys.attributes import PERIOD_RULE, attribute_columns
 
 __all__ = ["EventSpec"]
 
@@ -139,5 +139,4 @@ def _check_period(period: Any) -> None:
     try:
         pd.Period("2024-01-01", freq=period)
     except (ValueError, TypeError, AttributeError):
-        rule = "must be a pandas period frequency such as 'D', 'W', 'M', 'Q' or 'Y'"
-        raise bad_argument("period", rule, period, fix) from None
+        raise bad_argument("period", PERIOD_RULE, period, fix) from None
